@@ -1,0 +1,127 @@
+"""Masking of personal numbers before they reach a log, an export or a non-privileged view.
+
+Callers say their mobile number, ID number or bank-card number aloud or type it into the
+widget, so free text (descriptions, transcripts, ASR output) is masked too, not only the
+phone field. ``mask_text`` recognises, in this order: 18/15-digit resident ID numbers,
+16-19 digit bank-card numbers (also written in groups of four), 11-digit mainland mobile
+numbers (optionally +86/86 and with spaces or dashes), landlines with an area code
+(``010-12345678``, ``(0571)8765432``, ``0755 12345678-123``), and runs of seven or more
+spoken digits written as Chinese numerals (``幺三八...``) as ASR produces them.
+Full-width digits (``１３８…``) count as digits. Short service numbers such as 12393,
+12345 or 400/800 lines are public and left alone, as are amounts, dates and ticket numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["mask_bank_card", "mask_id_number", "mask_phone", "mask_text"]
+
+MASK = "*"
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+
+# Digits as ASCII or full width; a number never continues into a neighbouring digit.
+_D = "[0-9０-９]"
+_ND_BEFORE = "(?<![0-9０-９])"
+_ND_AFTER = "(?![0-9０-９])"
+_SEP = "[ \u3000-]?"
+
+_ID_RE = re.compile(
+    _ND_BEFORE + f"(?:[1-9１-９]{_D}{{5}}(?:19|20){_D}{{2}}(?:0[1-9]|1[0-2]){_D}{{2}}{_D}{{3}}[{_D[1:-1]}Xx]"
+    f"|[1-9１-９]{_D}{{14}})" + f"(?![0-9０-９Xx])"
+)
+_CARD_RE = re.compile(
+    _ND_BEFORE
+    + f"(?:{_D}{{4}}(?:[ \u3000-]{_D}{{4}}){{3}}(?:[ \u3000-]?{_D}{{1,3}})?|[3-6３-６]{_D}{{15,18}})"
+    + _ND_AFTER
+)
+_MOBILE_RE = re.compile(
+    r"(?:(?:\+|＋)?86[ \u3000-]?)?" + _ND_BEFORE + f"1[3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}" + _ND_AFTER
+)
+_LANDLINE_RE = re.compile(
+    _ND_BEFORE
+    + rf"(?:[(（]0{_D}{{2,3}}[)）][ \u3000-]?|0{_D}{{2,3}}[ \u3000-]?)"
+    + f"[2-9２-９]{_D}{{2,3}}{_SEP}{_D}{{4}}"
+    + f"(?:[ \u3000]?(?:-|转|ext\\.?)[ \u3000]?{_D}{{1,5}})?"
+    + _ND_AFTER
+)
+_SPOKEN = "零〇一二三四五六七八九幺两"
+_SPOKEN_RE = re.compile(f"[{_SPOKEN}](?:[ \u3000,，]?[{_SPOKEN}]){{6,}}")
+
+
+def _digits(value: str) -> str:
+    """ASCII digits (and a trailing X of an ID) of ``value``, full-width folded."""
+    return re.sub(r"[^0-9X]", "", value.translate(_FULLWIDTH).upper())
+
+
+def mask_phone(phone: str | None) -> str:
+    """Mask a phone number for display: ``138****5678``, ``010-****5678``.
+
+    Keeps the first three digits of a mobile (the carrier) or the area code of a landline,
+    and the last four digits, which callers use to recognise their own number.
+    """
+    if phone is None:
+        return ""
+    if not isinstance(phone, str):
+        raise TypeError(f"phone must be a str, not {type(phone).__name__}")
+    digits = _digits(phone).rstrip("X")
+    if not digits:
+        return ""
+    if len(digits) == 13 and digits.startswith("86") and digits[2] == "1":
+        digits = digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + MASK * 4 + digits[-4:]
+    if digits.startswith("0") and len(digits) >= 10:
+        area = 3 if digits[1] in "12" else 4  # 010, 02x are three digits; others four
+        local = digits[area:]
+        return digits[:area] + "-" + MASK * max(len(local) - 4, 1) + local[-4:]
+    if len(digits) <= 4:
+        return MASK * len(digits)
+    return MASK * (len(digits) - 4) + digits[-4:]
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """Mask a resident ID number, keeping the first three and last four characters."""
+    if id_number is None:
+        return ""
+    if not isinstance(id_number, str):
+        raise TypeError(f"id_number must be a str, not {type(id_number).__name__}")
+    chars = _digits(id_number)
+    if len(chars) <= 7:
+        return MASK * len(chars)
+    return chars[:3] + MASK * (len(chars) - 7) + chars[-4:]
+
+
+def mask_bank_card(card: str | None) -> str:
+    """Mask a bank-card number, keeping only the last four digits."""
+    if card is None:
+        return ""
+    if not isinstance(card, str):
+        raise TypeError(f"card must be a str, not {type(card).__name__}")
+    digits = _digits(card).rstrip("X")
+    if len(digits) <= 4:
+        return MASK * len(digits)
+    return MASK * (len(digits) - 4) + digits[-4:]
+
+
+def _keep_last(match: re.Match[str], keep: int) -> str:
+    """Replace every digit of a match but the last ``keep`` ones, keeping separators."""
+    raw = match.group(0)
+    positions = [i for i, ch in enumerate(raw) if ch.translate(_FULLWIDTH) in "0123456789Xx"]
+    visible = set(positions[-keep:]) if keep else set()
+    return "".join(MASK if i in positions and i not in visible else ch for i, ch in enumerate(raw))
+
+
+def mask_text(value: str | None) -> str:
+    """Mask every personal number found in free text; the rest of the text is unchanged."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"value must be a str, not {type(value).__name__}")
+    out = _ID_RE.sub(lambda m: _keep_last(m, 4), value)
+    out = _CARD_RE.sub(lambda m: _keep_last(m, 4), out)
+    out = _MOBILE_RE.sub(lambda m: _keep_last(m, 4), out)
+    out = _LANDLINE_RE.sub(lambda m: _keep_last(m, 4), out)
+    out = _SPOKEN_RE.sub(lambda m: MASK * len(m.group(0)), out)
+    return out

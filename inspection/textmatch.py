@@ -1,0 +1,212 @@
+"""Robust phrase matching for spoken, ASR-transcribed Chinese.
+
+A forbidden phrase must still be found when the transcript has spaces, punctuation,
+modal particles (啊呀吧呢嘛), fillers inside the phrase (不归我们这边管) or homophone
+errors from speech recognition (不贵我们管). Text and phrases are both reduced to a
+sequence of toneless, dialect-folded pinyin syllables (zh=z, l=n, ing=in ...), one code
+point per character, so one regular expression per lexicon does the work.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pypinyin import Style, pinyin
+
+PARTICLES = frozenset("啊呀吧呢嘛哦哈啦嘞喽呗噢哇咯呐")
+DEFAULT_FILLERS: tuple[str, ...] = ("那个", "这个", "这边", "那边", "嗯", "呃", "就", "都", "也", "的", "是", "还", "可")
+_INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+_FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+_CODE_BASE = 0xF0000  # supplementary private-use plane: never occurs in transcripts
+
+
+def _keep(ch: str) -> bool:
+    """Characters that carry content: CJK ideographs, letters and digits."""
+    if ch in PARTICLES:
+        return False
+    if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+        return True
+    return ch.isascii() and ch.isalnum()
+
+
+def fold_syllable(syllable: str) -> str:
+    """Merge sounds that dialect speakers and ASR confuse (zh/z, n/l, ang/an ...)."""
+    s = syllable
+    for a, b in _INITIAL_FOLDS:
+        if s.startswith(a):
+            s = b + s[len(a) :]
+            break
+    if s.startswith("l"):
+        s = "n" + s[1:]
+    if s.startswith("h") and s[1:2] == "u" and len(s) > 2:  # hu/fu confusion of southern speakers
+        s = "f" + s[1:]
+    for a, b in _FINAL_FOLDS:
+        if s.endswith(a):
+            s = s[: -len(a)] + b
+            break
+    return s
+
+
+_syllable_codes: dict[str, str] = {}
+
+
+@lru_cache(maxsize=20000)
+def char_code(ch: str) -> str:
+    """One code point standing for the folded pinyin of ``ch`` (itself for non-Chinese)."""
+    if not ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"):
+        return ch.lower()
+    syl = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="default")[0][0]
+    key = fold_syllable(syl) if syl.isascii() else syl
+    code = _syllable_codes.get(key)
+    if code is None:
+        code = chr(_CODE_BASE + len(_syllable_codes))
+        _syllable_codes[key] = code
+    return code
+
+
+@dataclass(frozen=True)
+class NormText:
+    """A normalised view of a text: kept characters, their original offsets, their sound codes."""
+
+    original: str
+    chars: str
+    offsets: tuple[int, ...]
+    codes: str
+
+    def span(self, start: int, end: int) -> str:
+        """Original text covering normalised positions [start, end)."""
+        if start >= end:
+            return ""
+        return self.original[self.offsets[start] : self.offsets[end - 1] + 1]
+
+
+def normalize(text: str) -> NormText:
+    """Drop spacing, punctuation and particles; keep offsets so evidence quotes the original."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}")
+    src = unicodedata.normalize("NFKC", text)
+    if len(src) != len(text):  # NFKC changed the length: quote the normalised text instead
+        text = src
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(src):
+        if _keep(ch):
+            chars.append(ch.lower())
+            offsets.append(i)
+    joined = "".join(chars)
+    return NormText(text, joined, tuple(offsets), "".join(char_code(c) for c in joined))
+
+
+def normalize_phrase(phrase: str) -> str:
+    """Normalised characters of a lexicon phrase."""
+    return normalize(phrase).chars
+
+
+@dataclass(frozen=True)
+class Match:
+    """A lexicon phrase found in a text."""
+
+    phrase: str
+    start: int
+    end: int
+    evidence: str
+    exact: bool
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """A phrase with optional exclusions (longer phrases in which the match does not count)."""
+
+    phrase: str
+    exclusions: tuple[str, ...] = ()
+
+
+def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
+    """Parse lexicon lines: ``phrase | exclusion | exclusion``; ``#`` starts a comment."""
+    entries: list[LexiconEntry] = []
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if not normalize_phrase(parts[0]):
+            continue
+        entries.append(LexiconEntry(parts[0], tuple(p for p in parts[1:] if p)))
+    return entries
+
+
+def load_lexicon(path: Path) -> list[LexiconEntry]:
+    """Read a lexicon file (UTF-8, one entry per line)."""
+    return parse_lexicon(Path(path).read_text(encoding="utf-8").splitlines())
+
+
+class PhraseMatcher:
+    """Finds lexicon phrases in text, tolerant of fillers, particles and homophones."""
+
+    def __init__(
+        self,
+        entries: Sequence[LexiconEntry | str],
+        *,
+        fillers: Sequence[str] = DEFAULT_FILLERS,
+        max_fillers: int = 1,
+        homophones: bool = True,
+    ) -> None:
+        if max_fillers < 0:
+            raise ValueError(f"max_fillers must be >= 0, got {max_fillers}")
+        self.entries = [e if isinstance(e, LexiconEntry) else LexiconEntry(e) for e in entries]
+        self.homophones = homophones
+        self._key = (lambda n: n.codes) if homophones else (lambda n: n.chars)
+        filler_alts = sorted({self._encode(f) for f in fillers if normalize_phrase(f)}, key=len, reverse=True)
+        gap = f"(?:{'|'.join(map(re.escape, filler_alts))}){{0,{max_fillers}}}" if filler_alts and max_fillers else ""
+        parts = []
+        self._phrases: list[LexiconEntry] = []
+        self._exclusions: list[re.Pattern[str] | None] = []
+        for entry in self.entries:
+            enc = self._encode(entry.phrase)
+            if not enc:
+                continue
+            pattern = gap.join(re.escape(c) for c in enc)
+            parts.append(f"(?P<g{len(self._phrases)}>{pattern})")
+            self._phrases.append(entry)
+            excl = [self._encode(x) for x in entry.exclusions if self._encode(x)]
+            self._exclusions.append(re.compile("|".join(map(re.escape, excl))) if excl else None)
+        self._regex = re.compile("|".join(parts)) if parts else None
+
+    def _encode(self, phrase: str) -> str:
+        return self._key(normalize(phrase))
+
+    def find(self, text: str | NormText) -> list[Match]:
+        """Every non-overlapping phrase occurrence, left to right."""
+        if self._regex is None:
+            return []
+        norm = text if isinstance(text, NormText) else normalize(text)
+        hay = self._key(norm)
+        found: list[Match] = []
+        for m in self._regex.finditer(hay):
+            idx = int(m.lastgroup[1:]) if m.lastgroup else 0
+            excl = self._exclusions[idx]
+            if excl is not None and any(
+                x.start() <= m.end() and x.end() >= m.start() for x in excl.finditer(hay)
+            ):
+                continue
+            entry = self._phrases[idx]
+            found.append(
+                Match(
+                    phrase=entry.phrase,
+                    start=m.start(),
+                    end=m.end(),
+                    evidence=norm.span(m.start(), m.end()),
+                    exact=norm.chars[m.start() : m.end()] == normalize_phrase(entry.phrase),
+                )
+            )
+        return found
+
+    def search(self, text: str | NormText) -> Match | None:
+        """The first occurrence, or None."""
+        found = self.find(text)
+        return found[0] if found else None

