@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AnswerKind = Literal["answer", "clarify_region", "abstain"]
 
@@ -30,3 +32,247 @@ class AnswerPublic(BaseModel):
     region: str | None = None
     entry_id: str | None = None
     points: dict[str, str] = Field(default_factory=dict)
+
+
+# --- Work orders (工单) -------------------------------------------------------------------------
+# Statuses, categories and priorities are the Chinese words stored in the database; see
+# api/services/tickets.py for the state machine.
+
+TicketCategory = Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+TicketChannel = Literal["phone", "web", "agent"]
+TicketPriority = Literal["一般", "紧急", "特急"]
+TicketStatus = Literal["新建", "已分派", "处理中", "已办结", "已回访", "已归档", "挂起", "退回", "重开"]
+Satisfaction = Literal["满意", "基本满意", "不满意"]
+
+
+class TranscriptTurn(BaseModel):
+    """One turn of the conversation a work order came from."""
+
+    speaker: str = Field(min_length=1, max_length=32)
+    text: str = Field(max_length=5000)
+    time: str | None = Field(default=None, max_length=40)
+
+
+class TicketCreate(BaseModel):
+    """What the bot, the widget or an agent submits to open a work order.
+
+    The phone number is stored as digits only (a leading +86 of a mobile dropped), so the
+    duplicate check and the caller's last-four-digits lookup do not depend on formatting.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    category: TicketCategory
+    topic: str = Field(min_length=1, max_length=64)
+    region: str = Field(default="", max_length=64)
+    caller_name: str = Field(default="", max_length=64)
+    caller_phone: str = Field(min_length=3, max_length=32, pattern=r"^[0-9+\-() ]+$")
+    description: str = Field(min_length=1, max_length=5000)
+    channel: TicketChannel = "web"
+    priority: TicketPriority | None = None
+    transcript: list[TranscriptTurn] | None = Field(default=None, max_length=500)
+    conversation_id: str | None = Field(default=None, max_length=64)
+    related: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("caller_phone")
+    @classmethod
+    def _phone_digits(cls, value: str) -> str:
+        digits = re.sub(r"\D", "", value)
+        if len(digits) == 13 and digits.startswith("861"):
+            digits = digits[2:]
+        if not 7 <= len(digits) <= 15:
+            raise ValueError("caller_phone must have 7 to 15 digits")
+        return digits
+
+
+class TicketUpdate(BaseModel):
+    """A status change requested by an agent, always with a comment in the history."""
+
+    status: TicketStatus
+    comment: str = Field(default="", max_length=2000)
+
+
+class TicketAssign(BaseModel):
+    """Dispatch (派单) to a department, optionally to a named person there."""
+
+    department: str = Field(min_length=1, max_length=64)
+    assignee: str | None = Field(default=None, max_length=64)
+    comment: str = Field(default="", max_length=2000)
+
+
+class CallbackCreate(BaseModel):
+    """The result of a 回访; no satisfaction means the caller could not be reached."""
+
+    result: str = Field(min_length=1, max_length=2000)
+    satisfaction: Satisfaction | None = None
+
+
+class EventPublic(BaseModel):
+    """One entry of a work order's history."""
+
+    at: dt.datetime
+    kind: str
+    actor: str
+    channel: str
+    from_status: str | None = None
+    to_status: str | None = None
+    comment: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class CallbackPublic(BaseModel):
+    at: dt.datetime
+    actor: str
+    result: str
+    satisfaction: Satisfaction | None = None
+
+
+class TicketSummary(BaseModel):
+    """A work order as listed and exported (no history)."""
+
+    number: str
+    category: TicketCategory
+    topic: str
+    region: str
+    caller_name: str
+    caller_phone: str
+    description: str
+    channel: str
+    priority: TicketPriority
+    department: str | None = None
+    assignee: str | None = None
+    status: TicketStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    due_at: dt.datetime
+    closed_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
+    satisfaction: Satisfaction | None = None
+    overdue: bool = False
+    conversation_id: str | None = None
+
+
+class TicketPublic(TicketSummary):
+    """A work order with its history, callbacks, transcript and related orders.
+
+    ``duplicate`` is true only in the answer to a creation that was linked to an open order
+    of the same caller and topic instead of opening a new one.
+    """
+
+    events: list[EventPublic] = Field(default_factory=list)
+    callbacks: list[CallbackPublic] = Field(default_factory=list)
+    transcript: list[TranscriptTurn] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)
+    duplicate: bool = False
+
+
+class TicketList(BaseModel):
+    items: list[TicketSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ProgressStep(BaseModel):
+    """One status change as the caller sees it (no internal comments)."""
+
+    at: dt.datetime
+    status: TicketStatus
+
+
+class TicketMasked(BaseModel):
+    """What a caller sees of their own order: progress, not other people's notes."""
+
+    number: str
+    category: TicketCategory
+    topic: str
+    status: TicketStatus
+    department: str | None = None
+    caller_name: str
+    caller_phone: str
+    created_at: dt.datetime
+    due_at: dt.datetime
+    closed_at: dt.datetime | None = None
+    progress: list[ProgressStep] = Field(default_factory=list)
+    duplicate: bool = False
+
+
+# --- Chat (api/services/chat.py) ----------------------------------------------------------------
+# Reply kinds the evaluator and the widget read; see docs/dialogue.md for how each arises.
+ChatKind = Literal["answer", "clarify_region", "abstain", "ticket", "greet", "goodbye", "ask_slot"]
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
+
+
+class ChatRequest(BaseModel):
+    """One message from a channel adapter; the length limit is checked by the service."""
+
+    session_id: str = Field(pattern=SESSION_ID_PATTERN)
+    text: str = Field(max_length=20000)
+    metadata: dict[str, Any] | None = None
+
+
+class QuickReply(BaseModel):
+    title: str
+    payload: str
+
+
+class ChatMessage(BaseModel):
+    """One bot (or system) message: text, optional buttons, its kind and sources."""
+
+    text: str = ""
+    buttons: list[QuickReply] = Field(default_factory=list)
+    kind: ChatKind | None = None
+    sources: list[SourcePublic] = Field(default_factory=list)
+    speaker: Literal["bot", "system", "agent"] = "bot"
+
+
+class HandoffInfo(BaseModel):
+    """Hand-off state in a reply: waiting for an agent, or offline (callback offered)."""
+
+    status: Literal["waiting", "active", "offline"]
+    reason: str | None = None
+
+
+class ChatReply(BaseModel):
+    """What a channel adapter renders for one caller message."""
+
+    session_id: str
+    replies: list[ChatMessage]
+    kind: ChatKind
+    sources: list[SourcePublic] = Field(default_factory=list)
+    ticket_id: str | None = None
+    handoff: HandoffInfo | None = None
+    rating_requested: bool = False
+    degraded: bool = False  # True when Rasa was unreachable and the knowledge base answered alone
+
+
+class TurnPublic(BaseModel):
+    seq: int
+    speaker: str
+    text: str
+    kind: str | None = None
+    at: dt.datetime
+
+
+class TranscriptPublic(BaseModel):
+    """A conversation as shown back to its caller (numbers masked)."""
+
+    session_id: str
+    channel: str
+    status: str
+    region: str | None = None
+    rating: str | None = None
+    ticket_id: str | None = None
+    turns: list[TurnPublic]
+
+
+class HandoffPublic(BaseModel):
+    """A conversation handed to a human, as the agent workspace lists it."""
+
+    session_id: str
+    channel: str
+    status: str
+    reason: str | None = None
+    requested_at: dt.datetime | None = None
+    agent: str | None = None
+    slots: dict[str, Any] = Field(default_factory=dict)

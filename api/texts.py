@@ -22,8 +22,23 @@ TEXTS: dict[str, str] = {
         "可以为您转接人工客服，或者登记工单，由工作人员在规定时限内回复您。"
     ),
     "clarify_region": "这个问题各地政策不一样。请问您的医保是在哪个省、哪个市参保的（参保地）？",
+    "clarify_known_regions": "我这里查到的有{regions}等地的规定。",
+    "abstain_region": (
+        "我这里暂时没有查到{region}在这方面的规定，为免说错耽误您办事，"
+        "可以为您转接人工客服，或者登记工单，由工作人员在规定时限内回复您。"
+    ),
     "region_note": "（以上是{region}的规定，其他地区请以当地医保部门口径为准。）",
     "no_language": "请用中文说一下您想咨询的医保问题，比如“异地就医怎么备案”。",
+    # Work orders (工单).
+    "ticket_not_found": "没有找到编号为 {number} 的工单，请核对工单编号后再试。",
+    "ticket_lookup_failed": "没有查到对应的工单，请核对工单编号和登记手机号的后四位后再试。",
+    "ticket_bad_transition": "工单当前状态为“{from_status}”，不能变更为“{to_status}”。",
+    "ticket_use_assign": "变更为“已分派”请使用派单操作，并指定承办科室。",
+    "ticket_use_callback": "变更为“已回访”请登记回访结果和满意度。",
+    "ticket_comment_required": "变更为“{to_status}”需要填写原因说明。",
+    "ticket_unknown_department": "没有名为“{department}”的承办科室，请从科室列表中选择。",
+    "ticket_store_busy": "系统繁忙，工单暂未保存成功，请稍后再试。",
+    "ticket_escalated": "工单 {number} 已超过办结时限（{due}），优先级已提升为“{priority}”，请督办。",
 }
 
 

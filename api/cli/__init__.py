@@ -11,7 +11,7 @@ import importlib
 import logging
 import sys
 
-_COMMAND_MODULES = ["kb", "evaluate"]
+_COMMAND_MODULES = ["kb", "evaluate", "tickets"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Libraries that narrate their own start-up at INFO level.
+    for noisy in ("faiss.loader", "jieba", "sentence_transformers", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:

@@ -1,0 +1,97 @@
+"""``hotline kb``: build, ingest, search, ask and calibrate the knowledge base."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from api.settings import get_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    kb = subparsers.add_parser("kb", help="知识库：构建、导入文档、检索、问答、校准")
+    sub = kb.add_subparsers(dest="kb_command", required=True)
+
+    build = sub.add_parser("build", help="按当前条目（和已导入文档）增量更新索引")
+    build.set_defaults(handler=_build)
+
+    ingest = sub.add_parser("ingest", help="导入政策文档（.txt .md .docx .pdf .html 或文件夹）")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.set_defaults(handler=_ingest)
+
+    search = sub.add_parser("search", help="混合检索，打印命中")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--audience", choices=["public", "agent"], default="public")
+    search.set_defaults(handler=_search)
+
+    ask = sub.add_parser("ask", help="像来电人一样提问")
+    ask.add_argument("question")
+    ask.add_argument("--region")
+    ask.add_argument("--audience", choices=["public", "agent"], default="public")
+    ask.set_defaults(handler=_ask)
+
+    calibrate = sub.add_parser("calibrate", help="在标注问题上校准拒答阈值并写入索引")
+    calibrate.add_argument("files", nargs="+", type=Path)
+    calibrate.set_defaults(handler=_calibrate)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from api.services.knowledge import build_index
+
+    stats = build_index(get_settings())
+    sys.stdout.write(json.dumps(stats, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from api.services.knowledge import build_index
+    from knowledge.ingest import iter_documents
+
+    files = iter_documents(args.paths)
+    if not files:
+        raise ValueError("没有找到可导入的文档（支持 .txt .md .docx .pdf .html）")
+    stats = build_index(get_settings(), extra_documents=[p.resolve() for p in files])
+    sys.stdout.write(json.dumps({"documents": len(files), **stats}, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from api.services.knowledge import get_knowledge_base
+
+    for hit in get_knowledge_base().search(args.query, k=args.k, audience=args.audience):
+        sys.stdout.write(
+            f"{hit.score:.4f} dense={hit.dense:.3f} lex={hit.lexical_norm:.2f} "
+            f"[{hit.doc.region or '全国'}] {hit.doc.title} ({hit.doc.source})\n"
+        )
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from api.services.knowledge import answer
+
+    result = answer(args.question, region=args.region, audience=args.audience)
+    sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from api.services.evaluation import load_items
+    from api.services.knowledge import get_answerer, get_knowledge_base, reset
+    from knowledge.answering import Labelled, calibrate
+
+    settings = get_settings()
+    items = [
+        Labelled(it["question"], "abstain" if it.get("kind") == "ticket" else it.get("kind", "answer"))
+        for path in args.files for it in load_items(path) if "question" in it
+    ]
+    threshold, score = calibrate(get_answerer(settings), items)
+    kb = get_knowledge_base(settings)
+    kb.extra["threshold"] = threshold
+    kb.extra["calibration"] = {"files": [p.name for p in args.files], "items": len(items), "balanced_accuracy": score}
+    kb.save(settings.index_dir)
+    reset()
+    sys.stdout.write(json.dumps({"threshold": threshold, "balanced_accuracy": round(score, 4), "items": len(items)}) + "\n")
+    return 0

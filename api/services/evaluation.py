@@ -1,0 +1,236 @@
+"""The evaluation harness: run labelled questions or dialogues through an engine and score them.
+
+Input is JSON Lines: single questions ``{id, question, kind, region, expect_any}`` or dialogues
+``{id, turns: [{user, expect_kind, expect_any}]}``. Output is one line per question or turn:
+``{id, turn, kind, reply, sources, ticket_id}`` plus the scoring fields. Scoring follows
+shared/eval/README.md: the reply (whitespace removed) must contain one variant of every
+``expect_any`` group, and the kind must match, where abstain, handoff and ticket all count as
+not guessing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+NOT_GUESSING = {"abstain", "handoff", "ticket"}
+FORM_KINDS = {"ask_slot", "ticket"}
+FACT_KINDS = {"answer", "clarify_region"}
+
+
+@dataclass
+class TurnResult:
+    """What an engine replied to one user turn."""
+
+    kind: str
+    reply: str
+    sources: list[dict] = field(default_factory=list)
+    ticket_id: str | None = None
+
+
+class Engine(Protocol):
+    name: str
+
+    def new_session(self, session_id: str) -> None: ...
+
+    def turn(self, session_id: str, text: str, *, region: str | None = None) -> TurnResult: ...
+
+    def close(self) -> None: ...
+
+
+class KnowledgeEngine:
+    """The knowledge service alone: keeps a dialogue's region and question history itself."""
+
+    name = "kb"
+
+    def __init__(self, settings=None) -> None:  # type: ignore[no-untyped-def]
+        from api.services import knowledge
+
+        self._knowledge = knowledge
+        self._settings = settings
+        self._sessions: dict[str, dict] = {}
+
+    def new_session(self, session_id: str) -> None:
+        self._sessions[session_id] = {"region": None, "history": []}
+
+    def turn(self, session_id: str, text: str, *, region: str | None = None) -> TurnResult:
+        from knowledge.regions import extract_region
+
+        state = self._sessions.setdefault(session_id, {"region": None, "history": []})
+        state["region"] = extract_region(text) or region or state["region"]
+        result = self._knowledge.answer(
+            text, region=state["region"], history=tuple(state["history"]), settings=self._settings
+        )
+        state["history"].append(text)
+        return TurnResult(result.kind, result.text, [s.model_dump() for s in result.sources])
+
+    def close(self) -> None:
+        self._sessions.clear()
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def text_matches(reply: str, expect_any: Sequence[Sequence[str]]) -> bool:
+    """Every group needs at least one of its strings in the reply (whitespace ignored)."""
+    flat = normalize(reply)
+    return all(any(normalize(v) in flat for v in group) for group in expect_any)
+
+
+def kind_matches(expected: str, got: str, *, in_form: bool = False, personal_record: bool = False) -> bool:
+    if expected == got:
+        return True
+    if expected == "abstain" and got in NOT_GUESSING:
+        return True
+    if in_form and expected in FORM_KINDS and got in FORM_KINDS:
+        return True
+    return personal_record and expected == "answer" and got in {"abstain", "handoff"}
+
+
+@dataclass
+class Scored:
+    id: str
+    turn: int
+    expected: str
+    kind: str
+    reply: str
+    sources: list[dict]
+    ticket_id: str | None
+    correct: bool
+    text_ok: bool
+    kind_ok: bool
+    guessed: bool  # a committed factual reply where the expected behaviour differed
+
+
+def load_items(path: Path) -> list[dict]:
+    items = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        if "id" not in item or not ("question" in item or "turns" in item):
+            raise ValueError(f"{path}:{number}: needs id and question or turns")
+        items.append(item)
+    return items
+
+
+def _is_personal_record(item: dict, turn: dict | None = None) -> bool:
+    topic = (turn or item).get("topic", "") or item.get("topic", "")
+    return (
+        "个人账户" in topic
+        or "余额" in topic
+        or "查询" in topic
+        or bool((turn or item).get("personal_record"))
+    )
+
+
+def run(engine: Engine, items: Iterable[dict]) -> Iterator[Scored]:
+    """Run every item (each dialogue in its own session) and yield scored turns."""
+    for item in items:
+        session = f"eval-{item['id']}"
+        engine.new_session(session)
+        if "turns" in item:
+            in_form = False
+            for number, turn in enumerate(item["turns"], start=1):
+                result = engine.turn(session, turn["user"])
+                expected = turn.get("expect_kind", "answer")
+                in_form = in_form or result.kind == "ask_slot" or expected == "ask_slot"
+                yield _score(
+                    item["id"],
+                    number,
+                    expected,
+                    turn.get("expect_any", []),
+                    result,
+                    in_form=in_form,
+                    personal_record=_is_personal_record(item, turn),
+                )
+                if result.kind == "ticket":
+                    in_form = False
+        else:
+            result = engine.turn(session, item["question"], region=None)
+            yield _score(
+                item["id"],
+                0,
+                item.get("kind", "answer"),
+                item.get("expect_any", []),
+                result,
+                personal_record=_is_personal_record(item),
+            )
+
+
+def _score(
+    item_id: str,
+    turn: int,
+    expected: str,
+    expect_any: list,
+    result: TurnResult,
+    *,
+    in_form: bool = False,
+    personal_record: bool = False,
+) -> Scored:
+    text_ok = text_matches(result.reply, expect_any)
+    kind_ok = kind_matches(expected, result.kind, in_form=in_form, personal_record=personal_record)
+    guessed = result.kind in FACT_KINDS and not kind_ok
+    return Scored(
+        item_id,
+        turn,
+        expected,
+        result.kind,
+        result.reply,
+        result.sources,
+        result.ticket_id,
+        text_ok and kind_ok,
+        text_ok,
+        kind_ok,
+        guessed,
+    )
+
+
+def summarize(rows: Sequence[Scored]) -> dict[str, dict[str, float]]:
+    """Accuracy per expected kind, overall accuracy, and the guess rate."""
+    per: dict[str, list[Scored]] = defaultdict(list)
+    for row in rows:
+        per[row.expected].append(row)
+    table = {
+        kind: {
+            "n": len(group),
+            "correct": sum(r.correct for r in group),
+            "accuracy": round(sum(r.correct for r in group) / len(group), 3),
+        }
+        for kind, group in sorted(per.items())
+    }
+    table["all"] = {
+        "n": len(rows),
+        "correct": sum(r.correct for r in rows),
+        "accuracy": round(sum(r.correct for r in rows) / max(len(rows), 1), 3),
+    }
+    table["guess_rate"] = {
+        "n": len(rows),
+        "correct": sum(r.guessed for r in rows),
+        "accuracy": round(sum(r.guessed for r in rows) / max(len(rows), 1), 3),
+    }
+    return table
+
+
+def format_table(summary: dict[str, dict[str, float]]) -> str:
+    lines = [f"{'kind':<16}{'n':>5}{'correct':>9}{'accuracy':>10}"]
+    for kind, row in summary.items():
+        label = "guesses" if kind == "guess_rate" else kind
+        lines.append(f"{label:<16}{row['n']:>5}{row['correct']:>9}{row['accuracy']:>10.3f}")
+    return "\n".join(lines)
+
+
+def write_results(rows: Sequence[Scored], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
