@@ -53,7 +53,7 @@ def heading_level(line: str) -> tuple[int, str] | None:
         return 3, _first_clause(line)
     if _H4_RE.match(line) and len(line) <= 40 and not _TOC_RE.search(line):
         return 4, _first_clause(line)
-    if len(line) <= 40 and not re.search(r"[。；，,;：:]$", line) and not _TOC_RE.search(line):
+    if len(line) <= 40 and not re.search(r"[。！？；!?;]|[，,：:.]$", line) and not _TOC_RE.search(line):
         return 1, line
     return None
 
@@ -78,10 +78,14 @@ def split_sections(text: str) -> list[Section]:
         level, title = found
         path = [(lv, t) for lv, t in path if lv < level] + [(level, title)]
         sections.append(Section(path=[t for _, t in path], start_line=number))
-        # Numbered headings that are whole paragraphs are body text too.
-        if level >= 2 and len(line) > 40:
+        # A numbered heading that runs on into sentences is body text too.
+        if level >= 2 and len(line.strip("*# ")) > len(title) + 1:
             sections[-1].lines.append(line)
-    return [s for s in sections if s.lines]
+    kept = [s for s in sections if s.lines]
+    if not kept and text.strip():
+        # A document made only of short lines: keep them all as one body.
+        kept = [Section(path=[], lines=[ln.strip() for ln in text.split("\n") if ln.strip()], start_line=1)]
+    return kept
 
 
 def split_sentences(text: str) -> list[str]:

@@ -69,10 +69,12 @@ def build_index(
 def get_knowledge_base(settings: Settings | None = None) -> KnowledgeBase:
     """The process-wide knowledge base, built or refreshed on first use."""
     settings = settings or get_settings()
+    key = (str(settings.index_dir), str(settings.kb_entries_dir), settings.embedding_model)
     with _lock:
         kb = _state.get("kb")
-        if isinstance(kb, KnowledgeBase):
+        if isinstance(kb, KnowledgeBase) and _state.get("key") == key:
             return kb
+        _state.clear()
         embedder = make_embedder(settings)
         try:
             kb = KnowledgeBase.load(settings.index_dir, embedder, hnsw_min_size=settings.hnsw_min_size)
@@ -85,6 +87,7 @@ def get_knowledge_base(settings: Settings | None = None) -> KnowledgeBase:
         if stats["added_or_changed"] or stats["removed"]:
             kb.save(settings.index_dir)
         _state["kb"] = kb
+        _state["key"] = key
         return kb
 
 

@@ -1,0 +1,45 @@
+import pytest
+
+from knowledge.textnorm import clean_text, has_chinese, normalize_dialect, normalize_domain_terms, normalize_query
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        ("去一地就医要备按吗", "去异地就医要备案吗"),
+        ("慢特并认定要多久", "慢特病认定要多久"),
+        ("医保电子凭正在哪激活", "医保电子凭证在哪激活"),
+        ("零星报消能在手机上办吗", "零星报销能在手机上办吗"),
+        ("生育金贴多久到账", "生育津贴多久到账"),
+    ],
+)
+def test_asr_homophones_are_repaired_to_domain_terms(heard: str, meant: str) -> None:
+    assert normalize_domain_terms(heard) == meant
+
+
+def test_correct_text_is_left_alone() -> None:
+    text = "我想问一下异地就医备案需要什么材料"
+    assert normalize_domain_terms(text) == text
+
+
+def test_dialect_wording_becomes_standard() -> None:
+    assert normalize_dialect("俺娃刚生下来咋整") == "我孩子刚生下来怎么办"
+
+
+def test_clean_text_drops_emoji_and_collapses_space() -> None:
+    assert clean_text("  你好 🤔🤔  医保  ！！！") == "你好 医保 !"
+    assert clean_text("😀😀😀") == ""
+
+
+def test_clean_text_rejects_non_strings() -> None:
+    with pytest.raises(TypeError, match="text"):
+        clean_text(None)  # type: ignore[arg-type]
+
+
+def test_has_chinese() -> None:
+    assert has_chinese("hello 医保")
+    assert not has_chinese("hello world 123")
+
+
+def test_normalize_query_combines_all_steps() -> None:
+    assert normalize_query("咋个办一地备按嘛") == "怎么办异地备案嘛"
