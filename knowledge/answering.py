@@ -30,13 +30,15 @@ class QuestionType:
     name: str
     asks: tuple[str, ...]
     evidence: tuple[re.Pattern[str], ...]
+    unless: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
 def question_types() -> tuple[QuestionType, ...]:
     raw = yaml.safe_load((DATA_DIR / "question_types.yaml").read_text(encoding="utf-8"))
     return tuple(
-        QuestionType(name, tuple(spec["asks"]), tuple(re.compile(p) for p in spec["evidence"]))
+        QuestionType(name, tuple(spec["asks"]), tuple(re.compile(p) for p in spec["evidence"]),
+                     tuple(spec.get("unless", ())))
         for name, spec in raw.items()
     )
 
@@ -50,7 +52,10 @@ def illustrative_topics() -> tuple[str, ...]:
 def asked_types(question: str) -> list[QuestionType]:
     """The kinds of fact the question asks for (amount, ratio, duration)."""
     text = normalize_query(question)
-    return [qt for qt in question_types() if any(a in text for a in qt.asks)]
+    return [
+        qt for qt in question_types()
+        if any(a in text for a in qt.asks) and not any(u in text for u in qt.unless)
+    ]
 
 
 def covers(doc: Doc, types: Sequence[QuestionType]) -> bool:

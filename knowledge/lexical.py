@@ -7,6 +7,7 @@ removing one document costs only that document.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -27,6 +28,7 @@ STOPWORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at DEBUG on its own handler
     tok = jieba.Tokenizer()
     tok.initialize()
     for term in domain_terms():

@@ -1,0 +1,115 @@
+"""The answering service on the real model and a real FAISS index (entries + ingested seeds)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.services import knowledge as service
+from api.services.evaluation import KnowledgeEngine, load_items, run, summarize
+from api.settings import Settings
+from tests.knowledge.conftest import SHARED
+
+pytestmark = pytest.mark.integration
+
+
+def test_national_question_is_answered_with_its_source(kb_settings: Settings) -> None:
+    result = service.answer("医保的事打12345政务热线也行吗，还是只能打12393？", settings=kb_settings)
+    assert result.kind == "answer"
+    assert result.sources and result.sources[0].source.startswith("0")
+    assert "12393" in result.text and "12345" in result.text
+
+
+def test_regional_rule_without_region_asks_for_it(kb_settings: Settings) -> None:
+    result = service.answer("出门在外突然急病住院，事先没备案，医保认不认？", settings=kb_settings)
+    assert result.kind == "clarify_region"
+    assert "参保" in result.text
+    assert not result.sources
+
+
+def test_regional_rule_with_region_names_the_region(kb_settings: Settings) -> None:
+    result = service.answer("出门在外突然急病住院，事先没备案，医保认不认？", region="太原", settings=kb_settings)
+    assert result.kind == "answer"
+    assert result.region == "山西/太原"
+    assert "太原" in result.text
+
+
+def test_region_stated_in_the_question_counts(kb_settings: Settings) -> None:
+    result = service.answer("我是太原的，出门在外突然急病住院，事先没备案，医保认不认？", settings=kb_settings)
+    assert result.kind == "answer" and result.region == "山西/太原"
+
+
+def test_other_regions_rule_is_not_given_as_this_callers_rule(kb_settings: Settings) -> None:
+    result = service.answer("出门在外突然急病住院，事先没备案，医保认不认？", region="广西/南宁", settings=kb_settings)
+    assert result.kind == "abstain"
+    assert "南宁" in result.text
+
+
+def test_follow_up_uses_the_previous_question(kb_settings: Settings) -> None:
+    first = "杭州生孩子的生育津贴要自己去申请吗？"
+    result = service.answer("那钱打到哪里？", region="杭州", history=(first,), settings=kb_settings)
+    assert result.kind == "answer"
+    assert "杭州" in result.text and "单位" in result.text
+
+
+def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: Settings) -> None:
+    question = "生了孩子以后，生育津贴要等多久才能到账？"
+    assert service.answer(question, settings=kb_settings).kind == "clarify_region"
+    result = service.answer("我是杭州的", history=(question,), settings=kb_settings)
+    assert result.kind == "answer" and "杭州" in result.text
+
+
+def test_asr_homophones_find_the_same_answer(kb_settings: Settings) -> None:
+    clean = service.answer("太原的，异地就医备案要开证明吗？", settings=kb_settings)
+    garbled = service.answer("太原的，一地就医备按要开证明吗？", settings=kb_settings)
+    assert clean.kind == garbled.kind == "answer"
+    assert clean.entry_id == garbled.entry_id
+
+
+def test_amount_question_is_not_answered_by_an_entry_without_amounts(kb_settings: Settings) -> None:
+    result = service.answer("生育津贴一个月能领多少钱，按什么标准算？", settings=kb_settings)
+    assert result.kind == "abstain"
+
+
+def test_agent_only_knowledge_never_reaches_a_caller(kb_settings: Settings) -> None:
+    kb = service.get_knowledge_base(kb_settings)
+    agent_docs = [d for d in kb.docs.values() if d.audience == "agent"]
+    assert any(d.kind == "passage" and d.source.startswith("003_") for d in agent_docs)
+    question = "河南2023年医保稽核工作要点里，专项稽核多久搞一次？"
+    public_hits = kb.search(question, k=20, audience="public")
+    assert all(h.doc.audience == "public" for h in public_hits)
+    agent_hits = kb.search(question, k=5, audience="agent")
+    assert any(h.doc.audience == "agent" for h in agent_hits)
+    caller = service.answer(question, settings=kb_settings)
+    assert all(s.id not in {d.key.split(":", 1)[1] for d in agent_docs} for s in caller.sources)
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("", "请说一下"),
+        ("   \n\t ", "请说一下"),
+        ("医" * 10_000, "太长"),
+        ("😀😀😀🙏", "请说一下"),
+        ("How do I register for medical insurance?", "中文"),
+    ],
+)
+def test_bad_questions_get_a_clear_abstention(kb_settings: Settings, question: str, phrase: str) -> None:
+    result = service.answer(question, settings=kb_settings)
+    assert result.kind == "abstain"
+    assert phrase in result.text
+
+
+def test_dev_set_floors(kb_settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Floors at what we measured (docs/benchmarks.md); a drop below them is a regression."""
+    path = SHARED / "eval" / "dev.jsonl"
+    rows = list(run(KnowledgeEngine(kb_settings), load_items(path)))
+    summary = summarize(rows)
+    answerable = [r for r in rows if r.expected in ("answer", "clarify_region")]
+    unanswerable = [r for r in rows if r.expected in ("abstain", "ticket")]
+    right = sum(r.correct for r in answerable) / len(answerable)
+    not_guessing = sum(r.kind not in ("answer", "clarify_region") for r in unanswerable) / len(unanswerable)
+    (tmp_path / "summary.json").write_text(json.dumps(summary, ensure_ascii=False))
+    assert right >= 0.80, summary
+    assert not_guessing >= 0.60, summary
