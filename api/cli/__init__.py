@@ -11,7 +11,7 @@ import importlib
 import logging
 import sys
 
-_COMMAND_MODULES = ["kb", "evaluate", "tickets"]
+_COMMAND_MODULES = ["kb", "evaluate", "tickets", "run", "train", "models", "qa"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,7 +53,8 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = engine_from_config(
-        config.get_section(config.config_ini_section, {}) or {"sqlalchemy.url": config.get_main_option("sqlalchemy.url")},
+        config.get_section(config.config_ini_section, {})
+        or {"sqlalchemy.url": config.get_main_option("sqlalchemy.url")},
         prefix="sqlalchemy.",
         poolclass=pool.NullPool,
     )

@@ -105,7 +105,9 @@ def upgrade() -> None:
         "ticket_links",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("ticket_id", sa.Integer(), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("related_id", sa.Integer(), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "related_id", sa.Integer(), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kind", sa.String(16), nullable=False),
         _ts("created_at"),
         sa.UniqueConstraint("ticket_id", "related_id", name="uq_ticket_links_pair"),
