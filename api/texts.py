@@ -66,7 +66,7 @@ TEXTS: dict[str, str] = {
     "qa_bad_transcript": "通话记录格式不正确，请按质检输入格式（id、channel、agent_id、turns）检查后重试。",
     "qa_result_not_found": "没有找到编号为 {result_id} 的质检结果。",
     "qa_finding_not_found": "没有找到编号为 {finding_id} 的质检项。",
-    "qa_bad_report": "报表参数不正确：{reason}",
+    "qa_bad_report": "报表参数不正确，请检查分组方式（agent、rule、day）和日期范围。",
 }
 
 

@@ -10,6 +10,7 @@ point per character, so one regular expression per lexicon does the work.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,9 +20,24 @@ from pathlib import Path
 from pypinyin import Style, pinyin
 
 PARTICLES = frozenset("啊呀吧呢嘛哦哈啦嘞喽呗噢哇咯呐")
-DEFAULT_FILLERS: tuple[str, ...] = ("那个", "这个", "这边", "那边", "嗯", "呃", "就", "都", "也", "的", "是", "还", "可")
+DEFAULT_FILLERS: tuple[str, ...] = (
+    "那个",
+    "这个",
+    "这边",
+    "那边",
+    "嗯",
+    "呃",
+    "就",
+    "都",
+    "也",
+    "的",
+    "是",
+    "还",
+    "可",
+)
 _INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+WILDCARD_CHARS = 8
 _CODE_BASE = 0xF0000  # supplementary private-use plane: never occurs in transcripts
 
 
@@ -43,8 +59,8 @@ def fold_syllable(syllable: str) -> str:
             break
     if s.startswith("l"):
         s = "n" + s[1:]
-    if s.startswith("h") and s[1:2] == "u" and len(s) > 2:  # hu/fu confusion of southern speakers
-        s = "f" + s[1:]
+    if s == "hu":  # 湖/福: southern speakers and ASR confuse hu and fu
+        s = "fu"
     for a, b in _FINAL_FOLDS:
         if s.endswith(a):
             s = s[: -len(a)] + b
@@ -53,6 +69,7 @@ def fold_syllable(syllable: str) -> str:
 
 
 _syllable_codes: dict[str, str] = {}
+_codes_lock = threading.Lock()
 
 
 @lru_cache(maxsize=20000)
@@ -62,10 +79,11 @@ def char_code(ch: str) -> str:
         return ch.lower()
     syl = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="default")[0][0]
     key = fold_syllable(syl) if syl.isascii() else syl
-    code = _syllable_codes.get(key)
-    if code is None:
-        code = chr(_CODE_BASE + len(_syllable_codes))
-        _syllable_codes[key] = code
+    with _codes_lock:  # API requests run in threads: one syllable must get one code
+        code = _syllable_codes.get(key)
+        if code is None:
+            code = chr(_CODE_BASE + len(_syllable_codes))
+            _syllable_codes[key] = code
     return code
 
 
@@ -85,21 +103,37 @@ class NormText:
         return self.original[self.offsets[start] : self.offsets[end - 1] + 1]
 
 
+_CHAR_INFO: dict[str, tuple[str, str]] = {}
+
+
+def _char_info(ch: str) -> tuple[str, str]:
+    """(kept character or "", its sound code), memoised: normalising is the hot loop of inspection."""
+    info = _CHAR_INFO.get(ch)
+    if info is None:
+        kept = ch.lower() if _keep(ch) else ""
+        info = (kept, char_code(kept) if kept else "")
+        _CHAR_INFO[ch] = info
+    return info
+
+
 def normalize(text: str) -> NormText:
     """Drop spacing, punctuation and particles; keep offsets so evidence quotes the original."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
-    src = unicodedata.normalize("NFKC", text)
+    src = text if text.isascii() else unicodedata.normalize("NFKC", text)
     if len(src) != len(text):  # NFKC changed the length: quote the normalised text instead
         text = src
     chars: list[str] = []
+    codes: list[str] = []
     offsets: list[int] = []
+    info = _CHAR_INFO
     for i, ch in enumerate(src):
-        if _keep(ch):
-            chars.append(ch.lower())
+        kept, code = info.get(ch) or _char_info(ch)
+        if kept:
+            chars.append(kept)
+            codes.append(code)
             offsets.append(i)
-    joined = "".join(chars)
-    return NormText(text, joined, tuple(offsets), "".join(char_code(c) for c in joined))
+    return NormText(text, "".join(chars), tuple(offsets), "".join(codes))
 
 
 def normalize_phrase(phrase: str) -> str:
@@ -127,14 +161,14 @@ class LexiconEntry:
 
 
 def parse_lexicon(lines: Iterable[str]) -> list[LexiconEntry]:
-    """Parse lexicon lines: ``phrase | exclusion | exclusion``; ``#`` starts a comment."""
+    """Parse ``phrase | exclusion | exclusion`` lines; ``#`` starts a comment, ``*`` is a short gap."""
     entries: list[LexiconEntry] = []
     for raw in lines:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         parts = [p.strip() for p in line.split("|")]
-        if not normalize_phrase(parts[0]):
+        if not normalize_phrase(parts[0].replace("*", "")):
             continue
         entries.append(LexiconEntry(parts[0], tuple(p for p in parts[1:] if p)))
     return entries
@@ -162,38 +196,59 @@ class PhraseMatcher:
         self.homophones = homophones
         self._key = (lambda n: n.codes) if homophones else (lambda n: n.chars)
         filler_alts = sorted({self._encode(f) for f in fillers if normalize_phrase(f)}, key=len, reverse=True)
-        gap = f"(?:{'|'.join(map(re.escape, filler_alts))}){{0,{max_fillers}}}" if filler_alts and max_fillers else ""
-        parts = []
+        gap = (
+            f"(?:{'|'.join(map(re.escape, filler_alts))}){{0,{max_fillers}}}"
+            if filler_alts and max_fillers
+            else ""
+        )
         self._phrases: list[LexiconEntry] = []
         self._exclusions: list[re.Pattern[str] | None] = []
+        # Patterns indexed by their first sound: at each position only the phrases that can start
+        # there are tried, which is several times faster than one big alternation.
+        self._by_first: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
         for entry in self.entries:
-            enc = self._encode(entry.phrase)
-            if not enc:
+            # "*" in a phrase stands for up to WILDCARD_CHARS characters of anything (你自己*查).
+            pieces = [p for p in (self._encode(x) for x in entry.phrase.split("*")) if p]
+            if not pieces:
                 continue
-            pattern = gap.join(re.escape(c) for c in enc)
-            parts.append(f"(?P<g{len(self._phrases)}>{pattern})")
+            pattern = f".{{0,{WILDCARD_CHARS}}}?".join(gap.join(re.escape(c) for c in p) for p in pieces)
+            idx = len(self._phrases)
+            self._by_first.setdefault(pieces[0][0], []).append((idx, re.compile(pattern)))
             self._phrases.append(entry)
             excl = [self._encode(x) for x in entry.exclusions if self._encode(x)]
             self._exclusions.append(re.compile("|".join(map(re.escape, excl))) if excl else None)
-        self._regex = re.compile("|".join(parts)) if parts else None
 
     def _encode(self, phrase: str) -> str:
         return self._key(normalize(phrase))
 
     def find(self, text: str | NormText) -> list[Match]:
-        """Every non-overlapping phrase occurrence, left to right."""
-        if self._regex is None:
+        """Every non-overlapping phrase occurrence, left to right; at one position the first listed wins."""
+        if not self._by_first:
             return []
         norm = text if isinstance(text, NormText) else normalize(text)
         hay = self._key(norm)
         found: list[Match] = []
-        for m in self._regex.finditer(hay):
-            idx = int(m.lastgroup[1:]) if m.lastgroup else 0
-            excl = self._exclusions[idx]
-            if excl is not None and any(
-                x.start() <= m.end() and x.end() >= m.start() for x in excl.finditer(hay)
-            ):
+        pos, n = 0, len(hay)
+        by_first = self._by_first
+        while pos < n:
+            candidates = by_first.get(hay[pos])
+            hit = None
+            if candidates:
+                for idx, pattern in candidates:
+                    m = pattern.match(hay, pos)
+                    if m is None:
+                        continue
+                    excl = self._exclusions[idx]
+                    if excl is not None and any(
+                        x.start() <= m.end() and x.end() >= m.start() for x in excl.finditer(hay)
+                    ):
+                        continue
+                    hit = (idx, m)
+                    break
+            if hit is None:
+                pos += 1
                 continue
+            idx, m = hit
             entry = self._phrases[idx]
             found.append(
                 Match(
@@ -201,9 +256,10 @@ class PhraseMatcher:
                     start=m.start(),
                     end=m.end(),
                     evidence=norm.span(m.start(), m.end()),
-                    exact=norm.chars[m.start() : m.end()] == normalize_phrase(entry.phrase),
+                    exact=norm.chars[m.start() : m.end()] == normalize_phrase(entry.phrase.replace("*", "")),
                 )
             )
+            pos = max(m.end(), pos + 1)
         return found
 
     def search(self, text: str | NormText) -> Match | None:

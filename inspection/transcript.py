@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,35 @@ def load_transcript(path: Path) -> Transcript:
         return parse_transcript(raw)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One recognised utterance of one channel of a two-channel recording (seconds, text)."""
+
+    start: float
+    end: float
+    text: str
+
+
+def merge_channels(
+    *,
+    transcript_id: str,
+    agent: Sequence[Segment],
+    caller: Sequence[Segment],
+    agent_id: str | None = None,
+    channel: str = "phone",
+) -> Transcript:
+    """Interleave the agent and caller channels of a call by start time into one transcript.
+
+    Two-channel recordings are transcribed per channel; overlaps (interruptions) survive because
+    each turn keeps its own start and end.
+    """
+    tagged = [("agent", s) for s in agent] + [("caller", s) for s in caller]
+    tagged.sort(key=lambda x: (x[1].start, x[1].end))
+    turns = [
+        {"speaker": speaker, "start": s.start, "end": s.end, "text": s.text}
+        for speaker, s in tagged
+        if s.text.strip()
+    ]
+    return parse_transcript({"id": transcript_id, "channel": channel, "agent_id": agent_id, "turns": turns})

@@ -21,7 +21,9 @@ def _copy(names: list[str], folder: Path) -> None:
 
 def test_score_json_lines_and_out_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _copy(["QA001.json", "QA101.json"], tmp_path / "in" / "sub")
-    code = main(["qa", "score", str(tmp_path / "in"), "--json", "--kb", "off", "--out", str(tmp_path / "out")])
+    code = main(
+        ["qa", "score", str(tmp_path / "in"), "--json", "--kb", "off", "--out", str(tmp_path / "out")]
+    )
     assert code == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [d["id"] for d in lines] == ["QA001", "QA101"]
@@ -35,7 +37,9 @@ def test_score_json_lines_and_out_dir(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_table_output_and_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _copy(["QA201.json"], tmp_path)
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
-    (tmp_path / "wrong.json").write_text(json.dumps({"id": "W", "turns": [{"speaker": "x", "text": "a"}]}), encoding="utf-8")
+    (tmp_path / "wrong.json").write_text(
+        json.dumps({"id": "W", "turns": [{"speaker": "x", "text": "a"}]}), encoding="utf-8"
+    )
     code = main(["qa", "score", str(tmp_path), "--kb", "lexical"])
     out = capsys.readouterr().out
     assert code == 1
@@ -53,3 +57,21 @@ def test_eval_prints_precision_and_recall(tmp_path: Path, capsys: pytest.Capture
     assert main(["qa", "eval", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "forbidden_phrase" in out and "precision" in out and "pass/fail agreement: 1.000" in out
+
+
+def test_personal_numbers_in_evidence_are_masked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    call = {
+        "id": "M1",
+        "channel": "chat",
+        "turns": [
+            {"speaker": "bot", "text": "您好，欢迎咨询。"},
+            {"speaker": "caller", "text": "查我余额"},
+            {"speaker": "bot", "text": "13812345678的机主，您的余额是300元。感谢您的咨询，请评价，再见。"},
+        ],
+    }
+    (tmp_path / "m1.json").write_text(json.dumps(call, ensure_ascii=False), encoding="utf-8")
+    main(["qa", "score", str(tmp_path), "--json", "--kb", "off"])
+    masked = capsys.readouterr().out
+    assert "余额" in masked and "13812345678" not in masked
+    main(["qa", "score", str(tmp_path), "--json", "--kb", "off", "--show-personal"])
+    assert "13812345678" in capsys.readouterr().out

@@ -110,9 +110,19 @@ def test_agent_routes_release_a_handoff(client: TestClient) -> None:
     queue = client.get("/api/chat/handoffs", headers=AGENT).json()
     assert [q["session_id"] for q in queue] == ["web-2"]
     assert client.post("/api/chat/web-2/accept", headers=AGENT).json()["agent"] == "agent"
+    sent = client.post("/api/chat/web-2/agent-message", json={"text": "您好，我是坐席"}, headers=AGENT)
+    assert sent.status_code == 204
+    turns = client.get("/api/chat/web-2/transcript").json()["turns"]
+    assert turns[-1]["speaker"] == "agent" and turns[-1]["text"] == "您好，我是坐席"
+    assert (
+        client.post("/api/chat", json={"session_id": "web-2", "text": "好"}).json()["handoff"]["status"]
+        == "active"
+    )
     assert client.post("/api/chat/web-2/release", headers=AGENT).json()["status"] == "bot"
     assert client.post("/api/chat/web-2/release", headers=AGENT).status_code == 409
     assert client.get("/api/chat/handoffs", headers=AGENT).json() == []
+    late = client.post("/api/chat/web-2/agent-message", json={"text": "还在吗"}, headers=AGENT)
+    assert late.status_code == 409
 
 
 def test_widget_files_are_served(client: TestClient) -> None:

@@ -33,12 +33,27 @@ def call(tid: str, agent: str, *, rude: bool = False, day: str = "2026-11-20") -
         "date": day,
         "turns": [
             {"speaker": "agent", "start": 0.0, "end": 4.0, "text": opening},
-            {"speaker": "caller", "start": 4.5, "end": 8.0, "text": "我太原的，去忻州住院要备案吗？电话13812345678"},
-            {"speaker": "agent", "start": 8.5, "end": 12.0, "text": "要备案的，您得先去备案。" if rude else "省内不用备案，直接结算。"},
+            {
+                "speaker": "caller",
+                "start": 4.5,
+                "end": 8.0,
+                "text": "我太原的，去忻州住院要备案吗？电话13812345678",
+            },
+            {
+                "speaker": "agent",
+                "start": 8.5,
+                "end": 12.0,
+                "text": "要备案的，您得先去备案。" if rude else "省内不用备案，直接结算。",
+            },
             {"speaker": "caller", "start": 12.5, "end": 13.5, "text": "好的，谢谢。"},
-            {"speaker": "agent", "start": 14.0, "end": 18.0, "text": "感谢您的来电，稍后请您对本次服务评价，再见。"},
+            {
+                "speaker": "agent",
+                "start": 14.0,
+                "end": 18.0,
+                "text": "感谢您的来电，稍后请您对本次服务评价，再见。",
+            },
         ],
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -47,8 +62,12 @@ def settings(make_db_settings: Callable[..., Settings]) -> Settings:
 
 
 def test_score_stores_result_with_version_and_kb_entry(db_session: Session, settings: Settings) -> None:
-    out = svc.score_transcript(db_session, transcript=call("A1", "1027", rude=True), settings=settings,
-                               kb_lookup=lambda _t: [IN_PROVINCE])  # fmt: skip
+    out = svc.score_transcript(
+        db_session,
+        transcript=call("A1", "1027", rude=True),
+        settings=settings,
+        kb_lookup=lambda _t: [IN_PROVINCE],
+    )
     assert out.id is not None and out.kb_checked and out.ruleset_version
     assert {f.category for f in out.findings} == {"greeting", "accuracy"}
     acc = next(f for f in out.findings if f.category == "accuracy")
@@ -81,15 +100,39 @@ def test_bad_transcript_is_a_domain_error(db_session: Session, settings: Setting
 
 
 def test_review_overrule_updates_score_and_keeps_history(db_session: Session, settings: Settings) -> None:
-    out = svc.score_transcript(db_session, transcript=call("R1", "2001", rude=True), settings=settings,
-                               kb_lookup=lambda _t: [IN_PROVINCE])  # fmt: skip
+    out = svc.score_transcript(
+        db_session,
+        transcript=call("R1", "2001", rude=True),
+        settings=settings,
+        kb_lookup=lambda _t: [IN_PROVINCE],
+    )
     assert not out.passed
     greeting = next(f for f in out.findings if f.rule == "greeting.opening")
     accuracy = next(f for f in out.findings if f.rule == "accuracy.contradiction")
-    svc.review_finding(db_session, finding_id=greeting.id, action="confirm", reviewer="王主管", comment="确实没报工号", settings=settings)  # fmt: skip
-    svc.review_finding(db_session, finding_id=accuracy.id, action="confirm", reviewer="王主管", comment="先确认", settings=settings)  # fmt: skip
-    changed = svc.review_finding(db_session, finding_id=accuracy.id, action="overrule", reviewer="李主管",
-                                 comment="来电人要去的是外省，坐席说得对", settings=settings)  # fmt: skip
+    svc.review_finding(
+        db_session,
+        finding_id=greeting.id,
+        action="confirm",
+        reviewer="王主管",
+        comment="确实没报工号",
+        settings=settings,
+    )
+    svc.review_finding(
+        db_session,
+        finding_id=accuracy.id,
+        action="confirm",
+        reviewer="王主管",
+        comment="先确认",
+        settings=settings,
+    )
+    changed = svc.review_finding(
+        db_session,
+        finding_id=accuracy.id,
+        action="overrule",
+        reviewer="李主管",
+        comment="来电人要去的是外省，坐席说得对",
+        settings=settings,
+    )
     assert changed.review_status == "overruled" and changed.reviewed_by == "李主管"
     after = svc.get_result(db_session, result_id=out.id)
     assert after.score == out.score and after.reviewed_score == out.score + accuracy.points
@@ -121,8 +164,11 @@ def test_review_overrule_updates_score_and_keeps_history(db_session: Session, se
 
 def test_team_reports_and_listing(db_session: Session, settings: Settings) -> None:
     facts = lambda _t: [IN_PROVINCE]  # noqa: E731
-    for tid, agent, rude, day in [("P1", "1001", False, "2026-11-20"), ("P2", "1001", True, "2026-11-21"),
-                                  ("P3", "1002", False, "2026-11-21")]:  # fmt: skip
+    for tid, agent, rude, day in [
+        ("P1", "1001", False, "2026-11-20"),
+        ("P2", "1001", True, "2026-11-21"),
+        ("P3", "1002", False, "2026-11-21"),
+    ]:
         svc.score_transcript(
             db_session, transcript=call(tid, agent, rude=rude, day=day), settings=settings, kb_lookup=facts
         )

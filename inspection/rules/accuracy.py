@@ -1,0 +1,243 @@
+"""答得准: the agent's factual statements compared with the knowledge base for the call's topic.
+
+A statement is a number with a unit (20个工作日, 72%, 30元) or a yes/no claim from the rule
+set (需要备案 / 不需要备案). Each is aligned with the most similar knowledge-base clause that
+makes the same kind of statement and does not concern a different group (省内 vs 跨省, 在职 vs
+退休, 职工 vs 居民, 急诊 vs 非急); a different value or polarity is a contradiction, reported
+with the entry id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from inspection.claims import overlap, quantities, split_clauses
+from inspection.context import Context, RawFinding, quote
+from inspection.kb import KbFact
+from inspection.textmatch import normalize
+
+_EXCEPTION = re.compile(
+    r"即使|临时|突发|急诊|急病|急症|来不及|没来得及|忘了|补办|视同|没有办理备案|未备案|没备案"
+)
+_NEGATION = re.compile(r"不|无需|免|没有|没")
+_PROMISE = re.compile(r"工单|回电|回复您|联系您|回访|催办|给您打电话|短信通知|工号")
+
+
+def qualifiers(text: str) -> dict[str, str]:
+    """Which group a statement is about, per family; absent families are unknown."""
+    q: dict[str, str] = {}
+    if re.search(r"外省|跨省|省外|出省|全国", text):
+        q["scope"] = "cross"
+    elif "省内" in text:
+        q["scope"] = "in"
+    if "退休" in text:
+        q["status"] = "retired"
+    elif "在职" in text:
+        q["status"] = "working"
+    if "居民" in text or "大学生" in text:
+        q["scheme"] = "resident"
+    elif "职工" in text:
+        q["scheme"] = "employee"
+    if "非急" in text:
+        q["urgency"] = "planned"
+    elif re.search(r"急诊|急病|突发|急救", text):
+        q["urgency"] = "emergency"
+    # Exceptions to a rule (emergencies, forgotten or late filing): a general statement is not
+    # contradicted by them, and a statement about the exception is compared with them.
+    if _EXCEPTION.search(text):
+        q["case"] = "exception"
+    if "门诊" in text:
+        q["care"] = "outpatient"
+    elif "住院" in text:
+        q["care"] = "inpatient"
+    return q
+
+
+@dataclass(frozen=True)
+class _KbClause:
+    fact: KbFact
+    rank: int
+    text: str
+    quals: dict[str, str]
+
+
+def merged_qualifiers(*texts: str) -> dict[str, str]:
+    """Qualifiers of the first text, completed from the following (wider) contexts."""
+    q: dict[str, str] = {}
+    for text in texts:
+        for key, value in qualifiers(text).items():
+            q.setdefault(key, value)
+    return q
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"[。；;！？!?\n]+", text) if s.strip()]
+
+
+def kb_clauses(fact: KbFact, rank: int) -> list[_KbClause]:
+    """Clauses of an entry's answer and points; each inherits the groups named in its sentence."""
+    title = str(getattr(fact, "title", "") or "")
+    out = []
+    for sentence in _sentences(fact.answer):
+        for clause in split_clauses(sentence):
+            out.append(_KbClause(fact, rank, clause, merged_qualifiers(clause, sentence, title)))
+    for value in (fact.points or {}).values():
+        # A point value is a fragment (无需备案): it is about what the entry as a whole is about.
+        for clause in split_clauses(str(value)):
+            out.append(
+                _KbClause(fact, rank, clause, merged_qualifiers(clause, str(value), title, fact.answer))
+            )
+    return out
+
+
+def compatible(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Whether statements about groups ``a`` (agent) and ``b`` (knowledge base) concern the same case."""
+    if b.get("case") == "exception" and a.get("case") != "exception":
+        return False
+    return all(b.get(k, v) == v for k, v in a.items())
+
+
+def _polarities(ctx: Context, clause: str) -> list[tuple[str, str]]:
+    """(topic, 'positive'|'negative') claims in a clause; a negative phrase hides the positive inside it."""
+    out = []
+    norm = normalize(clause)
+    for topic in ctx.ruleset.claims:
+        neg = ctx.ruleset.claim_matcher(topic, "negative").find(norm)
+        pos = []
+        for m in ctx.ruleset.claim_matcher(topic, "positive").find(norm):
+            if any(n.start <= m.end and m.start <= n.end for n in neg):
+                continue
+            if _NEGATION.search(norm.chars[max(0, m.start - 8) : m.start]):
+                neg.append(m)  # 不用自己去申请: a negation shortly before a positive phrase
+                continue
+            pos.append(m)
+        if neg:
+            out.append((topic, "negative"))
+        elif pos:
+            out.append((topic, "positive"))
+    return out
+
+
+def _kb_polarities(ctx: Context, text: str) -> dict[str, str]:
+    """Polarities of a knowledge-base clause, cached per call (the same clauses recur per statement)."""
+    cache: dict[str, dict[str, str]] = ctx.memo.setdefault("kb_polarities", {})  # type: ignore[assignment]
+    found = cache.get(text)
+    if found is None:
+        found = dict(_polarities(ctx, text))
+        cache[text] = found
+    return found
+
+
+def _best(candidates: list[_KbClause], context: str) -> _KbClause | None:
+    if not candidates:
+        return None
+    scored = [(overlap(c.text, context) - 0.05 * c.rank, -c.rank, c) for c in candidates]
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    score, _, best = scored[0]
+    top_rank = min(c.rank for c in candidates)
+    if score <= 0 and not (best.rank == top_rank and len([c for c in candidates if c.rank == top_rank]) == 1):
+        return None
+    return best
+
+
+def check(ctx: Context) -> list[RawFinding]:
+    """One finding per agent statement that contradicts the knowledge base (computed once per call)."""
+    cached = ctx.memo.get("accuracy")
+    if cached is None:
+        cached = _contradictions(ctx)
+        ctx.memo["accuracy"] = cached
+    return list(cached)  # type: ignore[call-overload]
+
+
+def contradicted_turns(ctx: Context) -> set[int]:
+    """Turns with a statement that contradicts the knowledge base."""
+    return {i for f in check(ctx) for i in f.turns}
+
+
+def contradicted_entries(ctx: Context) -> set[str]:
+    """Knowledge-base entries some agent statement contradicted."""
+    return {f.kb_entry for f in check(ctx) if f.kb_entry}
+
+
+def _contradictions(ctx: Context) -> list[RawFinding]:
+    if ctx.kb_lookup is None:
+        return []
+    out: list[RawFinding] = []
+    seen: set[tuple[int, str]] = set()
+    for turn in ctx.transcript.staff_turns:
+        query = ctx.kb_query(turn)
+        clauses = [c for c in split_clauses(turn.text) if not _PROMISE.search(c)]
+        claims = [(c, quantities(c), _polarities(ctx, c)) for c in clauses]
+        if not any(q or p for _, q, p in claims):
+            continue
+        facts = ctx.kb(query)
+        if not facts:
+            continue
+        kb = [c for r, f in enumerate(facts) for c in kb_clauses(f, r)]
+        sentences = _sentences(turn.text)
+        for clause, quants, pols in claims:
+            sentence = next((s for s in sentences if clause in s), turn.text)
+            quals = merged_qualifiers(clause, sentence, query)
+            context = clause + query
+            for q in quants:
+                if q.historical or (turn.index, q.unit + clause) in seen:
+                    continue
+                cands = [
+                    k
+                    for k in kb
+                    if compatible(quals, k.quals)
+                    and any(x.unit == q.unit and not x.historical for x in quantities(k.text))
+                ]
+                best = _best(cands, context)
+                if best is None:
+                    continue
+                # Any retrieved entry that states the same value for the same group backs the agent:
+                # the entries of one topic often split a rule in parts (自助备案, 自动备案, 急诊视同备案).
+                values = {
+                    x.value
+                    for k in cands
+                    for x in quantities(k.text)
+                    if x.unit == q.unit and not x.historical
+                }
+                if q.value in values:
+                    continue
+                seen.add((turn.index, q.unit + clause))
+                out.append(
+                    RawFinding(
+                        "accuracy.contradiction",
+                        (turn.index,),
+                        (quote(clause),),
+                        f"坐席说“{q.label}”，知识库条目 {best.fact.id} 为“{quote(best.text, 60)}”",
+                        kb_entry=best.fact.id,
+                    )
+                )
+            for topic, polarity in pols:
+                if (turn.index, topic) in seen:
+                    continue
+                pol_cands: list[tuple[_KbClause, str]] = []
+                for k in kb:
+                    if not compatible(quals, k.quals):
+                        continue
+                    kp = _kb_polarities(ctx, k.text)
+                    if topic in kp:
+                        pol_cands.append((k, kp[topic]))
+                best = _best([k for k, _ in pol_cands], context)
+                if best is None:
+                    continue
+                kb_pols = {p for _, p in pol_cands}
+                if polarity in kb_pols:
+                    continue
+                seen.add((turn.index, topic))
+                label = ctx.ruleset.claims[topic].label
+                said = "需要" if polarity == "positive" else "不需要"
+                out.append(
+                    RawFinding(
+                        "accuracy.contradiction",
+                        (turn.index,),
+                        (quote(clause),),
+                        f"坐席说{said}{label}，知识库条目 {best.fact.id} 为“{quote(best.text, 60)}”",
+                        kb_entry=best.fact.id,
+                    )
+                )
+    return out

@@ -1,0 +1,121 @@
+"""一次性告知: a "how do I" question gets every point the knowledge-base entry lists.
+
+The points checked (materials, channel, time limit by default) come from the rule set; a
+point counts as covered when the agent's answer mentions one of its items, or for the time
+limit any time expression. Calls where the agent logged a work order or transferred are left
+alone: the answer then comes from the back office.
+"""
+
+from __future__ import annotations
+
+import re
+
+from inspection.claims import has_time_expression, overlap
+from inspection.context import Context, RawFinding, quote
+from inspection.kb import KbFact
+from inspection.rules.accuracy import contradicted_entries, contradicted_turns
+from inspection.transcript import Turn
+
+POINT_LABELS = {
+    "materials": "所需材料",
+    "channel": "办理渠道",
+    "time_limit": "办理时限",
+    "eligibility": "办理条件",
+    "cost": "费用",
+    "steps": "办理步骤",
+}
+_SPLIT = re.compile(r"[、，,；;（）()/：:“”\"。]|或者|或|和|及|以及|—")
+_PREFIX = re.compile(r"^(需要|需|携带|带上|带|提供|通过|可以|可|在|到|去|办理|凭|用|登录|关注)")
+_NEGATED = re.compile(r"无需|不需要|不用|免|不必")
+_GENERIC = {
+    "materials": re.compile(r"材料|证件|身份证|社保卡|医保卡|医保码|发票|证明|带上|带着|不用带|不需要带"),
+    "channel": re.compile(
+        r"公众号|小程序|app|APP|网上|手机|线上|窗口|大厅|服务站|服务点|经办机构|社区|街道|乡镇|网厅|自助|医院|柜台|药店|药房|定点|热线|12393"
+    ),
+}
+
+
+def point_terms(value: str) -> list[str]:
+    """Items of a point value (身份证、住院发票 ...) with leading verbs removed."""
+    terms = []
+    for part in _SPLIT.split(value):
+        t = _PREFIX.sub("", part.strip())
+        if len(t) >= 2:
+            terms.append(t)
+    return terms
+
+
+def covered(key: str, value: str, answer: str) -> bool:
+    """Whether the agent's answer mentions the point."""
+    if key == "time_limit" and has_time_expression(answer):
+        return True
+    if _NEGATED.search(value) and _NEGATED.search(answer):
+        return True
+    if key in _GENERIC and _GENERIC[key].search(answer):
+        return True
+    return any(t in answer or (len(t) > 3 and overlap(t, answer) >= 0.5) for t in point_terms(value))
+
+
+def _entry_text(fact: KbFact) -> str:
+    return " ".join(
+        [str(getattr(fact, "title", "") or ""), fact.answer, *map(str, (fact.points or {}).values())]
+    )
+
+
+def _window(ctx: Context, question: Turn) -> list[Turn]:
+    out = []
+    for t in ctx.transcript.turns[question.index + 1 :]:
+        if t.speaker == "caller" and ctx.find("howto", t):
+            break
+        if t.is_staff:
+            out.append(t)
+        if len(out) >= 6:
+            break
+    return out
+
+
+def check(ctx: Context) -> list[RawFinding]:
+    """One finding per how-to question whose answer misses knowledge-base points."""
+    if ctx.kb_lookup is None:
+        return []
+    wanted = [str(k) for k in ctx.param("notice_points")]
+    first_caller = next(iter(ctx.transcript.caller_turns), None)
+    out = []
+    for question in ctx.transcript.caller_turns:
+        if not ctx.find("howto", question):
+            continue
+        window = _window(ctx, question)
+        if not window or any(ctx.find("resolution", t) for t in window):
+            continue
+        query = question.text if question is first_caller else f"{first_caller.text} {question.text}"  # type: ignore[union-attr]
+        if contradicted_turns(ctx) & {t.index for t in window}:
+            continue  # a wrong answer is an accuracy finding; its missing points would be noise
+        facts = ctx.kb(query)[:3]
+        if not facts:
+            continue
+        # Points the agent already gave earlier in the call count as told.
+        answer = "".join(t.text for t in ctx.transcript.staff_turns if t.index <= window[-1].index)
+        # Among the closest entries, the one the agent was answering shares the most words with the answer.
+        said = question.text + "".join(t.text for t in window)
+        fact = max(
+            enumerate(facts),
+            key=lambda rf: overlap(said, _entry_text(rf[1])) + 0.1 * (len(facts) - rf[0]),
+        )[1]
+        if fact.id in contradicted_entries(ctx):
+            continue  # the agent already got this topic wrong: reported once, as accuracy
+        missing = [
+            k for k in wanted if (fact.points or {}).get(k) and not covered(k, str(fact.points[k]), answer)
+        ]
+        if not missing:
+            continue
+        names = "、".join(POINT_LABELS.get(k, k) for k in missing)
+        out.append(
+            RawFinding(
+                "one_time_notice.missing",
+                (question.index, *(t.index for t in window[:2])),
+                (quote(question.text, 80), quote(window[0].text, 80)),
+                f"未告知：{names}（知识库条目 {fact.id}）",
+                kb_entry=fact.id,
+            )
+        )
+    return out

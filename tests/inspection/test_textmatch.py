@@ -1,0 +1,73 @@
+"""Robust phrase matching: spacing, particles, fillers, homophones, exclusions, evidence spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspection.textmatch import LexiconEntry, PhraseMatcher, fold_syllable, normalize, parse_lexicon
+
+MATCHER = PhraseMatcher(
+    [
+        LexiconEntry("不归我们管"),
+        LexiconEntry("不知道", ("不知道您",)),
+        LexiconEntry("你自己*查吧"),
+        "听不懂吗",
+    ]
+)
+
+
+def test_normalize_keeps_offsets_for_evidence() -> None:
+    n = normalize("这 不归，我们管啊！")
+    assert n.chars == "这不归我们管"
+    assert n.span(1, 6) == "不归，我们管"
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("这个不归我们管。", "不归我们管"),  # exact
+        ("这 不归 我 们管 啊", "不归我们管"),  # spaces and a particle
+        ("这不归我们这边管", "不归我们管"),  # a filler inside
+        ("这个不贵我们管", "不归我们管"),  # ASR homophone 归/贵
+        ("我也不资道", "不知道"),  # dialect zh/z
+        ("你自己上网去查吧", "你自己*查吧"),  # wildcard gap
+        ("你听不懂吗？", "听不懂吗"),
+    ],
+)
+def test_variants_are_found(text: str, phrase: str) -> None:
+    found = MATCHER.find(text)
+    assert [m.phrase for m in found] == [phrase]
+
+
+def test_exclusion_and_unrelated_text() -> None:
+    assert MATCHER.find("不知道您是哪里参保的？") == []
+    assert MATCHER.find("您好，请问有什么可以帮您？") == []
+
+
+def test_evidence_quotes_the_original_and_marks_exactness() -> None:
+    exact = MATCHER.search("这个不归我们管")
+    fuzzy = MATCHER.search("这个不贵我们管")
+    assert exact is not None and exact.exact and exact.evidence == "不归我们管"
+    assert fuzzy is not None and not fuzzy.exact and fuzzy.evidence == "不贵我们管"
+
+
+def test_homophones_can_be_turned_off() -> None:
+    strict = PhraseMatcher(["不归我们管"], homophones=False)
+    assert strict.find("不贵我们管") == [] and strict.find("不归我们管")
+
+
+def test_fold_syllable() -> None:
+    assert fold_syllable("zhang") == fold_syllable("zan")
+    assert fold_syllable("lin") == fold_syllable("ning")
+
+
+def test_parse_lexicon_comments_and_exclusions() -> None:
+    entries = parse_lexicon(["# comment", "", "不知道 | 不知道您 | 不知道你是  # trailing", "   "])
+    assert entries == [LexiconEntry("不知道", ("不知道您", "不知道你是"))]
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="max_fillers"):
+        PhraseMatcher(["a"], max_fillers=-1)
+    with pytest.raises(TypeError, match="text"):
+        normalize(None)  # type: ignore[arg-type]
