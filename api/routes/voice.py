@@ -1,0 +1,327 @@
+"""Speech endpoints: ``POST /api/stt`` for a file, and the phone line's media-stream WebSocket.
+
+The WebSocket speaks the Twilio Media Streams convention (docs/telephony.md shows how FreeSWITCH
+and Asterisk connect). Recognition, synthesis and the dialogue call run in the thread pool, so a
+call never blocks the event loop. The dialogue is ``app.state.voice_respond`` when set, else the
+chat service, else the knowledge base alone; work orders for key 9 come from the ticket service.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.errors import DomainError, ServiceUnavailable
+from api.schemas import SttResult, SttWord
+from api.settings import Settings
+from voice.audio import AudioError, decode_audio
+from voice.ivr import CallbackRequest, CallRecord, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
+from voice.recognizer import ModelNotFoundError, Recognizer
+from voice.stream import MediaStreamHandler, StreamStart
+from voice.tts import EspeakPinyinTTS
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api", tags=["voice"])
+
+_MULTIPART_OVERHEAD = 64 * 1024
+_CALL_ID_RE = re.compile(r"[^A-Za-z0-9_.:\-]")
+_AUDIO_REASONS = {
+    "empty": "没有收到声音内容",
+    "truncated": "文件头不完整",
+    "bad_header": "文件头有误",
+    "bad_rate": "采样率不正确",
+    "unknown_format": "不是支持的音频格式",
+    "undecodable": "文件已损坏或格式不支持",
+    "timeout": "解码超时",
+    "no_decoder": "服务器缺少解码组件",
+}
+
+
+class BadAudio(DomainError):
+    status_code = 400
+    key = "bad_audio"
+
+
+class AudioTooLarge(DomainError):
+    status_code = 413
+    key = "audio_too_large"
+
+
+class AudioTooLong(DomainError):
+    status_code = 413
+    key = "audio_too_long"
+
+
+class VoiceUnavailable(ServiceUnavailable):
+    key = "voice_unavailable"
+
+
+@lru_cache(maxsize=4)
+def _recognizer(model_path: str) -> Recognizer:
+    return Recognizer(model_path)
+
+
+def get_recognizer(settings: Settings) -> Recognizer:
+    """The shared recogniser for the configured model; a missing model is a 503 naming the setting."""
+    try:
+        return _recognizer(str(settings.vosk_model))
+    except ModelNotFoundError as exc:
+        raise VoiceUnavailable(str(exc)) from exc
+
+
+@lru_cache(maxsize=1)
+def _tts() -> EspeakPinyinTTS:
+    return EspeakPinyinTTS()
+
+
+@lru_cache(maxsize=1)
+def _prompts() -> dict[str, Any]:
+    return load_prompts()
+
+
+# --- POST /api/stt ----------------------------------------------------------------------------------
+
+
+def _transcribe(settings: Settings, data: bytes, encoding: str | None, rate: int | None) -> SttResult:
+    recognizer = get_recognizer(settings)
+    try:
+        pcm = decode_audio(
+            data,
+            target_rate=recognizer.sample_rate,
+            max_seconds=settings.stt_max_seconds,
+            encoding=encoding,
+            rate=rate,
+        )
+    except AudioError as exc:
+        if exc.code == "too_long":
+            raise AudioTooLong(str(exc), limit_s=int(settings.stt_max_seconds)) from exc
+        raise BadAudio(str(exc), reason=_AUDIO_REASONS.get(exc.code, "格式不支持")) from exc
+    except ValueError as exc:  # a bad encoding/rate form field
+        raise BadAudio(str(exc), reason="参数有误") from exc
+    from voice.normalize import normalize_transcript
+
+    result = recognizer.transcribe(pcm)
+    words = [
+        SttWord(word=w.word, start=round(w.start, 3), end=round(w.end, 3), conf=round(w.conf, 3))
+        for w in result.words
+    ]
+    return SttResult(
+        text=normalize_transcript(result.text),
+        raw_text=result.text,
+        words=words,
+        duration=round(pcm.duration, 3),
+        sample_rate=pcm.rate,
+    )
+
+
+@router.post("/stt", response_model=SttResult)
+async def speech_to_text(request: Request) -> SttResult:
+    """Transcribe an uploaded recording (multipart field ``file``; ``encoding``/``rate`` for raw G.711)."""
+    settings: Settings = request.app.state.settings
+    limit = int(settings.stt_max_upload_mb * 1024 * 1024)
+    limit_mb = f"{settings.stt_max_upload_mb:g}"
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + _MULTIPART_OVERHEAD:
+        raise AudioTooLarge(f"content-length {declared} over {limit}", limit_mb=limit_mb)
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except Exception as exc:  # malformed multipart bodies come in many shapes
+        raise BadAudio(f"unreadable form: {exc}", reason="请求不是有效的文件上传") from exc
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadAudio("multipart field 'file' is missing", reason="缺少 file 字段")
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise AudioTooLarge(f"file over {limit} bytes", limit_mb=limit_mb)
+    encoding = form.get("encoding")
+    rate_text = form.get("rate")
+    try:
+        rate = int(str(rate_text)) if rate_text not in (None, "") else None
+    except ValueError as exc:
+        raise BadAudio("rate is not a number", reason="采样率参数不是数字") from exc
+    return await run_in_threadpool(
+        _transcribe, settings, data, str(encoding) if isinstance(encoding, str) and encoding else None, rate
+    )
+
+
+# --- The phone line ----------------------------------------------------------------------------------
+
+
+def _reply_from_chat(result: Any) -> Reply:
+    texts = [m if isinstance(m, str) else getattr(m, "text", "") for m in result.replies]
+    handoff = getattr(result, "handoff", None)
+    transferred = bool(handoff) and getattr(handoff, "status", "waiting") in ("waiting", "active")
+    return Reply([t for t in texts if t], str(result.kind), transferred, getattr(result, "ticket_id", None))
+
+
+def resolve_respond(app: Any, settings: Settings) -> RespondFn:
+    """The dialogue for the IVR: injected, else the chat service, else the knowledge base alone."""
+    injected = getattr(app.state, "voice_respond", None)
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    try:
+        from api.services.chat import respond as chat_respond
+    except ImportError:  # the chat service is optional: the knowledge base answers alone
+        from api.services.knowledge import answer
+
+        def answer_only(session_id: str, text: str) -> Reply:
+            result = answer(text, settings=settings)
+            return Reply([result.text], result.kind, False, None)
+
+        return answer_only
+
+    def respond(session_id: str, text: str) -> Reply:
+        return _reply_from_chat(chat_respond(session_id, text, channel="phone", settings=settings))
+
+    return respond
+
+
+def resolve_callback(app: Any, settings: Settings) -> Callable[[CallbackRequest], str] | None:
+    """Opens the callback work order of key 9: injected, else the ticket service; None disables the key."""
+    injected = getattr(app.state, "voice_create_callback", None)
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    try:
+        from api.schemas import TicketCreate, TranscriptTurn
+        from api.services.registry import get_session_factory
+        from api.services.tickets import create_ticket
+    except ImportError:
+        log.warning("voice.callback.no_ticket_service")
+        return None
+
+    def create(request: CallbackRequest) -> str:
+        turns = [
+            TranscriptTurn(speaker=e["speaker"], text=e["text"][:5000], time=e["at"])
+            for e in request.transcript
+            if e.get("speaker") in ("caller", "bot") and e.get("text")
+        ][-500:]
+        data = TicketCreate(
+            category="求助",
+            topic="回电请求",
+            caller_phone=request.caller or "",
+            description=request.description or "来电人按9申请回电，未说明具体问题。",
+            channel="phone",
+            transcript=turns,
+            conversation_id=request.call_id[:64],
+        )
+        factory = get_session_factory(settings)
+        with factory() as session:
+            ticket = create_ticket(session, data=data, actor="ivr", channel="phone")
+        return str(ticket.number)
+
+    return create
+
+
+def store_call(settings: Settings, app: Any, record: CallRecord) -> None:
+    """Keep the recording and the transcript (quality inspection reads them), then tell any listener."""
+    folder = Path(settings.data_dir) / "calls"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = _CALL_ID_RE.sub("_", record.call_id)[:64]
+    body = record.to_json()
+    if record.recording_wav:
+        (folder / f"{name}.wav").write_bytes(record.recording_wav)
+        body["recording"] = f"{name}.wav"
+    (folder / f"{name}.json").write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+    listener = getattr(app.state, "voice_on_call_end", None)
+    if listener is not None:
+        listener(record)
+    log.info("voice.call.stored", extra={"call_id": name, "outcome": record.outcome})
+
+
+def _ivr_config(settings: Settings) -> IvrConfig:
+    return IvrConfig(
+        no_input_s=settings.voice_no_input_s,
+        endpoint_silence_s=settings.voice_endpoint_silence_s,
+        max_utterance_s=settings.voice_max_utterance_s,
+        callback_hours=settings.callback_promise_hours,
+    )
+
+
+def _raw_start(websocket: WebSocket) -> dict[str, Any]:
+    """A ``start`` event for bridges that send bare audio frames (FreeSWITCH mod_audio_stream)."""
+    q = websocket.query_params
+    encoding = {"l16": "audio/l16", "pcm16": "audio/l16", "alaw": "audio/x-alaw"}.get(
+        q.get("encoding", "mulaw").lower(), "audio/x-mulaw"
+    )
+    call_id = q.get("call_id") or f"raw-{id(websocket):x}"
+    return {
+        "event": "start",
+        "start": {
+            "streamSid": call_id,
+            "callSid": call_id,
+            "mediaFormat": {
+                "encoding": encoding,
+                "sampleRate": int(q.get("rate", "8000") or 8000),
+                "channels": 1,
+            },
+            "customParameters": {"caller": q.get("caller", "")},
+        },
+    }
+
+
+@router.websocket("/voice/stream")
+async def voice_stream(websocket: WebSocket) -> None:
+    """A phone call as a Twilio-style media stream (query ``events=0`` turns off extension events)."""
+    await websocket.accept()
+    app = websocket.app
+    settings: Settings = app.state.settings
+    try:
+        recognizer = await run_in_threadpool(get_recognizer, settings)
+    except VoiceUnavailable as exc:
+        log.error("voice.stream.no_model", extra={"detail": exc.detail})
+        await websocket.close(code=1011, reason="voice model unavailable")
+        return
+    respond = resolve_respond(app, settings)
+    create_callback = resolve_callback(app, settings)
+    config = _ivr_config(settings)
+
+    def make_call(start: StreamStart) -> IvrCall:
+        call_id = _CALL_ID_RE.sub("_", start.call_sid)[:64] or "call"
+        return IvrCall(
+            call_id=call_id,
+            recognizer=recognizer,
+            tts=_tts(),
+            respond=respond,
+            create_callback=create_callback,
+            caller=start.caller,
+            prompts=_prompts(),
+            config=config,
+        )
+
+    handler = MediaStreamHandler(
+        make_call,
+        on_finished=lambda record: store_call(settings, app, record),
+        extensions=websocket.query_params.get("events", "1") != "0",
+    )
+    try:
+        while not handler.finished:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            if message.get("text") is not None:
+                out = await run_in_threadpool(handler.handle_text, message["text"])
+            elif message.get("bytes") is not None:
+                out = []
+                if handler.call is None:
+                    out = await run_in_threadpool(handler.handle_message, _raw_start(websocket))
+                out += await run_in_threadpool(handler.handle_audio, message["bytes"])
+            else:
+                continue
+            for item in out:
+                await websocket.send_text(json.dumps(item, ensure_ascii=False))
+        if handler.finished:
+            await websocket.close()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await run_in_threadpool(handler.close)

@@ -1,0 +1,187 @@
+"""A softphone-free test caller: streams WAV files to the IVR WebSocket as a phone line would.
+
+Each step is a WAV file to say, ``dtmf:D`` to press a key, or ``wait:S`` to stay silent S seconds.
+Audio goes out as 20 ms G.711 mu-law frames in real time (``--fast`` drops the pacing); the bot's
+audio is "played" on a local clock and its marks are echoed when playback ends, as Twilio does.
+The caller waits for each prompt to finish before the next step unless ``--barge-in`` is given.
+
+    .venv/bin/python scripts/phone_client.py question.wav wait:2 dtmf:9 problem.wav
+    .venv/bin/python scripts/phone_client.py --url ws://127.0.0.1:8000/api/voice/stream --from 138... q.wav
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from voice.audio import AudioError, decode_audio, pcm16_to_ulaw, ulaw_to_pcm16  # noqa: E402
+
+log = logging.getLogger("phone_client")
+FRAME_BYTES = 320  # 20 ms of 8 kHz int16
+SPEAKERS = {"caller": "来电人", "bot": "机器人", "system": "系统"}
+
+
+class Line:
+    """Client side of one call: sends frames, plays (times) the bot's audio, echoes marks."""
+
+    def __init__(self, ws: Any, stream_sid: str, *, fast: bool) -> None:
+        self.ws = ws
+        self.sid = stream_sid
+        self.fast = fast
+        self.lock = threading.Lock()
+        self.play_end = 0.0  # on the call clock (seconds of audio sent)
+        self.marks: list[tuple[str, float]] = []
+        self.clock = 0.0
+        self.ended: str | None = None
+        self.received_audio = 0
+        self.marks_seen = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.ws.send(json.dumps(message))
+
+    def frame(self, pcm: bytes) -> None:
+        payload = base64.b64encode(pcm16_to_ulaw(pcm)).decode()
+        self.send(
+            {"event": "media", "streamSid": self.sid, "media": {"track": "inbound", "payload": payload}}
+        )
+        self.clock += len(pcm) / 2 / 8000
+        with self.lock:
+            due = [m for m in self.marks if m[1] <= self.clock]
+            self.marks = [m for m in self.marks if m[1] > self.clock]
+        for name, _ in due:
+            self.send({"event": "mark", "streamSid": self.sid, "mark": {"name": name}})
+        if not self.fast:
+            time.sleep(0.02)
+
+    def await_prompt(self, seen: int, limit_s: float = 5.0) -> None:
+        """Keep the line open (silence) until the bot has queued a prompt after ``seen`` marks."""
+        start = self.clock
+        while self.marks_seen <= seen and not self.ended and self.clock - start < limit_s:
+            self.frame(bytes(FRAME_BYTES))
+            if self.fast:
+                time.sleep(0.005)  # let the reader thread catch up
+
+    def playing(self) -> bool:
+        with self.lock:
+            return bool(self.marks) or self.play_end > self.clock
+
+    def reader(self) -> None:
+        for raw in self.ws:
+            message = json.loads(raw)
+            event = message.get("event")
+            with self.lock:
+                if event == "media":
+                    audio = base64.b64decode(message["media"]["payload"])
+                    self.received_audio += len(audio)
+                    self.play_end = max(self.play_end, self.clock) + len(ulaw_to_pcm16(audio)) / 8000
+                elif event == "mark":
+                    self.marks.append((message["mark"]["name"], max(self.play_end, self.clock)))
+                    self.marks_seen += 1
+                elif event == "clear":
+                    self.marks.clear()
+                    self.play_end = self.clock
+            if event == "transcript":
+                entry = message["transcript"]
+                who = SPEAKERS.get(entry["speaker"], entry["speaker"])
+                if entry["kind"] in ("speech", "prompt", "answer", "dtmf") or entry["speaker"] == "bot":
+                    sys.stdout.write(f"[{entry['t']:7.2f}s] {who}: {entry['text']}\n")
+                else:
+                    sys.stdout.write(f"[{entry['t']:7.2f}s] ({entry['text']})\n")
+                sys.stdout.flush()
+            elif event in ("transfer", "hangup"):
+                self.ended = f"{event}: {message[event].get('reason')}"
+                sys.stdout.write(
+                    f"== {'转人工' if event == 'transfer' else '挂机'} ({message[event].get('reason')})\n"
+                )
+                return
+
+
+def _load(path: str) -> bytes:
+    try:
+        return decode_audio(Path(path).read_bytes(), target_rate=8000, max_seconds=120).data
+    except (OSError, AudioError) as exc:
+        raise SystemExit(f"无法读取音频 {path}: {exc}") from exc
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one call; returns 0 when the bot ended it (transfer or hang-up)."""
+    parser = argparse.ArgumentParser(description="模拟来电：把录音按电话线路的方式推送到语音导航接口")
+    parser.add_argument("steps", nargs="+", help="录音文件、dtmf:9（按键）或 wait:2（静音秒数）")
+    parser.add_argument("--url", default="ws://127.0.0.1:8000/api/voice/stream")
+    parser.add_argument("--from", dest="caller", default="13800000000", help="主叫号码")
+    parser.add_argument("--fast", action="store_true", help="不按实时节奏发送")
+    parser.add_argument("--barge-in", action="store_true", help="不等提示音播完就说话")
+    parser.add_argument("--max-seconds", type=float, default=120.0, help="整通电话的最长时间")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    steps: list[tuple[str, Any]] = []
+    for step in args.steps:
+        if step.startswith("dtmf:"):
+            steps.append(("dtmf", step[5:]))
+        elif step.startswith("wait:"):
+            steps.append(("wait", float(step[5:])))
+        else:
+            steps.append(("say", _load(step)))
+
+    from websockets.sync.client import connect
+
+    sid = f"MZ{uuid.uuid4().hex[:16]}"
+    # A phone line does not ping; a slow first answer (models warming up) must not end the call.
+    with connect(args.url, max_size=None, ping_interval=None) as ws:
+        line = Line(ws, sid, fast=args.fast)
+        threading.Thread(target=line.reader, daemon=True).start()
+        line.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        line.send(
+            {
+                "event": "start",
+                "streamSid": sid,
+                "start": {
+                    "streamSid": sid,
+                    "callSid": f"CA{uuid.uuid4().hex[:16]}",
+                    "tracks": ["inbound"],
+                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                    "customParameters": {"from": args.caller},
+                },
+            }
+        )
+        silence = bytes(FRAME_BYTES)
+        line.await_prompt(0)  # the greeting
+        for kind, value in steps:
+            if line.ended:
+                break
+            while not args.barge_in and line.playing() and not line.ended and line.clock < args.max_seconds:
+                line.frame(silence)
+            if kind == "say":
+                seen = line.marks_seen
+                for i in range(0, len(value), FRAME_BYTES):
+                    line.frame(value[i : i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"))
+                line.await_prompt(seen, limit_s=15.0)  # the bot answers before the caller goes on
+            elif kind == "wait":
+                for _ in range(int(value * 50)):
+                    line.frame(silence)
+            else:
+                seen = line.marks_seen
+                line.send(
+                    {"event": "dtmf", "streamSid": sid, "dtmf": {"track": "inbound_track", "digit": value}}
+                )
+                line.await_prompt(seen)
+        while not line.ended and line.clock < args.max_seconds:
+            line.frame(silence)
+        if not line.ended:
+            line.send({"event": "stop", "streamSid": sid, "stop": {}})
+            sys.stdout.write("== 客户端挂机（超时）\n")
+    return 0 if line.ended else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

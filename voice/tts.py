@@ -1,0 +1,274 @@
+"""Speech out: text shortened for the ear, then spoken by a pluggable engine.
+
+The offline default is espeak-ng's Mandarin pinyin voice fed tone-numbered pinyin from pypinyin
+(with tone sandhi), which reads far better than espeak's own character reading. A better engine
+(a neural TTS server, a cloud voice) only has to implement ``TTSEngine.synthesize``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import threading
+from collections import OrderedDict
+from typing import Protocol, runtime_checkable
+
+from pypinyin import Style, lazy_pinyin
+
+from voice.audio import AudioError, decode_wav, pcm16_to_alaw, pcm16_to_ulaw
+
+log = logging.getLogger(__name__)
+
+ESPEAK_TIMEOUT_S = 20.0
+
+
+class TTSError(RuntimeError):
+    """The speech engine failed or is not installed."""
+
+
+@runtime_checkable
+class TTSEngine(Protocol):
+    """Anything that turns Chinese text into 16-bit mono PCM at a requested rate."""
+
+    name: str
+
+    def synthesize(self, text: str, *, sample_rate: int) -> bytes:
+        """Return int16 little-endian mono samples at ``sample_rate``."""
+        ...
+
+
+# --- Making text fit for listening -------------------------------------------------------------------
+
+_URL_RE = re.compile(r"(?:(?:网址|链接|网站)\s*[:：为是]?\s*)?(?:https?://|www\.)[\w\-./?%&=#~+:;,@!]*[\w/]")
+_PAREN_RE = re.compile(r"（[^（）]*）|\([^()]*\)|【([^【】]*)】|\[[^\[\]]*\]")
+_MARKDOWN_RE = re.compile(r"\*\*|__|`+|^#+\s*|^>\s*", re.MULTILINE)
+_LIST_ITEM_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[（(]\d{1,2}[)）]|[①-⑳]|[-*•·●▪])\s*(?=\S)")
+_INLINE_ITEM_RE = re.compile(r"(?:(?<=^)|(?<=[：:；;。，,\s]))(\d{1,2})\s*[、．.)）](?!\d)\s*")
+_SENTENCE_END = "。！？；!?;"
+ORDINALS = "一二三四五六七八九十"
+
+
+def _ordinal(n: int) -> str:
+    """第一 ... 第二十 (lists read aloud are short)."""
+    return "第" + (_cardinal(n) if n > 0 else "一")
+
+
+_URL_WITH_POINTER_RE = re.compile(
+    r"(?:[，,、]\s*)?(?:更多|具体)?(?:详见|参见|详情见|详情请见|请见|请访问|访问|请登录|登录|打开|点击)?\s*"
+    + _URL_RE.pattern
+)
+_SENTENCE_RE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?\n?")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _drop_urls(text: str) -> str:
+    """Remove URLs with the words pointing at them; a sentence left with next to nothing goes entirely."""
+    out = []
+    for sentence in _SENTENCE_RE.findall(text):
+        if _URL_RE.search(sentence):
+            stripped = _URL_WITH_POINTER_RE.sub("", sentence)
+            if len(_HAN_RE.findall(stripped)) < 6:  # "更多请访问 www… 查看。" says nothing without the link
+                out.append("\n" if sentence.endswith("\n") else "")
+                continue
+            sentence = stripped
+        out.append(sentence)
+    return "".join(out)
+
+
+def _number_inline_items(line: str) -> str:
+    """ "渠道有：1、APP；2、窗口" -> "渠道有：第一，APP；第二，窗口"."""
+    counter = iter(range(1, 100))
+    return _INLINE_ITEM_RE.sub(lambda _: _ordinal(next(counter)) + "，", line)
+
+
+def shorten_for_ear(text: str, *, max_chars: int = 240) -> str:
+    """Rewrite a written answer for listening: no URLs, no asides in brackets, lists as 第一…第二….
+
+    An answer longer than ``max_chars`` is cut at a sentence end; the IVR offers to repeat or to
+    transfer for the rest.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    if max_chars < 20:
+        raise ValueError(f"max_chars must be at least 20, got {max_chars}")
+    text = _drop_urls(text)
+    text = _MARKDOWN_RE.sub("", text)
+    previous = None
+    while previous != text:  # nested brackets: remove from the inside out
+        previous = text
+        text = _PAREN_RE.sub(lambda m: m.group(1) or "", text)
+    sentences: list[str] = []
+    item = 0
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line:
+            item = 0
+            continue
+        if _LIST_ITEM_RE.match(line):
+            item += 1
+            line = _ordinal(item) + "，" + _LIST_ITEM_RE.sub("", line, count=1)
+        else:
+            item = 0
+            if len(_INLINE_ITEM_RE.findall(line)) >= 2:
+                line = _number_inline_items(line)
+        if line[-1] not in _SENTENCE_END + "。，,：:":
+            line += "。"
+        sentences.append(line)
+    spoken = "".join(sentences)
+    spoken = re.sub(r"[：:]\s*。", "。", spoken)
+    spoken = re.sub(r"\s+", " ", spoken).strip()
+    spoken = re.sub(r"\s+(?=[，。！？；、：,.!?;:])", "", spoken)
+    spoken = re.sub(r"([，。；、])\1+", r"\1", spoken)
+    if len(spoken) > max_chars:
+        cut = max(spoken.rfind(p, 0, max_chars) for p in _SENTENCE_END)
+        spoken = spoken[: cut + 1] if cut > max_chars // 3 else spoken[:max_chars] + "。"
+    return spoken
+
+
+# --- Numbers and pinyin --------------------------------------------------------------------------
+
+_DIGITS = "零一二三四五六七八九"
+_PHONE_DIGITS = "零幺二三四五六七八九"
+
+
+def _cardinal(n: int) -> str:
+    """Chinese reading of 0 <= n < 10**8 (二十四, 一千零五, 三万二千)."""
+    if n == 0:
+        return "零"
+    if n >= 10**8:
+        return "".join(_DIGITS[int(d)] for d in str(n))
+
+    def below_10k(m: int) -> str:
+        out = ""
+        zero = False
+        for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+            digit = m // value % 10
+            if digit == 0:
+                zero = bool(out)
+                continue
+            if zero:
+                out += "零"
+                zero = False
+            out += _DIGITS[digit] + unit
+        return out
+
+    high, low = divmod(n, 10_000)
+    if high == 0:
+        text = below_10k(low)
+    else:
+        text = below_10k(high) + "万" + (("零" if low < 1000 else "") + below_10k(low) if low else "")
+    return text[1:] if text.startswith("一十") else text
+
+
+def numbers_to_chinese(text: str) -> str:
+    """Spell out digits the way an operator reads them (phone and ticket numbers digit by digit)."""
+
+    def digits(s: str, phone: bool = False) -> str:
+        table = _PHONE_DIGITS if phone else _DIGITS
+        return "".join(table[int(c)] for c in s)
+
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*%", lambda m: "百分之" + numbers_to_chinese(m.group(1)), text)
+    text = re.sub(r"(\d{4})(?=年)", lambda m: digits(m.group(1)), text)
+    text = re.sub(r"(?<![\d.])(?:\d{5,}|0\d+)", lambda m: digits(m.group(0), phone=True), text)
+    text = re.sub(r"(\d+)\.(\d+)", lambda m: _cardinal(int(m.group(1))) + "点" + digits(m.group(2)), text)
+    return re.sub(r"\d+", lambda m: _cardinal(int(m.group(0))), text)
+
+
+def to_tone_pinyin(text: str) -> str:
+    """Tone-numbered pinyin for espeak-ng's ``cmn-latn-pinyin`` voice; punctuation becomes pauses."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    text = numbers_to_chinese(text)
+
+    def other(chars: str) -> str:
+        out = re.sub(r"[，、；：,;:]", " , ", chars)
+        out = re.sub(r"[。！？!?…]+", " . ", out)
+        return re.sub(r"[^A-Za-z,. ]+", " ", out)
+
+    syllables = lazy_pinyin(
+        text, style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True, errors=other
+    )
+    spoken = " ".join(s for s in syllables if s.strip())
+    spoken = re.sub(r"\s+", " ", spoken)
+    spoken = re.sub(r"(?:\s*[,.]\s*)+(?=[,.])", " ", spoken)
+    return spoken.strip(" ,.")
+
+
+# --- The offline engine ----------------------------------------------------------------------------
+
+
+class EspeakPinyinTTS:
+    """espeak-ng reading tone-numbered pinyin; slow and clear by default for elderly callers.
+
+    Args:
+        speed: words per minute (espeak's 175 is brisk for a hotline).
+        cache_size: synthesised texts kept in memory (prompts repeat on every call).
+    """
+
+    name = "espeak-ng-pinyin"
+
+    def __init__(
+        self, *, speed: int = 150, pitch: int = 50, voice: str = "cmn-latn-pinyin", cache_size: int = 256
+    ):
+        if not 80 <= speed <= 450:
+            raise ValueError(f"speed must be 80-450 words per minute, got {speed}")
+        self.speed = speed
+        self.pitch = pitch
+        self.voice = voice
+        self._binary = shutil.which("espeak-ng")
+        self._cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str, *, sample_rate: int) -> bytes:
+        """Speak ``text`` (Chinese) as int16 PCM at ``sample_rate``."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("text must be a non-empty string")
+        key = (text, sample_rate)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        if self._binary is None:
+            raise TTSError("espeak-ng is not installed (Debian package espeak-ng, see scripts/setup.sh)")
+        pinyin = to_tone_pinyin(text) or "."
+        command = [
+            self._binary,
+            "-v",
+            self.voice,
+            "-s",
+            str(self.speed),
+            "-p",
+            str(self.pitch),
+            "--stdout",
+            pinyin,
+        ]
+        try:
+            proc = subprocess.run(command, capture_output=True, timeout=ESPEAK_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise TTSError("espeak-ng timed out") from exc
+        if proc.returncode != 0 or not proc.stdout:
+            raise TTSError(f"espeak-ng failed: {proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
+        try:
+            pcm = decode_wav(proc.stdout, target_rate=sample_rate).data
+        except AudioError as exc:
+            raise TTSError(f"espeak-ng returned unusable audio: {exc}") from exc
+        with self._lock:
+            self._cache[key] = pcm
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return pcm
+
+
+def synthesize_telephone(engine: TTSEngine, text: str, *, encoding: str = "mulaw") -> bytes:
+    """Speak ``text`` as 8 kHz G.711 (``mulaw`` or ``alaw``) or 8 kHz ``pcm16`` for a phone line."""
+    pcm = engine.synthesize(text, sample_rate=8000)
+    if encoding == "mulaw":
+        return pcm16_to_ulaw(pcm)
+    if encoding == "alaw":
+        return pcm16_to_alaw(pcm)
+    if encoding == "pcm16":
+        return pcm
+    raise ValueError(f"encoding must be mulaw, alaw or pcm16, got {encoding!r}")
