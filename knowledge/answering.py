@@ -8,16 +8,21 @@ one), and region (a rule of one region is never given as a general answer).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import yaml
 
+from knowledge.confidence import ConfidenceModel, features
 from knowledge.regions import RegionTable
 from knowledge.search import Doc, Hit, KnowledgeBase
 from knowledge.textnorm import DATA_DIR, clean_text, domain_terms, has_chinese, normalize_query
+
+log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.87
 MAX_QUESTION_CHARS = 1000
@@ -70,12 +75,35 @@ def is_illustrative(doc: Doc) -> bool:
 
 @dataclass
 class Policy:
-    """Tunable numbers of the decision, calibrated on labelled questions (see ``calibrate``)."""
+    """Tunable numbers of the decision, calibrated on labelled questions (see ``calibrate``).
+
+    With a fitted ``model`` the confidence is its probability and ``threshold`` applies to it;
+    without one, the dense cosine plus a lexical bonus stands in (before any calibration).
+    """
 
     threshold: float = DEFAULT_THRESHOLD
     lexical_bonus: float = 0.04
     national_margin: float = 0.02
     weights: dict[str, float] = field(default_factory=lambda: {"dense": 1.0, "lexical": 1.0})
+    model: ConfidenceModel | None = None
+
+    @classmethod
+    def calibrated(cls) -> Policy:
+        """The policy stored in ``data/confidence.json`` (model and threshold), else defaults."""
+        import json
+
+        from knowledge.confidence import DEFAULT_PATH
+
+        if not DEFAULT_PATH.exists():
+            return cls()
+        data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+        try:
+            model = ConfidenceModel.from_json(data)
+        except ValueError as exc:
+            log.warning("%s; using the uncalibrated confidence until then", exc)
+            return cls()
+        return cls(threshold=float(data["threshold"]), model=model,
+                   national_margin=float(data.get("national_margin", 0.05)))
 
 
 @dataclass
@@ -92,8 +120,16 @@ class Decision:
     searched: str = ""
 
 
-def confidence_of(hit: Hit, policy: Policy) -> float:
+def confidence_of(hit: Hit, policy: Policy, hits: Sequence[Hit] = ()) -> float:
+    """Probability-like confidence that ``hit`` answers the question searched for ``hits``."""
+    if policy.model is not None:
+        return policy.model.score(features(hit, hits or [hit]))
     return hit.dense + policy.lexical_bonus * min(hit.lexical_norm, 1.0)
+
+
+def candidates(hits: Sequence[Hit], audience: str) -> list[Hit]:
+    """Hits that may be given as an answer: curated entries (passages too for agents)."""
+    return [h for h in hits if h.doc.kind == "entry" or audience == "agent"]
 
 
 def region_only(question: str, table: RegionTable) -> bool:
@@ -155,39 +191,38 @@ class Answerer:
         stated = self.regions.extract(text)
         caller_region = stated or self._canonical(region)
         searched = self.search_text(text, history)
-        hits = self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights)
+        hits = candidates(self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights), audience)
         types = asked_types(text)
-        eligible = [
-            h for h in hits
-            if confidence_of(h, self.policy) >= self.policy.threshold and covers(h.doc, types)
-            and (h.doc.kind == "entry" or audience == "agent")
-        ]
-        eligible.sort(key=lambda h: -confidence_of(h, self.policy))
+        conf = {id(h): confidence_of(h, self.policy, hits) for h in hits}
+        eligible = [h for h in hits if conf[id(h)] >= self.policy.threshold and covers(h.doc, types)]
+        eligible.sort(key=lambda h: -conf[id(h)])
         if not eligible:
             reason = "type_not_covered" if hits and types and not any(covers(h.doc, types) for h in hits[:3]) else "low_confidence"
-            return Decision("abstain", reason, hits, confidence=max((confidence_of(h, self.policy) for h in hits), default=0.0),
+            return Decision("abstain", reason, hits, confidence=max(conf.values(), default=0.0),
                             region=caller_region, searched=searched)
         best = eligible[0]
-        best_conf = confidence_of(best, self.policy)
+        best_conf = conf[id(best)]
         if caller_region:
             applicable = [h for h in eligible if self.regions.applies(h.doc.region, caller_region)]
             if applicable:
-                return self._answer(applicable[0], hits, caller_region, searched, "region_match")
+                return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
             if is_illustrative(best.doc):
-                return self._answer(best, hits, caller_region, searched, "illustrative_other_region")
+                return self._answer(best, hits, caller_region, searched, "illustrative_other_region", conf)
             return Decision("abstain", "no_rule_for_region", hits, confidence=best_conf, region=caller_region,
                             candidate_regions=self._regions_of(eligible), searched=searched)
         national = [h for h in eligible if h.doc.region is None]
-        if national and confidence_of(national[0], self.policy) >= best_conf - self.policy.national_margin:
-            return self._answer(national[0], hits, None, searched, "national")
+        if national and conf[id(national[0])] >= best_conf - self.policy.national_margin:
+            return self._answer(national[0], hits, None, searched, "national", conf)
         if is_illustrative(best.doc):
-            return self._answer(best, hits, None, searched, "illustrative")
+            return self._answer(best, hits, None, searched, "illustrative", conf)
         return Decision("clarify_region", "regional_rule", hits, confidence=best_conf,
                         candidate_regions=self._regions_of(eligible), searched=searched)
 
-    def _answer(self, chosen: Hit, hits: list[Hit], region: str | None, searched: str, reason: str) -> Decision:
-        return Decision("answer", reason, hits, chosen=chosen, confidence=confidence_of(chosen, self.policy),
-                        region=region, searched=searched)
+    def _answer(
+        self, chosen: Hit, hits: list[Hit], region: str | None, searched: str, reason: str, conf: dict[int, float]
+    ) -> Decision:
+        return Decision("answer", reason, hits, chosen=chosen, confidence=conf[id(chosen)], region=region,
+                        searched=searched)
 
     def _regions_of(self, hits: Sequence[Hit]) -> list[str]:
         seen: list[str] = []
@@ -212,7 +247,9 @@ def calibrate(answerer: Answerer, items: Sequence[Labelled], grid: Sequence[floa
     the threshold trades guesses against needless abstentions; balance keeps a skewed set
     from deciding alone. Returns (threshold, balanced accuracy).
     """
-    grid = grid or [round(0.80 + 0.005 * i, 3) for i in range(31)]
+    if grid is None:
+        grid = ([round(0.05 + 0.025 * i, 3) for i in range(37)] if answerer.policy.model is not None
+                else [round(0.80 + 0.005 * i, 3) for i in range(31)])
     original = answerer.policy.threshold
     scored: list[tuple[float, float]] = []
     try:
@@ -236,3 +273,24 @@ def calibrate(answerer: Answerer, items: Sequence[Labelled], grid: Sequence[floa
     # Among equally good thresholds take the highest: abstaining is the safer error.
     best_threshold = max(t for s, t in scored if s == best_score)
     return best_threshold, best_score
+
+
+def training_examples(answerer: Answerer, items: Sequence[tuple[str, str | None]]) -> tuple[np.ndarray, np.ndarray]:
+    """Features of every candidate of every question, labelled 1 when it answers the question.
+
+    ``items`` are (question, gold entry id or None for an unanswerable question). An entry of the
+    gold entry's topic counts as answering: regional variants of one rule are all right
+    candidates, and which region applies is decided afterwards, not by confidence.
+    """
+    topic_of = {key: doc.topic for key, doc in answerer.kb.docs.items()}
+    rows: list[np.ndarray] = []
+    labels: list[int] = []
+    for question, gold in items:
+        gold_topic = topic_of.get(f"entry:{gold}") if gold else None
+        hits = candidates(answerer.kb.search(question, k=10, audience="public", weights=answerer.policy.weights),
+                          "public")
+        for hit in hits:
+            rows.append(features(hit, hits))
+            right = gold is not None and (hit.doc.key == f"entry:{gold}" or hit.doc.topic == gold_topic)
+            labels.append(int(right))
+    return np.vstack(rows), np.array(labels, dtype=np.float64)

@@ -78,20 +78,27 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    """Fit the confidence model and its threshold; both go to knowledge/data/confidence.json."""
     from api.services.evaluation import load_items
-    from api.services.knowledge import get_answerer, get_knowledge_base, reset
-    from knowledge.answering import Labelled, calibrate
+    from api.services.knowledge import get_answerer, reset
+    from knowledge.answering import Labelled, calibrate, training_examples
+    from knowledge.confidence import DEFAULT_PATH, fit
 
-    settings = get_settings()
-    items = [
-        Labelled(it["question"], "abstain" if it.get("kind") == "ticket" else it.get("kind", "answer"))
-        for path in args.files for it in load_items(path) if "question" in it
-    ]
-    threshold, score = calibrate(get_answerer(settings), items)
-    kb = get_knowledge_base(settings)
-    kb.extra["threshold"] = threshold
-    kb.extra["calibration"] = {"files": [p.name for p in args.files], "items": len(items), "balanced_accuracy": score}
-    kb.save(settings.index_dir)
+    items = [it for path in args.files for it in load_items(path) if "question" in it]
+    usable = [(it["question"], it.get("entry_id")) for it in items
+              if it.get("entry_id") or it.get("kind") in ("abstain", "ticket")]
+    if not usable:
+        raise ValueError("标注文件里没有可用于校准的题目（需要 entry_id 或 kind=abstain）")
+    answerer = get_answerer(get_settings())
+    x, y = training_examples(answerer, usable)
+    model = fit(x, y)
+    answerer.policy.model = model
+    labelled = [Labelled(q, "abstain" if gold is None else "answer") for q, gold in usable]
+    threshold, score = calibrate(answerer, labelled)
+    data = {**model.to_json(), "threshold": threshold, "national_margin": answerer.policy.national_margin,
+            "fitted_on": [p.name for p in args.files], "questions": len(usable), "balanced_accuracy": round(score, 4)}
+    DEFAULT_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     reset()
-    sys.stdout.write(json.dumps({"threshold": threshold, "balanced_accuracy": round(score, 4), "items": len(items)}) + "\n")
+    sys.stdout.write(json.dumps({"threshold": threshold, "balanced_accuracy": round(score, 4),
+                                 "questions": len(usable), "candidates": len(y)}) + "\n")
     return 0

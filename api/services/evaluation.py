@@ -20,7 +20,6 @@ from typing import Protocol
 
 NOT_GUESSING = {"abstain", "handoff", "ticket"}
 FORM_KINDS = {"ask_slot", "ticket"}
-FACT_KINDS = {"answer", "clarify_region"}
 
 
 @dataclass
@@ -105,7 +104,7 @@ class Scored:
     correct: bool
     text_ok: bool
     kind_ok: bool
-    guessed: bool  # a committed factual reply where the expected behaviour differed
+    guessed: bool  # a reply that states facts and is wrong (README: the guess rate)
 
 
 def load_items(path: Path) -> list[dict]:
@@ -179,7 +178,7 @@ def _score(
 ) -> Scored:
     text_ok = text_matches(result.reply, expect_any)
     kind_ok = kind_matches(expected, result.kind, in_form=in_form, personal_record=personal_record)
-    guessed = result.kind in FACT_KINDS and not kind_ok
+    guessed = result.kind == "answer" and not (text_ok and kind_ok)
     return Scored(
         item_id,
         turn,

@@ -98,12 +98,9 @@ def get_answerer(settings: Settings | None = None) -> Answerer:
         answerer = _state.get("answerer")
         if isinstance(answerer, Answerer) and answerer.kb is kb:
             return answerer
-        policy = Policy()
-        calibrated = kb.extra.get("threshold")
+        policy = Policy.calibrated()
         if settings.answer_threshold is not None:
             policy.threshold = settings.answer_threshold
-        elif isinstance(calibrated, (int, float)):
-            policy.threshold = float(calibrated)
         answerer = Answerer(kb, region_table(), policy)
         _state["answerer"] = answerer
         return answerer
