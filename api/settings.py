@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     kb_documents: list[Path] = Field(default_factory=list)
     embedding_model: str = Field(default_factory=lambda: _wheel_model_dir("embedding", "m3e-small"))
     embedding_threads: int = 1
-    answer_threshold: float | None = None  # None: use the calibrated value stored with the index
+    answer_threshold: float | None = None  # None: the calibrated value in knowledge/data/confidence.json
     hnsw_min_size: int = 50_000
 
     # Speech.

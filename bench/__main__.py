@@ -1,0 +1,36 @@
+"""``python -m bench [knowledge|inspection|voice] [--quick]``: run benchmarks and print tables."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from bench.table import print_tables
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="性能与质量基准（打印表格）")
+    parser.add_argument("parts", nargs="*", default=["knowledge", "inspection", "voice"])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (10k and 100k passages only)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for part in args.parts:
+        if part == "knowledge":
+            from bench import bench_knowledge
+
+            sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+            print_tables({f"knowledge: {k}": v for k, v in bench_knowledge.run(sizes).items()})
+        elif part == "inspection":
+            from bench import bench_inspection
+
+            print_tables({"inspection: transcripts per second": bench_inspection.run()})
+        elif part == "voice":
+            from bench import bench_voice
+
+            print_tables({"voice": bench_voice.run()})
+        else:
+            parser.error(f"unknown part {part!r}")
+
+
+if __name__ == "__main__":
+    main()
