@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from knowledge.answering import asked_types, covers, is_followup, region_only
+from knowledge.confidence import ConfidenceModel, fit
+from knowledge.regions import region_table
+from knowledge.search import Doc
+
+
+def _doc(answer: str, points: dict[str, str] | None = None) -> Doc:
+    return Doc(key="entry:x", kind="entry", title="t", region=None, audience="public", source="s",
+               lexical_text="", dense_texts=(), answer=answer, points=points or {})
+
+
+@pytest.mark.parametrize("text", ["我是太原的", "太原的", "我在杭州参保", "俺是山西太原的啊", "厦门"])
+def test_region_only_turns(text: str) -> None:
+    assert region_only(text, region_table())
+
+
+@pytest.mark.parametrize("text", ["我是太原的，去外地看病要备案吗", "去外地看病要备案吗", "杭州生育津贴多久到账"])
+def test_questions_with_content_are_not_region_only(text: str) -> None:
+    assert not region_only(text, region_table())
+
+
+@pytest.mark.parametrize("text", ["那要带什么材料？", "那钱打到哪里", "要是没来得及呢", "多久能好？"])
+def test_follow_ups(text: str) -> None:
+    assert is_followup(text)
+
+
+def test_standalone_question_is_not_a_follow_up() -> None:
+    assert not is_followup("异地就医备案需要带什么材料？")
+
+
+def test_asked_types_and_coverage() -> None:
+    amount = asked_types("生育津贴能领好多钱？")
+    assert [t.name for t in amount] == ["amount"]
+    assert not covers(_doc("生育津贴由单位代领，按月发放。"), amount)
+    assert covers(_doc("起付线600元，支付70%。"), amount)
+    ratio = asked_types("住院能报百分之多少")
+    assert [t.name for t in ratio] == ["ratio"]
+    assert covers(_doc("在职职工报销72%。"), ratio)
+    duration = asked_types("备案多久生效")
+    assert covers(_doc("申请后即时生效。"), duration)
+    assert not covers(_doc("可以在网上申请。"), duration)
+
+
+def test_balance_question_is_a_record_lookup_not_an_amount() -> None:
+    assert asked_types("我个人账户还剩好多钱") == []
+
+
+def test_fit_separates_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    pos = rng.normal([0.92, 0.6, 1.0], 0.03, size=(100, 3))
+    neg = rng.normal([0.82, 0.1, 0.0], 0.03, size=(300, 3))
+    x = np.vstack([pos, neg])
+    y = np.array([1] * 100 + [0] * 300, dtype=float)
+    model = fit(x, y)
+    assert model.score(np.array([0.93, 0.6, 1.0])) > 0.9
+    assert model.score(np.array([0.80, 0.1, 0.0])) < 0.1
+    model.save(tmp_path / "c.json")
+    again = ConfidenceModel.load(tmp_path / "c.json")
+    assert again is not None
+    assert again.score(x[0]) == pytest.approx(model.score(x[0]))
+
+
+def test_fit_needs_both_classes() -> None:
+    with pytest.raises(ValueError, match="both"):
+        fit(np.zeros((4, 3)), np.zeros(4))
+
+
+def test_model_fitted_on_other_features_is_refused() -> None:
+    with pytest.raises(ValueError, match="refit"):
+        ConfidenceModel.from_json({"features": ["a"], "weights": [1], "bias": 0, "mean": [0], "scale": [1]})
