@@ -1,0 +1,59 @@
+"""``hotline run`` (``make run``): index, model, Rasa, action server and API, with their URLs.
+
+Builds the knowledge index when it is missing, trains the Rasa model when the training data
+changed, starts the Rasa and action servers unless they already run, then serves the API in
+the foreground; Ctrl-C stops everything this command started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from api.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` sub-command."""
+    run = subparsers.add_parser("run", help="启动全部服务：对话引擎、动作服务和接口（按需建索引、训练模型）")
+    run.add_argument("--no-rasa", action="store_true", help="只启动接口（对话引擎不可用时由知识库直接答复）")
+    run.set_defaults(handler=_run)
+
+
+def _index_missing(settings: Settings) -> bool:
+    index = settings.index_dir
+    return not index.exists() or not any(index.iterdir())
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.main import create_app
+    from api.services.stack import Stack, ensure_running
+
+    settings = get_settings()
+    if _index_missing(settings):
+        from api.services.knowledge import build_index
+
+        log.info("run.index.build dir=%s", settings.index_dir)
+        build_index(settings)
+    stack = Stack(settings) if args.no_rasa else ensure_running(settings)
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    sys.stdout.write(
+        "\n12393 医保热线助手已启动：\n"
+        f"  网页对话演示   {base}/chat/demo\n"
+        f"  接口文档       {base}/docs\n"
+        f"  对话接口       POST {base}/api/chat   WebSocket ws://{settings.api_host}:{settings.api_port}/api/chat/ws\n"
+        f"  Rasa 服务      {settings.rasa_url}\n"
+        f"  动作服务       http://127.0.0.1:{settings.action_port}/health\n"
+        "按 Ctrl-C 停止。\n\n"
+    )
+    sys.stdout.flush()
+    try:
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+    finally:
+        stack.stop()
+    return 0

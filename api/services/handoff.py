@@ -1,0 +1,199 @@
+"""Hand-off to a human agent: staffed hours, and the persisted state of handed-off conversations.
+
+While a conversation is handed off, ``api.services.chat`` stores the caller's messages but does
+not forward them to Rasa: the bot stays silent until an agent releases the conversation. The
+state lives in the conversations table, so it survives restarts of the API and of Rasa.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import Conflict, NotFound
+from api.models.base import utcnow
+from api.models.conversations import STATUS_BOT, STATUS_HANDOFF, Conversation
+from api.privacy import mask_phone
+from api.schemas import HandoffPublic
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "accept",
+    "get_conversation",
+    "is_active",
+    "is_staffed",
+    "parse_hours",
+    "parse_weekdays",
+    "queue",
+    "release",
+    "request",
+    "staffed_now",
+]
+
+_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(hours: str) -> tuple[dt.time, dt.time]:
+    """``"08:30-17:30"`` -> (08:30, 17:30); a clear ValueError naming the argument otherwise."""
+    match = _HOURS_RE.match(hours or "")
+    if not match:
+        raise ValueError(f"hours must look like '08:30-17:30', got {hours!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start, end = dt.time(h1, m1), dt.time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"hours has an impossible time: {hours!r}") from exc
+    if end <= start:
+        raise ValueError(f"hours must end after they start, got {hours!r}")
+    return start, end
+
+
+def parse_weekdays(weekdays: str) -> frozenset[int]:
+    """``"1-5"`` or ``"1,2,3,4,5,6"`` -> ISO weekday numbers (1 = Monday)."""
+    days: set[int] = set()
+    for part in (weekdays or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"weekdays must look like '1-5' or '1,3,5', got {weekdays!r}")
+        lo, hi = int(first), int(last or first)
+        if not 1 <= lo <= hi <= 7:
+            raise ValueError(f"weekdays must be between 1 (Monday) and 7 (Sunday), got {weekdays!r}")
+        days.update(range(lo, hi + 1))
+    if not days:
+        raise ValueError("weekdays must name at least one day")
+    return frozenset(days)
+
+
+def is_staffed(now: dt.datetime, *, hours: str, weekdays: str, timezone: str) -> bool:
+    """Whether human agents are on duty at ``now`` (aware datetime) in the centre's time zone.
+
+    With the Monday-Friday default, the Chinese holiday calendar decides (法定节假日 off,
+    调休 weekends on); any other weekday set is taken literally.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    local = now.astimezone(ZoneInfo(timezone))
+    start, end = parse_hours(hours)
+    days = parse_weekdays(weekdays)
+    if days == frozenset(range(1, 6)):
+        from api.services.workdays import is_workday
+
+        day_ok = is_workday(local.date())
+    else:
+        day_ok = local.isoweekday() in days
+    return day_ok and start <= local.time().replace(tzinfo=None) < end
+
+
+def staffed_now(settings: Settings, now: dt.datetime | None = None) -> bool:
+    """``is_staffed`` with the configured hours, weekdays and time zone."""
+    return is_staffed(
+        now or utcnow(),
+        hours=settings.staffed_hours,
+        weekdays=settings.staffed_weekdays,
+        timezone=settings.timezone,
+    )
+
+
+def get_conversation(session: Session, *, session_id: str) -> Conversation | None:
+    """The conversation of a chat session id, or None."""
+    return session.scalars(select(Conversation).where(Conversation.session_id == session_id)).one_or_none()
+
+
+def _public(conv: Conversation) -> HandoffPublic:
+    return HandoffPublic(
+        session_id=conv.session_id,
+        channel=conv.channel,
+        status=conv.status,
+        reason=conv.handoff_reason,
+        requested_at=conv.handoff_at,
+        agent=conv.agent,
+        slots=dict(conv.handoff_slots or {}),
+    )
+
+
+def request(
+    session: Session,
+    *,
+    session_id: str,
+    reason: str,
+    slots: dict[str, Any] | None = None,
+    channel: str = "web",
+    now: dt.datetime | None = None,
+) -> HandoffPublic:
+    """Hand a conversation to a human; the bot stays silent in it until ``release``."""
+    now = now or utcnow()
+    conv = get_conversation(session, session_id=session_id)
+    if conv is None:
+        conv = Conversation(session_id=session_id, channel=channel, created_at=now, updated_at=now)
+        session.add(conv)
+    conv.status = STATUS_HANDOFF
+    conv.handoff_reason = (reason or "caller_request")[:32]
+    conv.handoff_at = now
+    conv.handoff_slots = {k: v for k, v in (slots or {}).items() if v not in (None, "")}
+    conv.agent = None
+    conv.released_at = None
+    conv.released_by = None
+    conv.updated_at = now
+    session.flush()
+    phone = conv.handoff_slots.get("ticket_phone")
+    log.info(
+        "handoff.requested session=%s reason=%s phone=%s", session_id, conv.handoff_reason, mask_phone(phone)
+    )
+    return _public(conv)
+
+
+def is_active(session: Session, *, session_id: str) -> bool:
+    """True while a human has the conversation (the bot must not answer)."""
+    conv = get_conversation(session, session_id=session_id)
+    return conv is not None and conv.status == STATUS_HANDOFF
+
+
+def accept(session: Session, *, session_id: str, agent: str, now: dt.datetime | None = None) -> HandoffPublic:
+    """An agent takes a waiting conversation."""
+    conv = get_conversation(session, session_id=session_id)
+    if conv is None:
+        raise NotFound(f"conversation {session_id}")
+    if conv.status != STATUS_HANDOFF:
+        raise Conflict(f"conversation {session_id} is not handed off")
+    conv.agent = agent[:64]
+    conv.updated_at = now or utcnow()
+    session.flush()
+    return _public(conv)
+
+
+def release(
+    session: Session, *, session_id: str, agent: str, now: dt.datetime | None = None
+) -> HandoffPublic:
+    """Give the conversation back to the bot."""
+    conv = get_conversation(session, session_id=session_id)
+    if conv is None:
+        raise NotFound(f"conversation {session_id}")
+    if conv.status != STATUS_HANDOFF:
+        raise Conflict(f"conversation {session_id} is not handed off")
+    now = now or utcnow()
+    conv.status = STATUS_BOT
+    conv.released_at = now
+    conv.released_by = agent[:64]
+    conv.updated_at = now
+    session.flush()
+    log.info("handoff.released session=%s", session_id)
+    return _public(conv)
+
+
+def queue(session: Session) -> list[HandoffPublic]:
+    """Conversations waiting for or held by a human, oldest request first."""
+    rows = session.scalars(
+        select(Conversation).where(Conversation.status == STATUS_HANDOFF).order_by(Conversation.handoff_at)
+    ).all()
+    return [_public(c) for c in rows]

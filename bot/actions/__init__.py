@@ -1,0 +1,7 @@
+"""Custom actions of the Rasa assistant, served by rasa-sdk from the app's ``.venv``.
+
+Modules: names (intent, slot and response names), common (tracker helpers, reply payloads),
+knowledge (policy answers), tickets (work-order form and creation, status queries), handoff
+(human takeover and the offer logic behind yes/no), records (personal records), feedback
+(satisfaction rating). ``python -m rasa_sdk --actions bot.actions`` registers every module.
+"""

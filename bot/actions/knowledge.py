@@ -1,0 +1,158 @@
+"""Policy questions: every answer comes from the knowledge service, never from a canned response.
+
+``action_answer_policy`` handles ask_policy, inform_region and low-confidence messages. It keeps
+the question that waits for a 参保地 in ``pending_question`` and answers it when the region
+arrives ("我是太原的"), passes the caller's recent words as history so that follow-ups
+("那要带什么材料？") are understood, and counts failures: a low-confidence miss first gets one
+clarifying question, a miss offers a human or a work order, and the second miss hands off.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import common, names
+from bot.actions.handoff import handoff_events, is_angry
+
+log = logging.getLogger(__name__)
+
+# Below this NLU confidence a knowledge-base miss is treated as "not understood" (ask once more).
+LOW_NLU_CONFIDENCE = 0.6
+# Words around a place name that do not make a question ("我是太原的", "在杭州参保").
+_REGION_FILLER = re.compile(
+    r"[我俺额咱是在的那边这儿里人参保交缴医保地区市县省呢啊呀哦哈嘛吧了，。,.!！?？\s们上老家个就]"
+)
+
+
+def _is_bare_region(text: str, region_names: list[str]) -> bool:
+    """True when ``text`` only names a place (nothing left that could be a question)."""
+    rest = text
+    for name in sorted(region_names, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    return len(_REGION_FILLER.sub("", rest)) <= 1
+
+
+def _region_names_in(text: str) -> list[str]:
+    from knowledge.regions import region_table
+
+    table = region_table()
+    return [r.full_name for r in table.find_all(text)] + [r.stem for r in table.find_all(text)]
+
+
+def answer_question(question: str, region: str | None, history: list[str]) -> Any:
+    """Call the knowledge service (imported lazily: it loads the index on first use)."""
+    from api.services.knowledge import answer
+
+    return answer(question, region=region, audience="public", history=history)
+
+
+def sources_of(result: Any) -> list[dict[str, Any]]:
+    """The sources of an answer as plain dicts for the reply payload."""
+    return [s.model_dump() if hasattr(s, "model_dump") else dict(s) for s in (result.sources or [])]
+
+
+class ActionAnswerPolicy(Action):
+    """Answer a policy question, resolve a waiting question with a region, or admit a miss."""
+
+    def name(self) -> str:
+        return names.ACTION_ANSWER_POLICY
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = common.latest_text(tracker)
+        intent, confidence = common.latest_intent(tracker)
+        events: list[EventType] = []
+        if text and is_angry(text):
+            return handoff_events(dispatcher, tracker, reason="anger")
+
+        named = common.region_in(text, common.latest_entity(tracker, names.ENTITY_REGION))
+        region = named or tracker.get_slot(names.REGION)
+        if named:
+            events.append(SlotSet(names.REGION, named))
+        pending = tracker.get_slot(names.PENDING_QUESTION)
+        bare_region = bool(named) and _is_bare_region(text, _region_names_in(text))
+
+        question = text
+        if bare_region or (intent == names.INFORM_REGION and named):
+            if pending:
+                question = pending
+            elif bare_region:
+                dispatcher.utter_message(
+                    response=names.UTTER_REGION_NOTED,
+                    region_display=common.region_display(named),
+                    json_message=common.payload("greet", region=named),
+                )
+                return events
+        if not question:
+            dispatcher.utter_message(response=names.UTTER_ASK_REPHRASE)
+            return events
+
+        history = common.user_texts(tracker, limit=6)
+        try:
+            result = answer_question(question, region, history)
+        except Exception:  # the knowledge service failing must not leave the caller in silence
+            log.exception("action.answer_policy.kb_failed")
+            dispatcher.utter_message(response=names.UTTER_KB_UNAVAILABLE)
+            return [*events, SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
+
+        if result.kind == "answer":
+            dispatcher.utter_message(
+                text=result.text,
+                json_message=common.payload(
+                    "answer",
+                    sources=sources_of(result),
+                    topic=result.topic,
+                    region=result.region,
+                    entry_id=result.entry_id,
+                ),
+            )
+            return [
+                *events,
+                SlotSet(names.PENDING_QUESTION, None),
+                SlotSet(names.FAILURES, 0.0),
+                SlotSet(names.PENDING_OFFER, None),
+                SlotSet(names.TOPIC, result.topic),
+            ]
+        if result.kind == "clarify_region":
+            dispatcher.utter_message(
+                text=result.text or None,
+                response=None if result.text else names.UTTER_ASK_REGION,
+                json_message=common.payload("clarify_region", topic=result.topic),
+            )
+            return [*events, SlotSet(names.PENDING_QUESTION, question), SlotSet(names.TOPIC, result.topic)]
+        return events + self._miss(dispatcher, tracker, result, low=self._low_confidence(intent, confidence))
+
+    @staticmethod
+    def _low_confidence(intent: str | None, confidence: float) -> bool:
+        return intent in (names.NLU_FALLBACK, None) or (
+            intent != names.ASK_POLICY and confidence < LOW_NLU_CONFIDENCE
+        )
+
+    @staticmethod
+    def _miss(
+        dispatcher: CollectingDispatcher, tracker: Tracker, result: Any, *, low: bool
+    ) -> list[EventType]:
+        """First low-confidence miss: ask to rephrase; a miss: offer help; the second: hand off."""
+        failures = float(tracker.get_slot(names.FAILURES) or 0) + 1
+        if failures >= 2:
+            return [
+                SlotSet(names.FAILURES, 0.0),
+                *handoff_events(dispatcher, tracker, reason="repeated_failure"),
+            ]
+        if low:
+            dispatcher.utter_message(response=names.UTTER_ASK_REPHRASE)
+            return [SlotSet(names.FAILURES, failures)]
+        dispatcher.utter_message(text=result.text, json_message=common.payload("abstain"))
+        dispatcher.utter_message(response=names.UTTER_OFFER_HELP)
+        return [
+            SlotSet(names.FAILURES, failures),
+            SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF),
+            SlotSet(names.PENDING_QUESTION, None),
+        ]

@@ -1,0 +1,46 @@
+"""Personal records (余额, 缴费和报销记录): the bot never reads or invents them.
+
+The knowledge base says which verified channel shows them (its answer is read out with its
+source); when it has nothing, the bot says only that verification is needed and offers a human.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import common, names
+from bot.actions.knowledge import answer_question, sources_of
+
+log = logging.getLogger(__name__)
+
+
+class ActionPersonalRecord(Action):
+    """Point the caller to the verified channel for their own records, or to a human."""
+
+    def name(self) -> str:
+        return names.ACTION_PERSONAL_RECORD
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = common.latest_text(tracker)
+        region = common.region_in(text) or tracker.get_slot(names.REGION)
+        result = None
+        if text:
+            try:
+                result = answer_question(text, region, common.user_texts(tracker, limit=4))
+            except Exception:
+                log.exception("action.personal_record.kb_failed")
+        if result is not None and result.kind == "answer":
+            dispatcher.utter_message(
+                text=result.text,
+                json_message=common.payload("answer", sources=sources_of(result), topic=result.topic),
+            )
+            return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
+        dispatcher.utter_message(response=names.UTTER_RECORDS_VERIFIED_ONLY)
+        return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]

@@ -1,0 +1,265 @@
+"""Work orders (工单): the collection form, its checks, the creation, and status queries.
+
+The form asks for name, phone and a description (the description prompt also asks where it
+happened, and the 参保地 is taken from it or from earlier turns, so no call is held up by a
+missing region). The phone is checked and read back masked; a name or number said again
+("不对，电话是...") corrects the earlier one at any point of the form. Creation goes through
+``api.services.tickets.create_ticket``; the caller hears the number, never an invented one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import common, names
+from bot.actions.parse import extract_name, extract_phone, is_correction, to_ascii_digits
+
+log = logging.getLogger(__name__)
+
+# Why the form runs -> (category, default topic, intro response).
+REASONS: dict[str, tuple[str, str]] = {
+    "complaint": ("投诉", "投诉"),
+    "report": ("举报", "举报欺诈骗保"),
+    "callback": ("咨询", "预约回电"),
+    "unresolved": ("咨询", "问题未解决"),
+    "followup": ("投诉", "服务不满意回访"),
+}
+INTENT_REASON = {
+    names.COMPLAIN: "complaint",
+    names.REPORT_FRAUD: "report",
+    names.REQUEST_CALLBACK: "callback",
+    names.NOT_HELPFUL: "unresolved",
+}
+_TICKET_ID_RE = re.compile(r"[Gg][Dd]\s*\d{12,14}")
+MIN_DESCRIPTION_CHARS = 4
+
+
+def start_ticket_events(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
+) -> list[EventType]:
+    """Introduce the work order and preset what is already known (category, context, description)."""
+    if reason not in REASONS:
+        raise ValueError(f"reason must be one of {sorted(REASONS)}, got {reason!r}")
+    category, topic = REASONS[reason]
+    cfg = common.settings()
+    dispatcher.utter_message(
+        response=names.UTTER_TICKET_INTRO[reason], promise_hours=cfg.callback_promise_hours
+    )
+    said = common.user_texts(tracker, limit=4, include_latest=True)
+    context = "；".join(said)[-1000:]
+    events: list[EventType] = [
+        SlotSet(names.TICKET_CATEGORY, category),
+        SlotSet(names.TICKET_TOPIC, tracker.get_slot(names.TOPIC) or topic),
+        SlotSet(names.TICKET_CONTEXT, context),
+        SlotSet(names.TICKET_DESCRIPTION, None),
+        SlotSet(names.TICKET_NUMBER, None),
+        SlotSet(names.FAILURES, 0.0),
+    ]
+    # Complaints and reports need the caller's own account; for the rest the earlier turns
+    # already say what it is about, so the form does not ask again.
+    if reason in ("callback", "unresolved", "followup") and context:
+        events.append(SlotSet(names.TICKET_DESCRIPTION, context))
+    return events
+
+
+class ActionStartTicket(Action):
+    """Start a work order for a complaint, report, callback request or unhelpful answer."""
+
+    def name(self) -> str:
+        return names.ACTION_START_TICKET
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent, _ = common.latest_intent(tracker)
+        return start_ticket_events(dispatcher, tracker, reason=INTENT_REASON.get(intent or "", "unresolved"))
+
+
+class ValidateTicketForm(FormValidationAction):
+    """One check per slot; a bad value sets the slot to None so the form asks again."""
+
+    def name(self) -> str:
+        return names.VALIDATE_TICKET_FORM
+
+    def validate_ticket_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {}
+        text = common.latest_text(tracker)
+        name = extract_name(text) if text else None
+        if name is None and isinstance(value, str) and value != text:
+            name = extract_name(value)  # the entity value found by the regex extractor
+        if name is None:
+            if tracker.get_slot(names.REQUESTED_SLOT) == names.TICKET_NAME:
+                dispatcher.utter_message(response=names.UTTER_NAME_INVALID)
+            return {names.TICKET_NAME: None}
+        return {names.TICKET_NAME: name}
+
+    def validate_ticket_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        from api.privacy import mask_phone
+
+        if value is None:
+            return {}
+        phone = extract_phone(str(value or "")) or extract_phone(common.latest_text(tracker))
+        if phone is None:
+            if tracker.get_slot(names.REQUESTED_SLOT) == names.TICKET_PHONE:
+                dispatcher.utter_message(response=names.UTTER_PHONE_INVALID)
+            return {names.TICKET_PHONE: None}
+        dispatcher.utter_message(response=names.UTTER_PHONE_NOTED, phone_masked=mask_phone(phone))
+        return {names.TICKET_PHONE: phone}
+
+    def validate_ticket_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # cleared when the form starts: nothing to check yet
+            return {}
+        text = str(value).strip()
+        corrected = extract_name(text) is not None or extract_phone(text) is not None
+        if is_correction(text) and corrected:
+            dispatcher.utter_message(response=names.UTTER_CORRECTED)
+            return {names.TICKET_DESCRIPTION: None}
+        if len(re.sub(r"\W", "", text)) < MIN_DESCRIPTION_CHARS:
+            dispatcher.utter_message(response=names.UTTER_DESCRIPTION_TOO_SHORT)
+            return {names.TICKET_DESCRIPTION: None}
+        result: dict[str, Any] = {names.TICKET_DESCRIPTION: text[:4000]}
+        if not tracker.get_slot(names.REGION):
+            region = common.region_in(text)
+            if region:
+                result[names.REGION] = region
+        return result
+
+
+class ActionCreateTicket(Action):
+    """Submit the collected work order and tell the caller its number."""
+
+    def name(self) -> str:
+        return names.ACTION_CREATE_TICKET
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        from api.db import unit_of_work
+        from api.privacy import mask_phone
+        from api.schemas import TicketCreate
+        from api.services.registry import get_session_factory
+        from api.services.tickets import create_ticket
+
+        context = tracker.get_slot(names.TICKET_CONTEXT) or ""
+        description = tracker.get_slot(names.TICKET_DESCRIPTION) or ""
+        if context and context not in description:
+            description = f"来电人所述：{context}\n补充情况：{description}"
+        region = tracker.get_slot(names.REGION)
+        try:
+            data = TicketCreate.model_validate(
+                {
+                    "category": tracker.get_slot(names.TICKET_CATEGORY) or "咨询",
+                    "topic": (tracker.get_slot(names.TICKET_TOPIC) or "其他")[:64],
+                    "region": common.region_display(region) if region else "",
+                    "caller_name": tracker.get_slot(names.TICKET_NAME) or "",
+                    "caller_phone": tracker.get_slot(names.TICKET_PHONE) or "",
+                    "description": description[:5000] or "（来电人未说明）",
+                    "channel": common.channel_of(tracker),
+                    "transcript": common.transcript(tracker),
+                    "conversation_id": tracker.sender_id[:64] if tracker.sender_id else None,
+                }
+            )
+            with unit_of_work(get_session_factory(common.settings())) as session:
+                ticket = create_ticket(session, data=data, actor="bot", channel="rasa")
+        except Exception:  # any store failure: say so and offer a human, never a made-up number
+            log.exception("action.create_ticket.failed")
+            dispatcher.utter_message(response=names.UTTER_TICKET_FAILED)
+            return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
+        due = ticket.due_at.astimezone(_zone()).strftime("%m月%d日%H:%M")
+        dispatcher.utter_message(
+            response=names.UTTER_TICKET_CREATED,
+            ticket_number=ticket.number,
+            name=ticket.caller_name or "您",
+            phone_masked=mask_phone(ticket.caller_phone),
+            due=due,
+            json_message=common.payload(
+                "ticket", ticket_id=ticket.number, duplicate=ticket.duplicate or None
+            ),
+        )
+        return [
+            SlotSet(names.TICKET_NUMBER, ticket.number),
+            SlotSet(names.TICKET_DESCRIPTION, None),
+            SlotSet(names.TICKET_CONTEXT, None),
+            SlotSet(names.PENDING_OFFER, None),
+        ]
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(common.settings().timezone)
+
+
+class ValidateStatusForm(FormValidationAction):
+    """Checks of the status query: a GD number and four digits."""
+
+    def name(self) -> str:
+        return names.VALIDATE_STATUS_FORM
+
+    def validate_ticket_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        match = _TICKET_ID_RE.search(to_ascii_digits(str(value or "")))
+        if not match:
+            dispatcher.utter_message(response=names.UTTER_TICKET_ID_INVALID)
+            return {names.TICKET_ID: None}
+        return {names.TICKET_ID: re.sub(r"\s", "", match.group(0)).upper()}
+
+    def validate_phone_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        digits = re.sub(r"\D", "", to_ascii_digits(str(value or "")))
+        if len(digits) != 4:
+            dispatcher.utter_message(response=names.UTTER_LAST4_INVALID)
+            return {names.PHONE_LAST4: None}
+        return {names.PHONE_LAST4: digits}
+
+
+class ActionTicketStatus(Action):
+    """Tell the caller the status of their own work order (number + last four phone digits)."""
+
+    def name(self) -> str:
+        return names.ACTION_TICKET_STATUS
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        from api.db import unit_of_work
+        from api.services.registry import get_session_factory
+        from api.services.tickets import TicketNotFound, lookup_for_caller
+
+        number = tracker.get_slot(names.TICKET_ID) or ""
+        last4 = tracker.get_slot(names.PHONE_LAST4) or ""
+        reset = [SlotSet(names.TICKET_ID, None), SlotSet(names.PHONE_LAST4, None)]
+        try:
+            with unit_of_work(get_session_factory(common.settings())) as session:
+                view = lookup_for_caller(session, number=number, phone_last4=last4)
+        except TicketNotFound:
+            dispatcher.utter_message(response=names.UTTER_TICKET_NOT_FOUND)
+            return reset
+        except Exception:
+            log.exception("action.ticket_status.failed")
+            dispatcher.utter_message(response=names.UTTER_TICKET_FAILED)
+            return reset
+        dispatcher.utter_message(
+            response=names.UTTER_TICKET_STATUS,
+            ticket_number=view.number,
+            status=view.status,
+            department=view.department or "待分派",
+            due=view.due_at.astimezone(_zone()).strftime("%m月%d日"),
+        )
+        return reset

@@ -1,0 +1,153 @@
+"""Multi-turn dialogues through the real stack: chat service -> Rasa -> action server -> services.
+
+One Rasa server and one action server serve the whole test session (``stack`` fixture). Each
+test uses fresh session ids, so no state leaks between tests. The last test stops the action
+server on purpose and starts it again.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from api.db import unit_of_work
+from api.schemas import ChatReply
+from api.services import chat, handoff
+from api.services.registry import get_session_factory
+from api.settings import Settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+class Caller:
+    """One caller in one chat session."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session_id = f"t-{uuid.uuid4().hex[:10]}"
+
+    def say(self, text: str) -> ChatReply:
+        return chat.respond(self.session_id, text, settings=self.settings)
+
+
+def joined(reply: ChatReply) -> str:
+    return "".join(m.text for m in reply.replies)
+
+
+@pytest.fixture
+def caller(stack, stack_settings: Settings) -> Caller:  # type: ignore[no-untyped-def]
+    return Caller(stack_settings)
+
+
+def test_greeting_question_follow_up(caller: Caller) -> None:
+    assert caller.say("喂，你好").kind == "greet"
+    answer = caller.say("杭州的生育津贴多久能到账？")
+    assert answer.kind == "answer" and not answer.degraded
+    assert "工作日" in joined(answer)
+    assert answer.sources  # the answer shows where it comes from
+    follow_up = caller.say("那要带什么材料？去哪里申请？")
+    assert follow_up.kind == "answer"
+    assert any(w in joined(follow_up) for w in ("无感办", "不用", "无需", "不需要"))
+
+
+def test_region_asked_then_given(caller: Caller) -> None:
+    first = caller.say("去外地看病要先备案吗？要不要开证明？")
+    assert first.kind == "clarify_region"
+    assert "参保" in joined(first)
+    second = caller.say("我是太原的")
+    assert second.kind == "answer"
+    assert any(w in joined(second) for w in ("承诺制", "免证明", "不用开证明", "无需", "不需要"))
+
+
+def test_human_handoff_silences_the_bot_until_released(caller: Caller, stack_settings: Settings) -> None:
+    caller.say("你好")
+    reply = caller.say("转人工")
+    assert reply.kind == "abstain"
+    assert reply.handoff is not None and reply.handoff.status == "waiting"
+    factory = get_session_factory(stack_settings)
+    with unit_of_work(factory) as db:
+        assert handoff.is_active(db, session_id=caller.session_id)
+    silent = caller.say("喂？还在吗")
+    assert [m.speaker for m in silent.replies] == ["system"] and silent.handoff is not None
+    with unit_of_work(factory) as db:
+        handoff.release(db, session_id=caller.session_id, agent="坐席01")
+    assert caller.say("你好").kind == "greet"
+    speakers = [t.speaker for t in chat.transcript(caller.session_id, settings=stack_settings).turns]
+    assert speakers.count("caller") == 4
+
+
+def test_complaint_form_confirms_work_order_number(caller: Caller, stack_settings: Settings) -> None:
+    from api.services.tickets import get_ticket
+
+    start = caller.say("我爸住院才一个礼拜，医院说医保额度用完了非让出院，我要投诉！")
+    assert start.kind == "ask_slot"
+    assert caller.say("我叫王建国").kind == "ask_slot"
+    phone = caller.say("我手机号是13912345678")
+    assert phone.kind == "ask_slot"
+    assert "139****5678" in joined(phone) and "13912345678" not in joined(phone)
+    done = caller.say("县人民医院，我爸上周三住进去的，昨天医生说额度用完了让今天必须出院，可病还没好")
+    assert done.kind == "ticket" and done.ticket_id
+    assert done.ticket_id in joined(done) and "工单" in joined(done)
+    with unit_of_work(get_session_factory(stack_settings)) as db:
+        ticket = get_ticket(db, number=done.ticket_id)
+    assert (ticket.category, ticket.caller_name, ticket.caller_phone) == ("投诉", "王建国", "13912345678")
+    assert "额度用完" in ticket.description and ticket.conversation_id == caller.session_id
+
+
+def test_correction_during_the_form(caller: Caller, stack_settings: Settings) -> None:
+    from api.services.tickets import get_ticket
+
+    caller.say("医院乱收费，我要举报")
+    caller.say("我叫张伟")
+    caller.say("13800001111")
+    fixed = caller.say("不对，电话是13800002222")
+    assert fixed.kind == "ask_slot" and "138****2222" in joined(fixed)
+    done = caller.say("太原市中心医院收费单上同一个检查收了两次")
+    assert done.kind == "ticket"
+    with unit_of_work(get_session_factory(stack_settings)) as db:
+        ticket = get_ticket(db, number=done.ticket_id or "")
+    assert ticket.caller_phone == "13800002222" and ticket.category == "举报"
+
+
+def test_not_helpful_opens_a_work_order(caller: Caller) -> None:
+    assert caller.say("衢州的，零星报销能在手机上办吗？").kind == "answer"
+    unhappy = caller.say("我试了好几回都交不上去，你说的这个没用")
+    assert unhappy.kind in ("ask_slot", "ticket")
+    done = caller.say("我叫李秀英，电话13512345678")
+    assert done.kind == "ticket" and done.ticket_id
+
+
+def test_goodbye_asks_for_a_rating_and_dissatisfied_follows_up(caller: Caller) -> None:
+    caller.say("你好")
+    bye = caller.say("好的，没别的了，再见")
+    assert bye.kind == "goodbye" and bye.rating_requested
+    titles = [b.title for m in bye.replies for b in m.buttons]
+    assert titles == ["满意", "基本满意", "不满意"]
+    follow = caller.say('/rate_service{"rating": "不满意"}')
+    assert follow.kind == "ask_slot"  # the follow-up work order asks for a name
+
+
+def test_out_of_scope_and_personal_records_do_not_guess(caller: Caller) -> None:
+    assert caller.say("明天郑州下不下雨啊？").kind == "abstain"
+    record = caller.say("帮我查一下我医保卡里还剩多少钱")
+    assert record.kind in ("answer", "abstain")
+    assert any(w in joined(record) for w in ("实名", "认证", "验证", "身份"))
+
+
+def test_action_server_down_falls_back_to_the_knowledge_base(stack, stack_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from api.services.stack import ensure_running
+
+    caller = Caller(stack_settings)
+    stack.processes["actions"].terminate()
+    stack.processes["actions"].wait(timeout=30)
+    try:
+        assert chat.status(stack_settings)["actions"] == "down"
+        reply = caller.say("杭州的生育津贴多久能到账？")
+        assert reply.degraded and reply.kind == "answer" and "工作日" in joined(reply)
+        assert "工单" in joined(reply)
+    finally:
+        restarted = ensure_running(stack_settings)
+        stack.processes["actions"] = restarted.processes.pop("actions")
+        stack.logs["actions"] = restarted.logs.pop("actions")
+    assert chat.status(stack_settings)["mode"] == "full"

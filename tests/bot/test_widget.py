@@ -1,0 +1,65 @@
+"""The web widget in headless Chromium (Debian's /usr/bin/chromium via Playwright) on the real stack:
+type a question, see the answer with its source, ask for a human, see the hand-off."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    profile = tempfile.mkdtemp(prefix="hotline-chromium-")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 390, "height": 844},
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_question_answer_sources_and_handoff(page: Any, api_url: str) -> None:
+    page.goto(f"{api_url}/chat/demo")
+    panel = page.locator(".hl-panel")
+    panel.wait_for(state="visible")
+    # Phone-sized screen: the panel fills the width.
+    assert panel.bounding_box()["width"] >= 380
+    page.fill(".hl-input", "杭州的生育津贴多久能到账？")
+    page.press(".hl-input", "Enter")
+    answer = page.locator(".hl-bot").filter(has_text="工作日").first
+    answer.wait_for(timeout=60_000)
+    assert page.locator(".hl-source").count() >= 1
+    assert "杭州" in page.locator(".hl-sources").first.inner_text()
+    # Large-font mode for elderly callers.
+    size = page.eval_on_selector(".hl-msg", "e => parseFloat(getComputedStyle(e).fontSize)")
+    page.click(".hl-large-toggle")
+    larger = page.eval_on_selector(".hl-msg", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert larger > size
+    # 转人工 button: the hand-off banner appears.
+    page.click(".hl-human")
+    page.locator(".hl-handoff").wait_for(state="visible", timeout=60_000)
+    assert "人工" in page.locator(".hl-handoff").inner_text()
+    assert page.get_attribute("[data-hotline-widget]", "data-handoff") == "waiting"
