@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev = subparsers.add_parser("eval", help="评测：逐题/逐轮运行并按类型统计正确率")
     ev.add_argument("file", type=Path)
     ev.add_argument("--out", type=Path, help="逐条结果写入 JSON Lines")
-    ev.add_argument("--engine", choices=["kb", "stack"], default="kb",
+    ev.add_argument("--engine", choices=["kb", "stack"], default="stack",
                     help="kb: 只用知识服务；stack: 完整对话栈（Rasa + 动作服务）")
     ev.set_defaults(handler=_eval)
 
@@ -23,7 +23,7 @@ def make_engine(name: str):  # type: ignore[no-untyped-def]
 
     if name == "kb":
         return KnowledgeEngine(get_settings())
-    from api.services.evaluation import StackEngine  # type: ignore[attr-defined]
+    from api.services.stack import StackEngine
 
     return StackEngine(get_settings())
 
