@@ -12,7 +12,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -85,7 +84,9 @@ def quality_rows() -> list[dict]:
         ]
     for set_name, items in sets.items():
         for ranker, m in retrieval_quality(kb, items).items():
-            rows.append({"set": set_name, "n": len(items), "ranker": ranker, **{k: round(v, 3) for k, v in m.items()}})
+            rows.append(
+                {"set": set_name, "n": len(items), "ranker": ranker, **{k: round(v, 3) for k, v in m.items()}}
+            )
     return rows
 
 
@@ -101,7 +102,9 @@ def latency_rows(sizes: Sequence[int], dim: int = 512, queries: int = 200) -> li
     for size in sizes:
         base = rng.standard_normal((size, dim), dtype=np.float32)
         base /= np.linalg.norm(base, axis=1, keepdims=True)
-        q = base[rng.integers(0, size, queries)] + 0.05 * rng.standard_normal((queries, dim), dtype=np.float32)
+        q = base[rng.integers(0, size, queries)] + 0.05 * rng.standard_normal(
+            (queries, dim), dtype=np.float32
+        )
         q /= np.linalg.norm(q, axis=1, keepdims=True)
         for hnsw in (False, True):
             index = VectorIndex(dim, hnsw=hnsw, ef_search=64)
@@ -115,10 +118,16 @@ def latency_rows(sizes: Sequence[int], dim: int = 512, queries: int = 200) -> li
                 t = time.perf_counter()
                 index.search(row[None, :], 10)
                 times.append((time.perf_counter() - t) * 1000)
-            rows.append({"passages": size, "index": "HNSW" if hnsw else "exact", "build_s": round(build, 1),
-                         "p50_ms": round(float(np.percentile(times, 50)), 3),
-                         "p95_ms": round(float(np.percentile(times, 95)), 3),
-                         "memory_MB": round(size * dim * 4 / 2**20)})
+            rows.append(
+                {
+                    "passages": size,
+                    "index": "HNSW" if hnsw else "exact",
+                    "build_s": round(build, 1),
+                    "p50_ms": round(float(np.percentile(times, 50)), 3),
+                    "p95_ms": round(float(np.percentile(times, 95)), 3),
+                    "memory_MB": round(size * dim * 4 / 2**20),
+                }
+            )
             del index
         del base
     return rows
@@ -138,13 +147,18 @@ def embedding_rows(n: int = 256) -> list[dict]:
         t0 = time.perf_counter()
         embedder.encode(texts, batch_size=64)
         elapsed = time.perf_counter() - t0
-        rows.append({"model": embedder.name, "threads": threads, "texts": n, "texts_per_s": round(n / elapsed, 1)})
+        rows.append(
+            {"model": embedder.name, "threads": threads, "texts": n, "texts_per_s": round(n / elapsed, 1)}
+        )
     return rows
 
 
 def run(sizes: Sequence[int] = (10_000, 100_000, 1_000_000)) -> dict[str, list[dict]]:
-    return {"retrieval quality": quality_rows(), "search latency (1 thread)": latency_rows(sizes),
-            "embedding throughput": embedding_rows()}
+    return {
+        "retrieval quality": quality_rows(),
+        "search latency (1 thread)": latency_rows(sizes),
+        "embedding throughput": embedding_rows(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,8 +26,25 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.87
 MAX_QUESTION_CHARS = 1000
-_FOLLOWUP_START = ("那", "那么", "那个", "这个", "还有", "另外", "那要", "那我", "要是", "如果", "还要", "还得", "那钱", "那如果")
-_REGION_FILLER_RE = re.compile(r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|，|。|,|\.|！|!|\s|啊|呀|哦|嘛|呢|吧)")
+_FOLLOWUP_START = (
+    "那",
+    "那么",
+    "那个",
+    "这个",
+    "还有",
+    "另外",
+    "那要",
+    "那我",
+    "要是",
+    "如果",
+    "还要",
+    "还得",
+    "那钱",
+    "那如果",
+)
+_REGION_FILLER_RE = re.compile(
+    r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|，|。|,|\.|！|!|\s|啊|呀|哦|嘛|呢|吧)"
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +59,12 @@ class QuestionType:
 def question_types() -> tuple[QuestionType, ...]:
     raw = yaml.safe_load((DATA_DIR / "question_types.yaml").read_text(encoding="utf-8"))
     return tuple(
-        QuestionType(name, tuple(spec["asks"]), tuple(re.compile(p) for p in spec["evidence"]),
-                     tuple(spec.get("unless", ())))
+        QuestionType(
+            name,
+            tuple(spec["asks"]),
+            tuple(re.compile(p) for p in spec["evidence"]),
+            tuple(spec.get("unless", ())),
+        )
         for name, spec in raw.items()
     )
 
@@ -58,7 +79,8 @@ def asked_types(question: str) -> list[QuestionType]:
     """The kinds of fact the question asks for (amount, ratio, duration)."""
     text = normalize_query(question)
     return [
-        qt for qt in question_types()
+        qt
+        for qt in question_types()
         if any(a in text for a in qt.asks) and not any(u in text for u in qt.unless)
     ]
 
@@ -102,8 +124,11 @@ class Policy:
         except ValueError as exc:
             log.warning("%s; using the uncalibrated confidence until then", exc)
             return cls()
-        return cls(threshold=float(data["threshold"]), model=model,
-                   national_margin=float(data.get("national_margin", 0.05)))
+        return cls(
+            threshold=float(data["threshold"]),
+            model=model,
+            national_margin=float(data.get("national_margin", 0.05)),
+        )
 
 
 @dataclass
@@ -178,7 +203,12 @@ class Answerer:
         return question
 
     def decide(
-        self, question: str, *, region: str | None = None, audience: str = "public", history: Sequence[str] = ()
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        audience: str = "public",
+        history: Sequence[str] = (),
     ) -> Decision:
         """Answer, clarify the region, or abstain, with the reason in plain words for logs."""
         text = clean_text(question) if isinstance(question, str) else ""
@@ -191,15 +221,27 @@ class Answerer:
         stated = self.regions.extract(text)
         caller_region = stated or self._canonical(region)
         searched = self.search_text(text, history)
-        hits = candidates(self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights), audience)
+        hits = candidates(
+            self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights), audience
+        )
         types = asked_types(text)
         conf = {id(h): confidence_of(h, self.policy, hits) for h in hits}
         eligible = [h for h in hits if conf[id(h)] >= self.policy.threshold and covers(h.doc, types)]
         eligible.sort(key=lambda h: -conf[id(h)])
         if not eligible:
-            reason = "type_not_covered" if hits and types and not any(covers(h.doc, types) for h in hits[:3]) else "low_confidence"
-            return Decision("abstain", reason, hits, confidence=max(conf.values(), default=0.0),
-                            region=caller_region, searched=searched)
+            reason = (
+                "type_not_covered"
+                if hits and types and not any(covers(h.doc, types) for h in hits[:3])
+                else "low_confidence"
+            )
+            return Decision(
+                "abstain",
+                reason,
+                hits,
+                confidence=max(conf.values(), default=0.0),
+                region=caller_region,
+                searched=searched,
+            )
         best = eligible[0]
         best_conf = conf[id(best)]
         if caller_region:
@@ -208,21 +250,47 @@ class Answerer:
                 return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
             if is_illustrative(best.doc):
                 return self._answer(best, hits, caller_region, searched, "illustrative_other_region", conf)
-            return Decision("abstain", "no_rule_for_region", hits, confidence=best_conf, region=caller_region,
-                            candidate_regions=self._regions_of(eligible), searched=searched)
+            return Decision(
+                "abstain",
+                "no_rule_for_region",
+                hits,
+                confidence=best_conf,
+                region=caller_region,
+                candidate_regions=self._regions_of(eligible),
+                searched=searched,
+            )
         national = [h for h in eligible if h.doc.region is None]
         if national and conf[id(national[0])] >= best_conf - self.policy.national_margin:
             return self._answer(national[0], hits, None, searched, "national", conf)
         if is_illustrative(best.doc):
             return self._answer(best, hits, None, searched, "illustrative", conf)
-        return Decision("clarify_region", "regional_rule", hits, confidence=best_conf,
-                        candidate_regions=self._regions_of(eligible), searched=searched)
+        return Decision(
+            "clarify_region",
+            "regional_rule",
+            hits,
+            confidence=best_conf,
+            candidate_regions=self._regions_of(eligible),
+            searched=searched,
+        )
 
     def _answer(
-        self, chosen: Hit, hits: list[Hit], region: str | None, searched: str, reason: str, conf: dict[int, float]
+        self,
+        chosen: Hit,
+        hits: list[Hit],
+        region: str | None,
+        searched: str,
+        reason: str,
+        conf: dict[int, float],
     ) -> Decision:
-        return Decision("answer", reason, hits, chosen=chosen, confidence=conf[id(chosen)], region=region,
-                        searched=searched)
+        return Decision(
+            "answer",
+            reason,
+            hits,
+            chosen=chosen,
+            confidence=conf[id(chosen)],
+            region=region,
+            searched=searched,
+        )
 
     def _regions_of(self, hits: Sequence[Hit]) -> list[str]:
         seen: list[str] = []
@@ -240,7 +308,9 @@ class Labelled:
     region: str | None = None
 
 
-def calibrate(answerer: Answerer, items: Sequence[Labelled], grid: Sequence[float] | None = None) -> tuple[float, float]:
+def calibrate(
+    answerer: Answerer, items: Sequence[Labelled], grid: Sequence[float] | None = None
+) -> tuple[float, float]:
     """Pick the threshold with the best balanced accuracy of 'commit vs abstain' on ``items``.
 
     Committing (answer or clarify) is right for answerable items and wrong for the rest, so
@@ -248,8 +318,11 @@ def calibrate(answerer: Answerer, items: Sequence[Labelled], grid: Sequence[floa
     from deciding alone. Returns (threshold, balanced accuracy).
     """
     if grid is None:
-        grid = ([round(0.05 + 0.025 * i, 3) for i in range(37)] if answerer.policy.model is not None
-                else [round(0.80 + 0.005 * i, 3) for i in range(31)])
+        grid = (
+            [round(0.05 + 0.025 * i, 3) for i in range(37)]
+            if answerer.policy.model is not None
+            else [round(0.80 + 0.005 * i, 3) for i in range(31)]
+        )
     original = answerer.policy.threshold
     scored: list[tuple[float, float]] = []
     try:
@@ -275,7 +348,9 @@ def calibrate(answerer: Answerer, items: Sequence[Labelled], grid: Sequence[floa
     return best_threshold, best_score
 
 
-def training_examples(answerer: Answerer, items: Sequence[tuple[str, str | None]]) -> tuple[np.ndarray, np.ndarray]:
+def training_examples(
+    answerer: Answerer, items: Sequence[tuple[str, str | None]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Features of every candidate of every question, labelled 1 when it answers the question.
 
     ``items`` are (question, gold entry id or None for an unanswerable question). An entry of the
@@ -287,8 +362,9 @@ def training_examples(answerer: Answerer, items: Sequence[tuple[str, str | None]
     labels: list[int] = []
     for question, gold in items:
         gold_topic = topic_of.get(f"entry:{gold}") if gold else None
-        hits = candidates(answerer.kb.search(question, k=10, audience="public", weights=answerer.policy.weights),
-                          "public")
+        hits = candidates(
+            answerer.kb.search(question, k=10, audience="public", weights=answerer.policy.weights), "public"
+        )
         for hit in hits:
             rows.append(features(hit, hits))
             right = gold is not None and (hit.doc.key == f"entry:{gold}" or hit.doc.topic == gold_topic)

@@ -67,7 +67,9 @@ def parse_entry(raw: dict, where: str) -> Entry:
         raise CatalogError(f"{where} ({raw['id']}): audience must be one of {AUDIENCES}")
     source = str(raw["source"]).strip()
     if not _SOURCE_RE.match(source):
-        raise CatalogError(f"{where} ({raw['id']}): source must look like '004_<hash>.txt L123', got {source!r}")
+        raise CatalogError(
+            f"{where} ({raw['id']}): source must look like '004_<hash>.txt L123', got {source!r}"
+        )
     points = raw.get("points") or {}
     unknown = set(points) - set(POINT_KEYS)
     if unknown:

@@ -46,14 +46,23 @@ class ConfidenceModel:
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def to_json(self) -> dict[str, object]:
-        return {"features": list(FEATURES), "weights": self.weights.tolist(), "bias": self.bias,
-                "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+        return {
+            "features": list(FEATURES),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> ConfidenceModel:
         if list(data.get("features", [])) != list(FEATURES):
-            raise ValueError("confidence model was fitted on other features; refit it with `hotline kb calibrate`")
-        return cls(np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]), np.array(data["scale"]))
+            raise ValueError(
+                "confidence model was fitted on other features; refit it with `hotline kb calibrate`"
+            )
+        return cls(
+            np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]), np.array(data["scale"])
+        )
 
     def save(self, path: Path = DEFAULT_PATH) -> None:
         tmp = path.with_suffix(".tmp")
@@ -65,7 +74,9 @@ class ConfidenceModel:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
 
 
-def fit(x: np.ndarray, y: np.ndarray, *, l2: float = 0.01, steps: int = 3000, lr: float = 0.5) -> ConfidenceModel:
+def fit(
+    x: np.ndarray, y: np.ndarray, *, l2: float = 0.01, steps: int = 3000, lr: float = 0.5
+) -> ConfidenceModel:
     """Fit by gradient descent with a little L2, classes weighted to balance them."""
     if x.ndim != 2 or len(x) != len(y):
         raise ValueError("x must be (n, features) and y must have n labels")

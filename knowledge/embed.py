@@ -23,7 +23,9 @@ class ModelMissingError(RuntimeError):
 class Embedder:
     """Turns texts into L2-normalised float32 vectors (cosine = inner product)."""
 
-    def __init__(self, model_path: str | Path, *, setting_name: str = "HOTLINE_EMBEDDING_MODEL", threads: int = 1):
+    def __init__(
+        self, model_path: str | Path, *, setting_name: str = "HOTLINE_EMBEDDING_MODEL", threads: int = 1
+    ):
         self.model_path = Path(model_path) if model_path else Path("")
         self.setting_name = setting_name
         self.threads = threads

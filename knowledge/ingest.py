@@ -106,7 +106,9 @@ def read_document(path: Path) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"{path}: unsupported format {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        raise IngestError(
+            f"{path}: unsupported format {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -198,7 +200,9 @@ def ingest_file(path: Path, *, max_chars: int = 320) -> list[DocPassage]:
                 source=f"{path.name} L{passage.line}",
             )
         )
-    log.info("ingested %s: %d passages, audience=%s, region=%s", path.name, len(passages), audience, doc_region)
+    log.info(
+        "ingested %s: %d passages, audience=%s, region=%s", path.name, len(passages), audience, doc_region
+    )
     return passages
 
 

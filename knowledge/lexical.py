@@ -96,7 +96,11 @@ class BM25Index:
             for doc_id, tf in posting.items():
                 if allowed is not None and doc_id not in allowed:
                     continue
-                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * self._lengths[doc_id] / avgdl))
+                norm = (
+                    tf
+                    * (self.k1 + 1)
+                    / (tf + self.k1 * (1 - self.b + self.b * self._lengths[doc_id] / avgdl))
+                )
                 scores[doc_id] = scores.get(doc_id, 0.0) + idf * norm * (1 + 0.2 * (qtf - 1))
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 

@@ -1,15 +1,17 @@
 """Removal of personal data from documents before they are indexed.
 
 Policy documents carry contact persons and phone numbers; none of that belongs in answers.
-Patterns are shared with masking in the API (``api.privacy``), which keeps part of a number
-visible where removal here replaces it whole.
+Removal here replaces a number whole; masking for people (``api.privacy``, which keeps part of
+a number visible) has its own, wider patterns, since this library may not import the API.
 """
 
 from __future__ import annotations
 
 import re
 
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+ID_NUMBER_RE = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
 MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(?:0\d{2,3}[- ]?)?[2-9]\d{6,7}(?!\d)")
 BANK_CARD_RE = re.compile(r"(?<!\d)(?:62|4\d|5[1-5])\d{14,17}(?!\d)")
@@ -43,8 +45,10 @@ def scrub(text: str) -> str:
     for i, line in enumerate(lines):
         cleaned = scrub_line(line)
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if PLACEHOLDER_PHONE not in cleaned and _PHONE_LABEL_RE.search(nxt) and re.fullmatch(
-            r"\s*[\u4e00-\u9fff]{2,4}\s*", cleaned
+        if (
+            PLACEHOLDER_PHONE not in cleaned
+            and _PHONE_LABEL_RE.search(nxt)
+            and re.fullmatch(r"\s*[\u4e00-\u9fff]{2,4}\s*", cleaned)
         ):
             cleaned = PLACEHOLDER_NAME
         out.append(cleaned)

@@ -55,8 +55,20 @@ class Doc:
 
     def content_hash(self, model_name: str) -> str:
         payload = json.dumps(
-            [model_name, self.kind, self.title, self.region, self.audience, self.source,
-             self.lexical_text, self.dense_texts, self.answer, self.topic, self.points, self.date],
+            [
+                model_name,
+                self.kind,
+                self.title,
+                self.region,
+                self.audience,
+                self.source,
+                self.lexical_text,
+                self.dense_texts,
+                self.answer,
+                self.topic,
+                self.points,
+                self.date,
+            ],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:20]
@@ -67,9 +79,17 @@ def doc_from_entry(entry: Entry) -> Doc:
     dense = tuple(normalize_query(q) for q in (*entry.questions, entry.display_title))
     lexical = " ".join((entry.display_title, *entry.questions, entry.topic, entry.answer))
     return Doc(
-        key=f"entry:{entry.id}", kind="entry", title=entry.display_title, region=entry.region,
-        audience=entry.audience, source=entry.source, lexical_text=normalize_query(lexical),
-        dense_texts=dense, answer=entry.answer, topic=entry.topic, points=dict(entry.points),
+        key=f"entry:{entry.id}",
+        kind="entry",
+        title=entry.display_title,
+        region=entry.region,
+        audience=entry.audience,
+        source=entry.source,
+        lexical_text=normalize_query(lexical),
+        dense_texts=dense,
+        answer=entry.answer,
+        topic=entry.topic,
+        points=dict(entry.points),
         date=entry.effective,
     )
 
@@ -78,9 +98,16 @@ def doc_from_passage(passage: DocPassage) -> Doc:
     heading = " / ".join(passage.section_path[-2:])
     text = f"{heading} {passage.text}".strip()
     return Doc(
-        key=f"passage:{passage.id}", kind="passage", title=passage.doc_title, region=passage.region,
-        audience=passage.audience, source=passage.source, lexical_text=normalize_query(text),
-        dense_texts=(normalize_query(text),), answer=passage.text, topic=passage.section_path[-1] if passage.section_path else "",
+        key=f"passage:{passage.id}",
+        kind="passage",
+        title=passage.doc_title,
+        region=passage.region,
+        audience=passage.audience,
+        source=passage.source,
+        lexical_text=normalize_query(text),
+        dense_texts=(normalize_query(text),),
+        answer=passage.text,
+        topic=passage.section_path[-1] if passage.section_path else "",
         date=passage.date,
     )
 
@@ -244,9 +271,6 @@ class KnowledgeBase:
             hits.append(Hit(self.docs[key], float(score), dense.get(int(doc_id), 0.0), lex, lex / scale))
         return hits
 
-    def embed_query(self, query: str) -> np.ndarray:
-        return self._query_vector(normalize_query(query))
-
     def _query_vector(self, normalized: str) -> np.ndarray:
         """Embed a normalised query, remembering recent ones (callers repeat the same questions)."""
         with self._cache_lock:
@@ -286,7 +310,11 @@ class KnowledgeBase:
         tmp = index_dir / f".{version}.tmp"
         tmp.mkdir()
         vec_ids = np.fromiter(self._vectors.keys(), dtype=np.int64)
-        vectors = np.vstack([self._vectors[int(i)] for i in vec_ids]) if len(vec_ids) else np.zeros((0, 0), np.float32)
+        vectors = (
+            np.vstack([self._vectors[int(i)] for i in vec_ids])
+            if len(vec_ids)
+            else np.zeros((0, 0), np.float32)
+        )
         np.save(tmp / "vec_ids.npy", vec_ids)
         np.save(tmp / "vectors.npy", vectors)
         if self.vector_index is not None:
@@ -299,8 +327,12 @@ class KnowledgeBase:
             "next_doc": self._next_doc,
             "next_vec": self._next_vec,
             "docs": [
-                {"id": self._doc_ids[k], "hash": self._hashes[k], "vec_ids": self._vec_ids_of.get(self._doc_ids[k], []),
-                 **{f: getattr(d, f) for f in Doc.__dataclass_fields__}}
+                {
+                    "id": self._doc_ids[k],
+                    "hash": self._hashes[k],
+                    "vec_ids": self._vec_ids_of.get(self._doc_ids[k], []),
+                    **{f: getattr(d, f) for f in Doc.__dataclass_fields__},
+                }
                 for k, d in self.docs.items()
             ],
             "data_hash": self.data_hash(),
@@ -335,11 +367,16 @@ class KnowledgeBase:
         except (OSError, ValueError, json.JSONDecodeError) as exc:
             raise IndexCorruptError(f"knowledge index {folder} is damaged ({exc}); rebuild it") from exc
         if manifest.get("format") != FORMAT_VERSION:
-            raise IndexCorruptError(f"knowledge index {folder} has format {manifest.get('format')}; rebuild it")
+            raise IndexCorruptError(
+                f"knowledge index {folder} has format {manifest.get('format')}; rebuild it"
+            )
         kb = cls(embedder, hnsw_min_size=hnsw_min_size)
         if manifest["model"] != embedder.name:
-            log.warning("index built with model %s, now %s: every document will be re-embedded",
-                        manifest["model"], embedder.name)
+            log.warning(
+                "index built with model %s, now %s: every document will be re-embedded",
+                manifest["model"],
+                embedder.name,
+            )
         kb._next_doc = manifest["next_doc"]
         kb._next_vec = manifest["next_vec"]
         kb.extra = manifest.get("extra", {})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -121,12 +120,3 @@ def normalize_dialect(text: str) -> str:
 def normalize_query(text: str) -> str:
     """The full normalisation applied to both indexed text and questions before search."""
     return normalize_dialect(normalize_domain_terms(clean_text(text)))
-
-
-def pinyin_key(text: str) -> str:
-    """Accent-folded toneless pinyin of the Han characters, for sound-based comparison."""
-    return " ".join(s for ch, s in zip(text, _syllables(text), strict=True) if _HAN_RE.match(ch))
-
-
-def normalize_all(texts: Iterable[str]) -> list[str]:
-    return [normalize_query(t) for t in texts]

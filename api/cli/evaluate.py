@@ -13,8 +13,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev = subparsers.add_parser("eval", help="评测：逐题/逐轮运行并按类型统计正确率")
     ev.add_argument("file", type=Path)
     ev.add_argument("--out", type=Path, help="逐条结果写入 JSON Lines")
-    ev.add_argument("--engine", choices=["kb", "stack"], default="stack",
-                    help="kb: 只用知识服务；stack: 完整对话栈（Rasa + 动作服务）")
+    ev.add_argument(
+        "--engine",
+        choices=["kb", "stack"],
+        default="stack",
+        help="kb: 只用知识服务；stack: 完整对话栈（Rasa + 动作服务）",
+    )
     ev.set_defaults(handler=_eval)
 
 

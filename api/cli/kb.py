@@ -85,8 +85,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     from knowledge.confidence import DEFAULT_PATH, fit
 
     items = [it for path in args.files for it in load_items(path) if "question" in it]
-    usable = [(it["question"], it.get("entry_id")) for it in items
-              if it.get("entry_id") or it.get("kind") in ("abstain", "ticket")]
+    usable = [
+        (it["question"], it.get("entry_id"))
+        for it in items
+        if it.get("entry_id") or it.get("kind") in ("abstain", "ticket")
+    ]
     if not usable:
         raise ValueError("标注文件里没有可用于校准的题目（需要 entry_id 或 kind=abstain）")
     answerer = get_answerer(get_settings())
@@ -95,10 +98,25 @@ def _calibrate(args: argparse.Namespace) -> int:
     answerer.policy.model = model
     labelled = [Labelled(q, "abstain" if gold is None else "answer") for q, gold in usable]
     threshold, score = calibrate(answerer, labelled)
-    data = {**model.to_json(), "threshold": threshold, "national_margin": answerer.policy.national_margin,
-            "fitted_on": [p.name for p in args.files], "questions": len(usable), "balanced_accuracy": round(score, 4)}
+    data = {
+        **model.to_json(),
+        "threshold": threshold,
+        "national_margin": answerer.policy.national_margin,
+        "fitted_on": [p.name for p in args.files],
+        "questions": len(usable),
+        "balanced_accuracy": round(score, 4),
+    }
     DEFAULT_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     reset()
-    sys.stdout.write(json.dumps({"threshold": threshold, "balanced_accuracy": round(score, 4),
-                                 "questions": len(usable), "candidates": len(y)}) + "\n")
+    sys.stdout.write(
+        json.dumps(
+            {
+                "threshold": threshold,
+                "balanced_accuracy": round(score, 4),
+                "questions": len(usable),
+                "candidates": len(y),
+            }
+        )
+        + "\n"
+    )
     return 0

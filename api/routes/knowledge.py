@@ -36,8 +36,12 @@ class QuestionIn(BaseModel):
 async def ask(body: QuestionIn, settings: SettingsDep) -> AnswerPublic:
     """Answer for callers (public knowledge only): answer, clarify_region or abstain."""
     return await run_in_threadpool(
-        knowledge.answer, body.question, region=body.region, audience="public",
-        history=tuple(body.history), settings=settings,
+        knowledge.answer,
+        body.question,
+        region=body.region,
+        audience="public",
+        history=tuple(body.history),
+        settings=settings,
     )
 
 
@@ -56,8 +60,13 @@ async def search(
     def _search() -> list[SourcePublic]:
         kb = knowledge.get_knowledge_base(settings)
         return [
-            SourcePublic(id=h.doc.key.split(":", 1)[1], title=h.doc.title, region=h.doc.region,
-                         score=round(h.score, 4), source=h.doc.source)
+            SourcePublic(
+                id=h.doc.key.split(":", 1)[1],
+                title=h.doc.title,
+                region=h.doc.region,
+                score=round(h.score, 4),
+                source=h.doc.source,
+            )
             for h in kb.search(q, k=k, audience="agent")
         ]
 

@@ -16,7 +16,7 @@ from api.schemas import AnswerPublic, SourcePublic
 from api.settings import Settings, get_settings
 from api.texts import text
 from knowledge.answering import Answerer, Decision, Policy
-from knowledge.catalog import Entry, load_entries
+from knowledge.catalog import load_entries
 from knowledge.embed import Embedder
 from knowledge.index import IndexCorruptError
 from knowledge.ingest import DocPassage, ingest_file, iter_documents
@@ -192,8 +192,3 @@ def search_entries(
     kb = get_knowledge_base(settings)
     hits = kb.search(query, k=k * 3, audience=audience)
     return [(h.doc, h.dense) for h in hits if h.doc.kind == "entry"][:k]
-
-
-def entries(settings: Settings | None = None) -> list[Entry]:
-    settings = settings or get_settings()
-    return load_entries(settings.kb_entries_dir)

@@ -8,8 +8,18 @@ from knowledge.search import Doc
 
 
 def _doc(answer: str, points: dict[str, str] | None = None) -> Doc:
-    return Doc(key="entry:x", kind="entry", title="t", region=None, audience="public", source="s",
-               lexical_text="", dense_texts=(), answer=answer, points=points or {})
+    return Doc(
+        key="entry:x",
+        kind="entry",
+        title="t",
+        region=None,
+        audience="public",
+        source="s",
+        lexical_text="",
+        dense_texts=(),
+        answer=answer,
+        points=points or {},
+    )
 
 
 @pytest.mark.parametrize("text", ["我是太原的", "太原的", "我在杭州参保", "俺是山西太原的啊", "厦门"])
@@ -17,7 +27,9 @@ def test_region_only_turns(text: str) -> None:
     assert region_only(text, region_table())
 
 
-@pytest.mark.parametrize("text", ["我是太原的，去外地看病要备案吗", "去外地看病要备案吗", "杭州生育津贴多久到账"])
+@pytest.mark.parametrize(
+    "text", ["我是太原的，去外地看病要备案吗", "去外地看病要备案吗", "杭州生育津贴多久到账"]
+)
 def test_questions_with_content_are_not_region_only(text: str) -> None:
     assert not region_only(text, region_table())
 

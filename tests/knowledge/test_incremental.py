@@ -16,8 +16,16 @@ pytestmark = pytest.mark.integration
 
 
 def _entry(i: int, question: str, answer: str, region: str | None = None) -> Entry:
-    return Entry(id=f"t{i}", topic="测试", questions=(question, question + "呢", "请问" + question), answer=answer,
-                 region=region, audience="public", source="004_97e06d7970843a80.txt L1", effective="2023")
+    return Entry(
+        id=f"t{i}",
+        topic="测试",
+        questions=(question, question + "呢", "请问" + question),
+        answer=answer,
+        region=region,
+        audience="public",
+        source="004_97e06d7970843a80.txt L1",
+        effective="2023",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ BODY = "开封市医疗保障局关于零星报销的通知\n一、办理时限\
 
 def test_txt_with_boilerplate_and_personal_data(tmp_path: Path) -> None:
     path = tmp_path / "notice.txt"
-    path.write_text("今天是2020年01月15日星期三\n开封市人民政府| 无障碍浏览| 进入适老模式|\n" + BODY, encoding="utf-8")
+    path.write_text(
+        "今天是2020年01月15日星期三\n开封市人民政府| 无障碍浏览| 进入适老模式|\n" + BODY, encoding="utf-8"
+    )
     passages = ingest_file(path)
     joined = " ".join(p.text + " ".join(p.section_path) for p in passages)
     assert "无障碍" not in joined and "星期三" not in joined
@@ -21,7 +23,9 @@ def test_txt_with_boilerplate_and_personal_data(tmp_path: Path) -> None:
 
 def test_restricted_document_becomes_agent_only(tmp_path: Path) -> None:
     path = tmp_path / "internal.md"
-    path.write_text("(不予公开)\n# 2023年河南省医疗保障稽核工作要点\n稽核每季度不少于1次。\n", encoding="utf-8")
+    path.write_text(
+        "(不予公开)\n# 2023年河南省医疗保障稽核工作要点\n稽核每季度不少于1次。\n", encoding="utf-8"
+    )
     passages = ingest_file(path)
     assert passages and all(p.audience == "agent" for p in passages)
     assert passages[0].region == "河南"
@@ -60,8 +64,13 @@ def test_pdf(tmp_path: Path) -> None:
 
     writer = PdfWriter()
     page = writer.add_blank_page(width=300, height=200)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
     page[NameObject("/Resources")] = DictionaryObject(
         {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
     )
@@ -85,7 +94,9 @@ def test_pdf(tmp_path: Path) -> None:
         ("e.txt", b"   \n\n ", "no text"),
     ],
 )
-def test_unreadable_documents_get_clear_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_unreadable_documents_get_clear_errors(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(IngestError, match=message):

@@ -29,19 +29,25 @@ def test_regional_rule_without_region_asks_for_it(kb_settings: Settings) -> None
 
 
 def test_regional_rule_with_region_names_the_region(kb_settings: Settings) -> None:
-    result = service.answer("出门在外突然急病住院，事先没备案，医保认不认？", region="太原", settings=kb_settings)
+    result = service.answer(
+        "出门在外突然急病住院，事先没备案，医保认不认？", region="太原", settings=kb_settings
+    )
     assert result.kind == "answer"
     assert result.region == "山西/太原"
     assert "太原" in result.text
 
 
 def test_region_stated_in_the_question_counts(kb_settings: Settings) -> None:
-    result = service.answer("我是太原的，出门在外突然急病住院，事先没备案，医保认不认？", settings=kb_settings)
+    result = service.answer(
+        "我是太原的，出门在外突然急病住院，事先没备案，医保认不认？", settings=kb_settings
+    )
     assert result.kind == "answer" and result.region == "山西/太原"
 
 
 def test_other_regions_rule_is_not_given_as_this_callers_rule(kb_settings: Settings) -> None:
-    result = service.answer("出门在外突然急病住院，事先没备案，医保认不认？", region="广西/南宁", settings=kb_settings)
+    result = service.answer(
+        "出门在外突然急病住院，事先没备案，医保认不认？", region="广西/南宁", settings=kb_settings
+    )
     assert result.kind == "abstain"
     assert "南宁" in result.text
 

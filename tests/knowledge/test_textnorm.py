@@ -1,6 +1,12 @@
 import pytest
 
-from knowledge.textnorm import clean_text, has_chinese, normalize_dialect, normalize_domain_terms, normalize_query
+from knowledge.textnorm import (
+    clean_text,
+    has_chinese,
+    normalize_dialect,
+    normalize_domain_terms,
+    normalize_query,
+)
 
 
 @pytest.mark.parametrize(
