@@ -3,7 +3,8 @@
 Callers say their mobile number, ID number or bank-card number aloud or type it into the
 widget, so free text (descriptions, transcripts, ASR output) is masked too, not only the
 phone field. ``mask_text`` recognises, in this order: 18/15-digit resident ID numbers,
-16-19 digit bank-card numbers (also written in groups of four), 11-digit mainland mobile
+16-19 digit bank-card numbers (also written in groups of four; an unbroken run counts as a
+card when it starts with an issuer digit 3-6 or passes the Luhn check), 11-digit mainland mobile
 numbers (optionally +86/86 and with spaces or dashes), landlines with an area code
 (``010-12345678``, ``(0571)8765432``, ``0755 12345678-123``), and runs of seven or more
 spoken digits written as Chinese numerals (``幺三八...``) as ASR produces them.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["mask_bank_card", "mask_id_number", "mask_phone", "mask_text"]
+__all__ = ["luhn_valid", "mask_bank_card", "mask_id_number", "mask_phone", "mask_text"]
 
 MASK = "*"
 
@@ -33,7 +34,7 @@ _ID_RE = re.compile(
 )
 _CARD_RE = re.compile(
     _ND_BEFORE
-    + f"(?:{_D}{{4}}(?:[ \u3000-]{_D}{{4}}){{3}}(?:[ \u3000-]?{_D}{{1,3}})?|[3-6３-６]{_D}{{15,18}})"
+    + f"(?:{_D}{{4}}(?:[ \u3000-]{_D}{{4}}){{3}}(?:[ \u3000-]?{_D}{{1,3}})?|{_D}{{16,19}})"
     + _ND_AFTER
 )
 _MOBILE_RE = re.compile(
@@ -58,6 +59,11 @@ def _digits(value: str) -> str:
     return re.sub(r"[^0-9X]", "", value.translate(_FULLWIDTH).upper())
 
 
+def _already_masked(value: str) -> bool:
+    """A value that went through a mask_* function: it holds the mask and no more than 7 digits."""
+    return MASK in value and len(_digits(value)) <= 7
+
+
 def mask_phone(phone: str | None) -> str:
     """Mask a phone number for display: ``138****5678``, ``010-****5678``.
 
@@ -68,6 +74,8 @@ def mask_phone(phone: str | None) -> str:
         return ""
     if not isinstance(phone, str):
         raise TypeError(f"phone must be a str, not {type(phone).__name__}")
+    if _already_masked(phone):
+        return phone  # masking twice must not lose the visible digits
     digits = _digits(phone).rstrip("X")
     if not digits:
         return ""
@@ -90,6 +98,8 @@ def mask_id_number(id_number: str | None) -> str:
         return ""
     if not isinstance(id_number, str):
         raise TypeError(f"id_number must be a str, not {type(id_number).__name__}")
+    if _already_masked(id_number):
+        return id_number  # masking twice must not lose the visible digits
     chars = _digits(id_number)
     if len(chars) <= 7:
         return MASK * len(chars)
@@ -102,10 +112,40 @@ def mask_bank_card(card: str | None) -> str:
         return ""
     if not isinstance(card, str):
         raise TypeError(f"card must be a str, not {type(card).__name__}")
+    if _already_masked(card):
+        return card  # masking twice must not lose the visible digits
     digits = _digits(card).rstrip("X")
     if len(digits) <= 4:
         return MASK * len(digits)
     return MASK * (len(digits) - 4) + digits[-4:]
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when ``digits`` (ASCII or full width, separators ignored) pass the Luhn check of card numbers."""
+    plain = _digits(digits).rstrip("X")
+    if not plain:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(plain)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    """Mask a card-like number: written in groups of four, issuer prefix 3-6, or a valid Luhn sum.
+
+    A misheard card number fails Luhn but still starts like a card, so it is masked too; other long
+    runs (order and transaction numbers) are left alone unless their check digit says "card".
+    """
+    raw = match.group(0)
+    digits = _digits(raw)
+    grouped = any(not ch.translate(_FULLWIDTH).isdigit() for ch in raw)
+    if grouped or digits[0] in "3456" or luhn_valid(digits):
+        return _keep_last(match, 4)
+    return raw
 
 
 def _keep_last(match: re.Match[str], keep: int, group: str | int = 0) -> str:
@@ -123,7 +163,7 @@ def mask_text(value: str | None) -> str:
     if not isinstance(value, str):
         raise TypeError(f"value must be a str, not {type(value).__name__}")
     out = _ID_RE.sub(lambda m: _keep_last(m, 4), value)
-    out = _CARD_RE.sub(lambda m: _keep_last(m, 4), out)
+    out = _CARD_RE.sub(_card, out)
     out = _MOBILE_RE.sub(lambda m: _keep_last(m, 4), out)
     out = _LANDLINE_RE.sub(lambda m: _keep_last(m, 4, "main") + (m.group("ext") or ""), out)
     out = _SPOKEN_RE.sub(lambda m: MASK * len(m.group(0)), out)

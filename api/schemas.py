@@ -398,3 +398,130 @@ class QaReport(BaseModel):
     since: dt.date | None = None
     until: dt.date | None = None
     rows: list[QaReportRow]
+
+
+# --- Supervisor dashboard and call-volume forecast (api/services/dashboard.py, forecast.py) ---------
+
+
+class CountRow(BaseModel):
+    """One bar of a count chart: a key (channel, status, topic, rating) and how many."""
+
+    key: str
+    count: int
+
+
+class HourRow(BaseModel):
+    """Contacts in one local hour of the day (0-23), split by channel."""
+
+    hour: int
+    total: int
+    channels: dict[str, int] = Field(default_factory=dict)
+
+
+class DayRow(BaseModel):
+    day: dt.date
+    count: int
+
+
+class ContainmentStats(BaseModel):
+    """How many conversations the bot settled alone (no hand-off, no work order)."""
+
+    conversations: int
+    contained: int
+    handoff: int
+    ticket: int
+    containment_rate: float
+    handoff_rate: float
+    ticket_rate: float
+
+
+class GapQuestion(BaseModel):
+    """A caller question the knowledge base could not answer, grouped by normalised text."""
+
+    question: str
+    count: int
+    kinds: dict[str, int] = Field(default_factory=dict)
+    last_at: dt.datetime
+    kb_url: str
+
+
+class TicketStats(BaseModel):
+    total: int
+    open: int
+    overdue: int
+    closed_late: int
+    by_status: list[CountRow] = Field(default_factory=list)
+
+
+class SatisfactionStats(BaseModel):
+    """Ratings at the end of chats and at 回访 (满意 / 基本满意 / 不满意)."""
+
+    chat: list[CountRow] = Field(default_factory=list)
+    callback: list[CountRow] = Field(default_factory=list)
+    total: int
+    satisfied_rate: float
+
+
+class QaStats(BaseModel):
+    results: int
+    average_score: float
+    pass_rate: float
+    by_agent: list[QaReportRow] = Field(default_factory=list)
+    by_rule: list[QaReportRow] = Field(default_factory=list)
+
+
+class DashboardSummary(BaseModel):
+    """Everything the supervisor dashboard shows for local dates [start, end)."""
+
+    start: dt.date
+    end: dt.date
+    timezone: str
+    contacts: int
+    channels: list[CountRow]
+    hourly: list[HourRow]
+    daily: list[DayRow]
+    containment: ContainmentStats
+    topics: list[CountRow]
+    gaps: list[GapQuestion]
+    tickets: TicketStats
+    satisfaction: SatisfactionStats
+    qa: QaStats
+
+
+class ForecastPoint(BaseModel):
+    """One local hour: the forecast and, once it has passed, the actual number of contacts."""
+
+    at: dt.datetime
+    weekday: int
+    hour: int
+    forecast: float
+    actual: int | None = None
+
+
+class ForecastAccuracy(BaseModel):
+    """Errors over the hours with an actual value; MAPE only over hours with contacts."""
+
+    hours: int
+    mape: float | None = None
+    wape: float | None = None
+    mae: float | None = None
+
+
+class ForecastPeak(BaseModel):
+    weekday: int
+    hour: int
+    forecast: float
+
+
+class ForecastPublic(BaseModel):
+    """Forecast vs actual per hour for [start, end), its accuracy, a backtest and the peak hours."""
+
+    start: dt.date
+    end: dt.date
+    timezone: str
+    weeks: int
+    method: str
+    points: list[ForecastPoint]
+    accuracy: ForecastAccuracy
+    backtest: ForecastAccuracy
+    peaks: list[ForecastPeak]

@@ -67,12 +67,38 @@ class Settings(BaseSettings):
     rasa_venv: Path = Field(default=PROJECT_ROOT / ".venv-rasa")  # Python 3.10 venv with rasa 3.6
     rasa_start_timeout_s: float = 300.0  # model load recompiles TensorFlow graphs (~1 min on 2 cores)
     chat_max_chars: int = 1000  # longer chat messages are refused with a 4xx
+    # Rasa's stores (api/services/stack.py adds them to bot/endpoints.yml): the tracker store is an
+    # SQLAlchemy URL ("" = SQLite data_dir/rasa/tracker-<port>.db, so conversations survive a
+    # restart; "memory" = in-memory); the lock store a redis:// URL ("" = in-memory, one Rasa only).
+    rasa_tracker_store_url: str = ""
+    rasa_lock_store_url: str = ""
+
+    # Durable local outbox: writes acknowledged to a caller while the database is down wait here
+    # (SQLite, fsync'd) and are replayed every outbox_replay_interval_s once it is back.
+    outbox_path: Path | None = None  # None: data_dir / "outbox.sqlite3"
+    outbox_replay_interval_s: float = 5.0
 
     # Hotline operations.
     staffed_hours: str = "08:30-17:30"
     staffed_weekdays: str = "1-5"
     callback_promise_hours: int = 24
     cors_origins: list[str] = Field(default_factory=list)
+
+    # Abuse limits of the public surface (api/limits.py): request bodies, and token buckets per
+    # client IP and per chat session for caller-facing routes (0 disables a limit). The buckets live
+    # in each API process: with N instances a caller can reach N times the rate.
+    max_body_kb: float = 1024.0  # JSON bodies; POST /api/stt uses stt_max_upload_mb
+    rate_limit_ip_per_min: float = 120.0
+    rate_limit_ip_burst: int = 60
+    rate_limit_session_per_min: float = 30.0
+    rate_limit_session_burst: int = 10
+    voice_max_call_s: float = 1800.0  # a phone call (media stream) ends after this much audio
+    voice_idle_timeout_s: float = 30.0  # a media stream that sends nothing this long is closed
+
+    # Personal data (api/services/retention.py): conversations, recordings, inspection transcripts
+    # and closed work orders' personal fields are purged after this many days (0 keeps them).
+    retention_days: int = 730
+    retention_interval_s: float = 86400.0  # the purge job in the API process (0 disables)
 
     # Work orders (工单): rule files the centre edits, duplicate window, escalation period.
     timezone: str = "Asia/Shanghai"
@@ -86,10 +112,21 @@ class Settings(BaseSettings):
     qa_ruleset_file: Path | None = None  # None: the bundled inspection/data/ruleset.yaml
     qa_kb_min_score: float = 0.55
 
+    # Agent assist (api/services/assist.py): how close a KB entry must be to the caller's words to be
+    # suggested, and how often the suggestion stream checks the transcript for new turns.
+    assist_min_score: float = 0.8
+    assist_poll_s: float = 0.5
+
     # Access tokens for agent/supervisor endpoints; no default secret ships with the code.
     agent_token: str = ""
     supervisor_token: str = ""
     admin_token: str = ""
+
+    # Console logins (users with roles, see `hotline users`): session lifetime and brute-force lockout.
+    auth_session_hours: float = 12.0
+    auth_max_failures: int = 5  # failed logins per username and address before a lockout
+    auth_lockout_s: float = 300.0
+    auth_cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
 
     @field_validator("database_url", mode="after")
     @classmethod
@@ -105,6 +142,10 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """SQLite under data_dir unless a database URL is configured."""
         return self.database_url or f"sqlite:///{self.data_dir / 'hotline.db'}"
+
+    @property
+    def effective_outbox_path(self) -> Path:
+        return self.outbox_path or self.data_dir / "outbox.sqlite3"
 
     @property
     def index_dir(self) -> Path:

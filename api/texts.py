@@ -14,6 +14,8 @@ TEXTS: dict[str, str] = {
     "forbidden": "您没有权限执行这个操作。",
     "unauthorized": "请先登录或提供有效的访问令牌。",
     "unavailable": "服务暂时不可用，请稍后再试。",
+    "body_too_large": "提交的内容太大，请控制在 {limit_kb} KB 以内。",
+    "rate_limited": "您的操作太频繁了，请 {seconds} 秒后再试。",
     "empty_question": "请说一下您想咨询的医保问题。",
     "question_too_long": "您的问题太长了，请简要说明想办的事或遇到的问题（{limit}字以内）。",
     # Knowledge answers.
@@ -34,6 +36,21 @@ TEXTS: dict[str, str] = {
     "audio_too_large": "音频文件太大，请上传 {limit_mb} MB 以内的录音。",
     "audio_too_long": "录音太长，请上传 {limit_s} 秒以内的录音。",
     "voice_unavailable": "语音识别服务暂时不可用，请稍后再试或拨打人工服务。",
+    # Phone calls in the conversation store (agent workspace, dashboard).
+    "call_started": "电话接入，来电号码：{caller}",
+    "call_key": "按键 {digit}",
+    "call_barge_in": "来电人打断了播报",
+    "call_no_input": "来电人没有说话",
+    "call_callback_ticket": "已登记回电工单 {ticket_id}",
+    "call_transfer": "转接人工客服",
+    "call_hangup": "助手结束通话",
+    "call_ended": "通话结束（{outcome}），时长 {seconds} 秒",
+    "call_outcome_transfer": "转人工",
+    "call_outcome_goodbye": "正常结束",
+    "call_outcome_callback": "已登记回电",
+    "call_outcome_hangup": "来电人挂机",
+    "call_outcome_in_progress": "未结束",
+    "call_unknown_caller": "未知",
     # Work orders (工单).
     "ticket_not_found": "没有找到编号为 {number} 的工单，请核对工单编号后再试。",
     "ticket_lookup_failed": "没有查到对应的工单，请核对工单编号和登记手机号的后四位后再试。",
@@ -61,12 +78,72 @@ TEXTS: dict[str, str] = {
         "现在不在人工服务时间（工作日{hours}）。请留下您的姓名和手机号，我们为您登记回电工单，"
         "工作人员会在{promise_hours}小时内给您回电。"
     ),
+    # Database down: the request waits in the durable outbox (api/services/outbox.py).
+    "chat_queued_ticket": (
+        "系统正在恢复，您的诉求已经记录下来，临时受理号{ref}。系统恢复后会正式登记为工单，"
+        "工作人员会在{hours}小时内按您留的电话{phone}回电，请您放心。"
+    ),
+    "chat_queued_handoff": (
+        "系统正在恢复，您的转人工请求已经记录（临时受理号{ref}），请稍候；坐席暂时接不上时，我们会尽快回电。"
+    ),
+    "chat_queued_ticket_done": "临时受理号{provisional}已正式登记为工单，工单编号{number}。",
     "chat_empty_reply": "抱歉，我这边没有生成回复，请再说一遍，或者说“转人工”。",
     # Quality inspection (智能质检).
     "qa_bad_transcript": "通话记录格式不正确，请按质检输入格式（id、channel、agent_id、turns）检查后重试。",
     "qa_result_not_found": "没有找到编号为 {result_id} 的质检结果。",
     "qa_finding_not_found": "没有找到编号为 {finding_id} 的质检项。",
     "qa_bad_report": "报表参数不正确，请检查分组方式（agent、rule、day）和日期范围。",
+    # Supervisor dashboard (api/services/dashboard.py, api/routes/dashboard.py).
+    "dash_bad_range": "日期范围不正确：{reason}。",
+    "dash_unknown_table": "没有名为“{table}”的报表，可导出：{tables}。",
+    # Column headers of the dashboard's CSV exports (comma-separated, in column order).
+    "dash_csv_hourly": "小时,合计,网页,电话,坐席",
+    "dash_csv_daily": "日期,接入量",
+    "dash_csv_channels": "渠道,接入量",
+    "dash_csv_containment": "会话数,机器人独立解决,转人工,生成工单,独立解决率,转人工率,工单率",
+    "dash_csv_topics": "主题,会话数",
+    "dash_csv_gaps": "问题,次数,无法回答,追问参保地,最近一次",
+    "dash_csv_tickets": "状态,工单数",
+    "dash_csv_satisfaction": "来源,评价,次数",
+    "dash_csv_qa_agents": "坐席,质检数,平均分,合格率,扣分项,扣分",
+    "dash_csv_qa_rules": "规则,涉及记录,平均分,合格率,扣分项,扣分",
+    "dash_csv_forecast": "时间,星期,小时,预测,实际",
+    "dash_source_chat": "会话评价",
+    "dash_source_callback": "工单回访",
+    # Console access (logins, roles) and the audit log.
+    "auth_failed": "用户名或密码不正确。",
+    "auth_locked": "登录失败次数过多，请 {seconds} 秒后再试。",
+    "auth_weak_password": "密码至少需要 {min_length} 位。",
+    "auth_user_exists": "用户名“{username}”已存在。",
+    "auth_user_not_found": "没有找到用户“{username}”。",
+    "auth_bad_role": "未知角色“{role}”，可选：{roles}。",
+    "console_forbidden_page": "您的账号没有访问这个页面的权限。",
+    "console_page_agent": "坐席工作台",
+    "console_page_supervisor": "班长看板",
+    "console_page_inspection": "质检复核",
+    "console_page_kb": "知识库编辑",
+    # Knowledge editor.
+    "kb_entry_invalid": "条目不符合格式：{reason}",
+    "kb_reason_required": "请填写修改原因（每次修改都会记录作者和原因）。",
+    "kb_entry_exists": "条目编号“{entry_id}”已存在，请换一个编号，或直接编辑该条目。",
+    "kb_entry_not_found": "没有找到条目“{entry_id}”。",
+    "kb_entry_retired": "条目“{entry_id}”已下线，不能再编辑；如需恢复请新建条目。",
+    "kb_nothing_to_publish": "没有待发布的修改。",
+    "kb_bad_id": "编号只能用小写字母、数字和连字符（2–64 位），例如 maternity-kaifeng-time-limit",
+    "kb_missing": "缺少{fields}",
+    "kb_few_questions": "至少需要 3 种不同的问法（按来电人的说法写）",
+    "kb_bad_audience": "适用对象只能是 public（来电人）或 agent（仅坐席）",
+    "kb_bad_source": "来源应写成“004_<16位编号>.txt L行号”，例如 004_97e06d7970843a80.txt L1715",
+    "kb_bad_effective": "生效时间应写成 YYYY、YYYY-MM 或 YYYY-MM-DD",
+    "kb_bad_points": "未知的告知要点：{keys}（可用：{allowed}）",
+    "kb_bad_region": "参保地“{region}”无法识别，请写成“省/市”或“省/市/县”，全国通用请留空",
+    "kb_field_id": "编号",
+    "kb_field_topic": "主题",
+    "kb_field_questions": "问法",
+    "kb_field_answer": "答复",
+    "kb_field_audience": "适用对象",
+    "kb_field_source": "来源",
+    "kb_field_effective": "生效时间",
 }
 
 

@@ -11,7 +11,7 @@ from bench.table import print_tables
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description="性能与质量基准（打印表格）")
     parser.add_argument("parts", nargs="*", default=["knowledge", "inspection", "voice"])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (10k and 100k passages only)")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (10k, 100k passages; 1-4 calls)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for part in args.parts:
@@ -27,7 +27,7 @@ def main() -> None:
         elif part == "voice":
             from bench import bench_voice
 
-            print_tables({"voice": bench_voice.run()})
+            print_tables(bench_voice.run(quick=args.quick))
         else:
             parser.error(f"unknown part {part!r}")
 

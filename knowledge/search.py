@@ -3,7 +3,8 @@
 An index lives in versioned folders under ``index_dir``; ``CURRENT`` names the live one and
 is replaced atomically after a new version is completely written, so readers never see a
 half-written index and a crash leaves the previous version in place. Updates embed only the
-documents whose content hash changed.
+documents whose content hash changed. Another process that holds a loaded base notices a new
+CURRENT with ``IndexWatcher`` (a cheap read of the pointer, at most once per interval) and reloads.
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ class KnowledgeBase:
         self.vector_index: VectorIndex | None = None
         self.lexical = BM25Index()
         self.extra: dict[str, object] = {}
+        self.version: str | None = None  # the version folder this base was loaded from or saved to
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._query_cache_size = 4096
         self._cache_lock = threading.Lock()
@@ -347,6 +349,7 @@ class KnowledgeBase:
         os.replace(pointer, index_dir / "CURRENT")
         if previous and previous != version:
             shutil.rmtree(index_dir / previous, ignore_errors=True)
+        self.version = version
         return final
 
     def data_hash(self) -> str:
@@ -377,6 +380,7 @@ class KnowledgeBase:
                 manifest["model"],
                 embedder.name,
             )
+        kb.version = version
         kb._next_doc = manifest["next_doc"]
         kb._next_vec = manifest["next_vec"]
         kb.extra = manifest.get("extra", {})
@@ -411,6 +415,28 @@ def read_current(index_dir: Path) -> str | None:
         return None
     version = pointer.read_text(encoding="utf-8").strip()
     return version if version and (Path(index_dir) / version).is_dir() else None
+
+
+class IndexWatcher:
+    """Tells when CURRENT names another version than the loaded one; the pointer file is read at
+    most once per ``interval`` seconds, so asking on every query costs nothing measurable."""
+
+    def __init__(self, index_dir: Path, version: str | None, *, interval: float = 1.0) -> None:
+        self.index_dir = Path(index_dir)
+        self.version = version
+        self.interval = interval
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+
+    def changed(self) -> bool:
+        """True when a newer version was published since ``version`` (checked at most once per interval)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked < self.interval:
+                return False
+            self._checked = now
+        current = read_current(self.index_dir)
+        return current is not None and current != self.version
 
 
 def docs_for(entries: Sequence[Entry], passages: Sequence[DocPassage] = ()) -> list[Doc]:

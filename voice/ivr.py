@@ -52,6 +52,8 @@ REQUIRED_PROMPTS = (
 )
 # Reply kinds that mean the dialogue did not understand the caller (counted as a misrecognition).
 NOT_UNDERSTOOD_KINDS = frozenset({"fallback", "nlu_fallback", "not_understood", "misunderstood"})
+# Reply kinds that ask the caller something: the IVR listens for the answer instead of 还有其他问题吗.
+QUESTION_KINDS = frozenset({"clarify_region", "ask_slot"})
 _PUNCT_RE = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'啊呀吧呢嘛哦哈噢唉]+")
 
 
@@ -103,6 +105,8 @@ class CallbackRequest:
 
 
 CallbackFn = Callable[[CallbackRequest], str]
+# Receives each transcript line the moment it is logged (live storage of the call).
+EntryFn = Callable[[dict[str, Any]], None]
 
 
 # --- What the call asks the phone line to do ----------------------------------------------------------
@@ -256,6 +260,8 @@ class IvrCall:
         call_id: also the dialogue session id, so the chat service keeps the turns together.
         respond: the dialogue; may raise (the caller is then transferred).
         create_callback: opens a callback work order and returns its number; None disables key 9.
+        on_entry: receives every transcript line as it happens (entries that went through the
+            dialogue carry ``dialogue: True``); its failures are logged, never felt by the caller.
     """
 
     def __init__(
@@ -269,6 +275,7 @@ class IvrCall:
         caller: str | None = None,
         prompts: Mapping[str, Any] | None = None,
         config: IvrConfig | None = None,
+        on_entry: EntryFn | None = None,
     ) -> None:
         if not call_id:
             raise ValueError("call_id must be a non-empty string")
@@ -279,6 +286,7 @@ class IvrCall:
         self.tts = tts
         self.respond = respond
         self.create_callback = create_callback
+        self.on_entry = on_entry
         self.session = recognizer.session(
             endpoint_silence_s=self.config.endpoint_silence_s,
             no_input_s=self.config.no_input_s,
@@ -383,20 +391,27 @@ class IvrCall:
             {"word": w.word, "start": round(w.start, 2), "end": round(w.end, 2), "conf": round(w.conf, 2)}
             for w in transcript.words
         ]
+        plain = _plain(text)
+        listening = self.state in (State.LISTEN, State.WELCOME)
+        wants_human = any(p and p in plain for p in self.prompts.get("human_phrases", []))
+        done = self._asked_anything_else and plain in self.prompts.get("no_more_phrases", [])
+        to_dialogue = bool(text) and listening and not wants_human and not done
         if text:
-            self._log("caller", text, "speech", t=transcript.start, words=words)
+            # ``dialogue`` marks the lines the dialogue service stores itself (the caller's question).
+            flag = {"dialogue": True} if to_dialogue and self.record.turns < self.config.max_turns else {}
+            end = round(max(transcript.end, transcript.start), 2)
+            self._log("caller", text, "speech", t=transcript.start, end=end, words=words, **flag)
         self.session.stop_listening()
         if self.state is State.CALLBACK:
             return self._file_callback(text)
-        if self.state not in (State.LISTEN, State.WELCOME):
+        if not listening:
             return []
         self.state = State.LISTEN
         if not text:
             return self._misrecognised("not_heard")
-        plain = _plain(text)
-        if any(p and p in plain for p in self.prompts.get("human_phrases", [])):
+        if wants_human:
             return self._end("transfer", Transfer("caller_asked_for_human"))
-        if self._asked_anything_else and plain in self.prompts.get("no_more_phrases", []):
+        if done:
             return self._end("goodbye", Hangup("goodbye"))
         return self._dialogue_turn(text)
 
@@ -421,6 +436,11 @@ class IvrCall:
         actions = self._say_text("reply", spoken, kind=reply.kind)
         if reply.handoff:
             return actions + self._end("transfer", Transfer("dialogue_handoff"))
+        if reply.kind in QUESTION_KINDS:
+            # The dialogue asked something (参保地, a form slot): wait for the answer, and silence is
+            # not "no more questions".
+            self._asked_anything_else = False
+            return actions + self._ask_anything_else(listen_only=True)
         return actions + self._ask_anything_else()
 
     def _misrecognised(self, prompt: str) -> list[Action]:
@@ -509,7 +529,10 @@ class IvrCall:
         mark = f"{prompt}-{self._mark_seq}"
         self._pending_marks[mark] = self._play_until
         self.session.stop_listening()
-        self._log("bot", text, kind if prompt == "reply" else "prompt", t=start, prompt=prompt)
+        extra: dict[str, Any] = {"prompt": prompt, "end": round(self._play_until, 2)}
+        if prompt == "reply":
+            extra["dialogue"] = True  # the dialogue service stored this answer in its own words
+        self._log("bot", text, kind if prompt == "reply" else "prompt", t=start, **extra)
         return [Play(mark, prompt, text, audio, duration)]
 
     def _barge_in(self) -> list[Action]:
@@ -553,6 +576,11 @@ class IvrCall:
         entry.update(extra)
         self.record.transcript.append(entry)
         self._unsent.append(entry)
+        if self.on_entry is not None:
+            try:
+                self.on_entry(entry)
+            except Exception:  # storage trouble must never reach the caller's line
+                log.exception("voice.ivr.on_entry_failed", extra={"call_id": self.call_id})
 
     def _drain_log(self) -> list[Action]:
         unsent, self._unsent = self._unsent, []

@@ -88,7 +88,7 @@ class MediaStreamHandler:
         self,
         call_factory: CallFactory,
         *,
-        on_finished: Callable[[CallRecord], None] | None = None,
+        on_finished: Callable[[CallRecord], object] | None = None,
         chunk_ms: int = 200,
         extensions: bool = True,
     ) -> None:

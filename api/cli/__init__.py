@@ -11,7 +11,7 @@ import importlib
 import logging
 import sys
 
-_COMMAND_MODULES = ["kb", "evaluate", "tickets", "run", "train", "models", "qa"]
+_COMMAND_MODULES = ["kb", "evaluate", "tickets", "run", "train", "models", "qa", "users", "purge", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    from api.logging_config import install_log_masking
+
+    install_log_masking()  # no personal number reaches a log
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

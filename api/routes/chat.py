@@ -3,22 +3,24 @@ the hand-off queue for agents, and the embeddable web widget's files."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api.db import unit_of_work
-from api.deps import Principal, SettingsDep, require_role
+from api.deps import Principal, SettingsDep, principal_from_request, require_role
 from api.errors import DomainError
+from api.limits import check_ip, check_session, limit_caller_ip
 from api.schemas import SESSION_ID_PATTERN, ChatReply, ChatRequest, HandoffPublic, TranscriptPublic
-from api.services import chat, handoff
+from api.services import audit, chat, handoff
 from api.services.registry import get_session_factory
 from api.texts import text
 
@@ -33,13 +35,17 @@ class AgentMessage(BaseModel):
     text: str = Field(max_length=20000)
 
 
+# A widget message is a session id and at most a few thousand characters of text.
+_WS_MAX_MESSAGE = 64 * 1024
+
 SessionId = Annotated[str, PathParam(pattern=SESSION_ID_PATTERN)]
 Agent = Annotated[Principal, Depends(require_role("agent"))]
 
 
-@router.post("/api/chat", response_model=ChatReply)
-def post_message(body: ChatRequest, settings: SettingsDep) -> ChatReply:
+@router.post("/api/chat", response_model=ChatReply, dependencies=[Depends(limit_caller_ip)])
+def post_message(body: ChatRequest, settings: SettingsDep, request: Request) -> ChatReply:
     """Send one caller message; the reply lists the bot's messages, their kind and sources."""
+    check_session(request.app, body.session_id)
     return chat.respond(body.session_id, body.text, channel="web", metadata=body.metadata, settings=settings)
 
 
@@ -57,10 +63,14 @@ def handoff_queue(settings: SettingsDep, agent: Agent) -> list[HandoffPublic]:
 
 
 @router.post("/api/chat/{session_id}/accept", response_model=HandoffPublic)
-def accept_handoff(session_id: SessionId, settings: SettingsDep, agent: Agent) -> HandoffPublic:
-    """An agent takes a handed-off conversation."""
+def accept_handoff(
+    session_id: SessionId, settings: SettingsDep, agent: Agent, request: Request
+) -> HandoffPublic:
+    """An agent takes a handed-off conversation (audited: the agent now sees the caller's data)."""
     with unit_of_work(get_session_factory(settings)) as db:
-        return handoff.accept(db, session_id=session_id, agent=agent.name)
+        taken = handoff.accept(db, session_id=session_id, agent=agent.name)
+        audit.record(db, agent, audit.HANDOFF_ACCEPT, "conversation", session_id, request)
+        return taken
 
 
 @router.post("/api/chat/{session_id}/release", response_model=HandoffPublic)
@@ -77,33 +87,90 @@ def agent_message(session_id: SessionId, body: AgentMessage, settings: SettingsD
 
 
 @router.get("/api/chat/{session_id}/transcript", response_model=TranscriptPublic)
-def get_transcript(session_id: SessionId, settings: SettingsDep) -> TranscriptPublic:
-    """The stored conversation, phone and ID numbers masked."""
-    return chat.transcript(session_id, settings=settings)
+def get_transcript(session_id: SessionId, settings: SettingsDep, request: Request) -> TranscriptPublic:
+    """The stored conversation, phone and ID numbers masked; a staff member's view is audited."""
+    result = chat.transcript(session_id, settings=settings)
+    staff = principal_from_request(request, settings)
+    if staff is not None:
+        with unit_of_work(get_session_factory(settings)) as db:
+            audit.record(db, staff, audit.TRANSCRIPT_VIEW, "conversation", session_id, request)
+    return result
 
 
 @router.websocket("/api/chat/ws")
 async def chat_socket(ws: WebSocket) -> None:
-    """The widget's channel: send {session_id, text}, receive a ChatReply (or {error, message})."""
+    """The widget's channel: send {session_id, text}, receive a ChatReply (or {error, message}).
+
+    While the conversation is with a human, the agent's replies are pushed on the same socket as
+    ``{"type": "agent", "seq", "text"}`` as soon as they are stored, and ``{"type": "handoff_end"}``
+    when the agent releases it.
+    """
     settings = ws.app.state.settings
     await ws.accept()
+    lock = asyncio.Lock()
+    watch: dict[str, Any] = {"session_id": None, "seq": None}
+    pusher = asyncio.create_task(_push_agent_turns(ws, settings, watch, lock))
     try:
         while True:
             raw = await ws.receive_text()
             try:
+                if len(raw) > _WS_MAX_MESSAGE:
+                    raise ValueError("message too large")
                 body = ChatRequest.model_validate(json.loads(raw))
+                check_ip(ws.app, ws.client, ws.headers.get("authorization"))
+                check_session(ws.app, body.session_id)
                 reply = await run_in_threadpool(
                     chat.respond, body.session_id, body.text, "web", body.metadata, settings=settings
                 )
             except (ValueError, ValidationError):
-                await ws.send_json({"error": "invalid_request", "message": text("invalid_request")})
+                async with lock:
+                    await ws.send_json({"error": "invalid_request", "message": text("invalid_request")})
                 continue
             except DomainError as exc:
-                await ws.send_json({"error": exc.key, "message": text(exc.key, **exc.fmt)})
+                async with lock:
+                    await ws.send_json({"error": exc.key, "message": text(exc.key, **exc.fmt)})
                 continue
-            await ws.send_json(reply.model_dump(mode="json"))
+            handed = reply.handoff is not None and reply.handoff.status != "offline"
+            if handed and watch["session_id"] is None:
+                # Push what agents write from now on: earlier turns are already on the caller's screen.
+                _, watch["seq"], _ = await run_in_threadpool(
+                    chat.turns_since, body.session_id, 0, settings=settings
+                )
+                watch["session_id"] = body.session_id
+            async with lock:
+                await ws.send_json(reply.model_dump(mode="json"))
     except WebSocketDisconnect:
         return
+    finally:
+        pusher.cancel()
+
+
+async def _push_agent_turns(ws: WebSocket, settings: Any, watch: dict[str, Any], lock: asyncio.Lock) -> None:
+    """Poll the stored transcript (works across API processes) and push new agent turns to the caller."""
+    try:
+        while True:
+            await asyncio.sleep(settings.assist_poll_s)
+            session_id = watch["session_id"]
+            if session_id is None:
+                continue
+            try:
+                status, last, turns = await run_in_threadpool(
+                    chat.turns_since, session_id, watch["seq"] or 0, settings=settings
+                )
+            except DomainError:
+                watch["session_id"] = None
+                continue
+            watch["seq"] = last
+            async with lock:
+                for turn in turns:
+                    if turn.speaker == "agent":
+                        await ws.send_json({"type": "agent", "seq": turn.seq, "text": turn.text})
+                if status != "handoff":
+                    await ws.send_json({"type": "handoff_end"})
+            if status != "handoff":
+                watch["session_id"], watch["seq"] = None, None
+    except (WebSocketDisconnect, RuntimeError):
+        return  # the caller went away; the receive loop ends the socket
 
 
 def _static(name: str, media_type: str) -> FileResponse:

@@ -1,11 +1,19 @@
-"""Health: which components work, so a load balancer and an operator see what is degraded."""
+"""Health: which components work, so a load balancer and an operator see what is degraded.
+
+Each component (database, rasa, actions, knowledge, outbox) is reported with ``ok``; the
+outbox shows how many acknowledged writes wait for the database. The router's lifespan runs
+the outbox replay in the background, so queued writes land once the database is back.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text as sql
 
@@ -13,7 +21,27 @@ from api.deps import SettingsDep
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["health"])
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Replay the durable outbox in the background while the app runs (api/services/outbox.py)."""
+    from api.services import outbox
+
+    settings: Settings = app.state.settings
+    interval = settings.outbox_replay_interval_s
+    task = asyncio.create_task(outbox.replay_loop(settings)) if interval > 0 else None
+    app.state.outbox_replay_task = task
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+router = APIRouter(tags=["health"], lifespan=_lifespan)
 
 
 def _database(settings: Settings) -> dict[str, Any]:
@@ -39,22 +67,40 @@ def _knowledge(settings: Settings) -> dict[str, Any]:
         return {"ok": False, "error": str(exc)}
 
 
-def _dialogue(settings: Settings) -> dict[str, Any]:
+def _dialogue(settings: Settings) -> dict[str, dict[str, Any]]:
+    from api.services import chat
+
+    status = chat.status(settings)
+    return {name: {"ok": status.get(name) == "up"} for name in ("rasa", "actions")}
+
+
+def _outbox(settings: Settings) -> dict[str, Any]:
+    from api.services import outbox
+
     try:
-        from api.services import chat
-    except ImportError:
-        return {"ok": False, "error": "not installed"}
-    status = getattr(chat, "status", None)
-    return status(settings) if callable(status) else {"ok": False, "error": "no status"}
+        counts = outbox.get_outbox(settings).counts()
+    except Exception as exc:  # an unreadable outbox file
+        log.warning("health.outbox.failure: %s", type(exc).__name__)
+        return {"ok": False, "error": type(exc).__name__}
+    return {
+        "ok": counts["pending"] == 0 and counts["dead"] == 0,
+        "pending": counts["pending"],
+        "dead": counts["dead"],
+    }
 
 
 @router.get("/api/health")
 async def health(settings: SettingsDep) -> dict[str, Any]:
-    """``status`` is ok, degraded (answers still flow from the knowledge base) or down."""
+    """``status`` is ok, degraded (answers still flow from the knowledge base) or down.
+
+    Degraded names the components that are not ok: while the database is down, writes wait in
+    the outbox (``outbox.pending``); while Rasa or the actions are down, the knowledge base answers.
+    """
     components = {
         "database": await run_in_threadpool(_database, settings),
+        **await run_in_threadpool(_dialogue, settings),
         "knowledge": await run_in_threadpool(_knowledge, settings),
-        "dialogue": await run_in_threadpool(_dialogue, settings),
+        "outbox": await run_in_threadpool(_outbox, settings),
     }
     if all(c.get("ok") for c in components.values()):
         status = "ok"
@@ -62,4 +108,5 @@ async def health(settings: SettingsDep) -> dict[str, Any]:
         status = "degraded"
     else:
         status = "down"
-    return {"status": status, "components": components}
+    degraded = sorted(name for name, c in components.items() if not c.get("ok"))
+    return {"status": status, "degraded": degraded, "components": components}

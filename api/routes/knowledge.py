@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import Principal, SettingsDep, require_role
+from api.limits import limit_caller_ip
 from api.schemas import AnswerPublic, SourcePublic
 from api.services import knowledge
 
@@ -32,7 +33,7 @@ class QuestionIn(BaseModel):
         return value
 
 
-@router.post("/api/knowledge/answer", response_model=AnswerPublic)
+@router.post("/api/knowledge/answer", response_model=AnswerPublic, dependencies=[Depends(limit_caller_ip)])
 async def ask(body: QuestionIn, settings: SettingsDep) -> AnswerPublic:
     """Answer for callers (public knowledge only): answer, clarify_region or abstain."""
     return await run_in_threadpool(

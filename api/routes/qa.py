@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 
 from api.deps import Principal, SessionDep, SettingsDep, require_role
 from api.schemas import (
@@ -28,11 +29,14 @@ from api.schemas import (
     QaRuleOverrules,
     QaTranscriptIn,
 )
+from api.services import audit
 from api.services import inspection as service
 
 router = APIRouter(prefix="/api/qa", tags=["quality inspection"])
 
 AgentDep = Annotated[Principal, Depends(require_role("agent"))]
+# Row ids fit the database integer (a larger one is a 422, not a driver overflow).
+RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 SupervisorDep = Annotated[Principal, Depends(require_role("supervisor"))]
 
 
@@ -76,7 +80,7 @@ def results(
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,  # bounded: DB int range
 ) -> QaResultList:
     """Stored results, newest first."""
     return service.list_results(
@@ -93,14 +97,16 @@ def results(
 
 
 @router.get("/results/{result_id}", response_model=QaResultPublic)
-def result(result_id: int, session: SessionDep, principal: AgentDep) -> QaResultPublic:
-    """One result with findings and the transcript."""
-    return service.get_result(session, result_id=result_id, masked=not _privileged(principal))
+def result(result_id: RowId, session: SessionDep, principal: AgentDep, request: Request) -> QaResultPublic:
+    """One result with findings and the transcript (the view is audited)."""
+    found = service.get_result(session, result_id=result_id, masked=not _privileged(principal))
+    audit.record(session, principal, audit.QA_RESULT_VIEW, "qa_result", result_id, request)
+    return found
 
 
 @router.post("/findings/{finding_id}/review", response_model=QaFindingPublic)
 def review(
-    finding_id: int,
+    finding_id: RowId,
     body: QaReviewIn,
     session: SessionDep,
     settings: SettingsDep,

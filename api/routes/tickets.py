@@ -21,9 +21,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
 
 from api.deps import Principal, SessionDep, SettingsDep, require_role
+from api.limits import limit_caller_ip
 from api.schemas import (
     CallbackCreate,
     TicketAssign,
@@ -34,6 +35,7 @@ from api.schemas import (
     TicketStatus,
     TicketUpdate,
 )
+from api.services import audit
 from api.services import tickets as service
 from api.settings import Settings
 
@@ -79,7 +81,12 @@ def _present(ticket: service.TicketSummaryT, principal: Principal) -> service.Ti
     return service.present(ticket, role=principal.role, actor=principal.name)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketMasked)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketMasked,
+    dependencies=[Depends(limit_caller_ip)],
+)
 def create(body: TicketCreate, session: SessionDep, settings: SettingsDep) -> TicketMasked:
     """Open a work order from the widget or the bot; the number is returned after commit.
 
@@ -95,7 +102,7 @@ def create(body: TicketCreate, session: SessionDep, settings: SettingsDep) -> Ti
     return service.caller_view(ticket)
 
 
-@router.get("/lookup", response_model=TicketMasked)
+@router.get("/lookup", response_model=TicketMasked, dependencies=[Depends(limit_caller_ip)])
 def lookup(
     session: SessionDep,
     number: Annotated[str, Query(min_length=1, max_length=32)],
@@ -115,7 +122,7 @@ def list_(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,  # bounded: DB int range
 ) -> TicketList:
     """Orders filtered by status, department, overdue flag and creation date range."""
     page = service.list_tickets(
@@ -147,9 +154,11 @@ def notifications(
 
 
 @router.get("/{number}", response_model=TicketPublic)
-def read(number: str, session: SessionDep, principal: AgentDep) -> TicketPublic:
-    """One order with its history, callbacks and transcript."""
-    return _present(service.get_ticket(session, number=number), principal)
+def read(number: str, session: SessionDep, principal: AgentDep, request: Request) -> TicketPublic:
+    """One order with its history, callbacks and transcript (the view is audited)."""
+    ticket = _present(service.get_ticket(session, number=number), principal)
+    audit.record(session, principal, audit.TICKET_VIEW, "ticket", ticket.number, request)
+    return ticket
 
 
 @router.post("/{number}/status", response_model=TicketPublic)

@@ -4,27 +4,33 @@ The WebSocket speaks the Twilio Media Streams convention (docs/telephony.md show
 and Asterisk connect). Recognition, synthesis and the dialogue call run in the thread pool, so a
 call never blocks the event loop. The dialogue is ``app.state.voice_respond`` when set, else the
 chat service, else the knowledge base alone; work orders for key 9 come from the ticket service.
+Every line of the call goes into the conversation store as it happens (``api.services.calls``);
+when the call ends, recording, record, quality inspection and the closing turn are done by the
+app's ``CallEndWorker`` on its own thread, after the line has been released.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.errors import DomainError, ServiceUnavailable
+from api.limits import limit_caller_ip
 from api.schemas import SttResult, SttWord
+from api.services.calls import CallEndWorker, CallLog
 from api.settings import Settings
 from voice.audio import AudioError, decode_audio
-from voice.ivr import CallbackRequest, CallRecord, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
+from voice.ivr import CallbackRequest, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
 from voice.recognizer import ModelNotFoundError, Recognizer
 from voice.stream import MediaStreamHandler, StreamStart
 from voice.tts import EspeakPinyinTTS
@@ -34,6 +40,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["voice"])
 
 _MULTIPART_OVERHEAD = 64 * 1024
+# One media-stream message: Twilio sends 20 ms frames; bridges that batch send up to ~1 s.
+_STREAM_MAX_MESSAGE = 128 * 1024
 _CALL_ID_RE = re.compile(r"[^A-Za-z0-9_.:\-]")
 _AUDIO_REASONS = {
     "empty": "没有收到声音内容",
@@ -124,7 +132,7 @@ def _transcribe(settings: Settings, data: bytes, encoding: str | None, rate: int
     )
 
 
-@router.post("/stt", response_model=SttResult)
+@router.post("/stt", response_model=SttResult, dependencies=[Depends(limit_caller_ip)])
 async def speech_to_text(request: Request) -> SttResult:
     """Transcribe an uploaded recording (multipart field ``file``; ``encoding``/``rate`` for raw G.711)."""
     settings: Settings = request.app.state.settings
@@ -164,11 +172,15 @@ def _reply_from_chat(result: Any) -> Reply:
     return Reply([t for t in texts if t], str(result.kind), transferred, getattr(result, "ticket_id", None))
 
 
-def resolve_respond(app: Any, settings: Settings) -> RespondFn:
-    """The dialogue for the IVR: injected, else the chat service, else the knowledge base alone."""
+def resolve_respond(app: Any, settings: Settings) -> tuple[RespondFn, bool]:
+    """The dialogue for the IVR: injected, else the chat service, else the knowledge base alone.
+
+    The flag says whether the dialogue stores the caller's question and its answer itself (the
+    chat service does), so the call log does not write them twice.
+    """
     injected = getattr(app.state, "voice_respond", None)
     if injected is not None:
-        return injected  # type: ignore[no-any-return]
+        return injected, False
     try:
         from api.services.chat import respond as chat_respond
     except ImportError:  # the chat service is optional: the knowledge base answers alone
@@ -178,12 +190,12 @@ def resolve_respond(app: Any, settings: Settings) -> RespondFn:
             result = answer(text, settings=settings)
             return Reply([result.text], result.kind, False, None)
 
-        return answer_only
+        return answer_only, False
 
     def respond(session_id: str, text: str) -> Reply:
         return _reply_from_chat(chat_respond(session_id, text, channel="phone", settings=settings))
 
-    return respond
+    return respond, True
 
 
 def resolve_callback(app: Any, settings: Settings) -> Callable[[CallbackRequest], str] | None:
@@ -222,20 +234,16 @@ def resolve_callback(app: Any, settings: Settings) -> Callable[[CallbackRequest]
     return create
 
 
-def store_call(settings: Settings, app: Any, record: CallRecord) -> None:
-    """Keep the recording and the transcript (quality inspection reads them), then tell any listener."""
-    folder = Path(settings.data_dir) / "calls"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = _CALL_ID_RE.sub("_", record.call_id)[:64]
-    body = record.to_json()
-    if record.recording_wav:
-        (folder / f"{name}.wav").write_bytes(record.recording_wav)
-        body["recording"] = f"{name}.wav"
-    (folder / f"{name}.json").write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-    listener = getattr(app.state, "voice_on_call_end", None)
-    if listener is not None:
-        listener(record)
-    log.info("voice.call.stored", extra={"call_id": name, "outcome": record.outcome})
+_worker_lock = threading.Lock()
+
+
+def call_end_worker(app: Any) -> CallEndWorker:
+    """The app's end-of-call worker (``app.state.voice_call_end``), made on the first call."""
+    with _worker_lock:
+        worker = getattr(app.state, "voice_call_end", None)
+        if worker is None:
+            worker = app.state.voice_call_end = CallEndWorker(app.state.settings)
+        return worker  # type: ignore[no-any-return]
 
 
 def _ivr_config(settings: Settings) -> IvrConfig:
@@ -244,6 +252,7 @@ def _ivr_config(settings: Settings) -> IvrConfig:
         endpoint_silence_s=settings.voice_endpoint_silence_s,
         max_utterance_s=settings.voice_max_utterance_s,
         callback_hours=settings.callback_promise_hours,
+        max_call_s=settings.voice_max_call_s,
     )
 
 
@@ -281,12 +290,14 @@ async def voice_stream(websocket: WebSocket) -> None:
         log.error("voice.stream.no_model", extra={"detail": exc.detail})
         await websocket.close(code=1011, reason="voice model unavailable")
         return
-    respond = resolve_respond(app, settings)
+    respond, dialogue_stores = resolve_respond(app, settings)
     create_callback = resolve_callback(app, settings)
     config = _ivr_config(settings)
+    worker = call_end_worker(app)
 
     def make_call(start: StreamStart) -> IvrCall:
         call_id = _CALL_ID_RE.sub("_", start.call_sid)[:64] or "call"
+        call_log = CallLog(settings, call_id=call_id, caller=start.caller, dialogue_stores=dialogue_stores)
         return IvrCall(
             call_id=call_id,
             recognizer=recognizer,
@@ -296,17 +307,34 @@ async def voice_stream(websocket: WebSocket) -> None:
             caller=start.caller,
             prompts=_prompts(),
             config=config,
+            on_entry=call_log.on_entry,
         )
 
     handler = MediaStreamHandler(
         make_call,
-        on_finished=lambda record: store_call(settings, app, record),
+        on_finished=worker.submit,
         extensions=websocket.query_params.get("events", "1") != "0",
     )
+    # The IVR ends a call after voice_max_call_s of audio; the wall clock bounds a line that sends
+    # other events or trickles audio, and an idle line (a dead bridge) is closed.
+    deadline = asyncio.get_running_loop().time() + settings.voice_max_call_s + 60.0
     try:
         while not handler.finished:
-            message = await websocket.receive()
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(
+                    websocket.receive(), timeout=max(0.0, min(settings.voice_idle_timeout_s, remaining))
+                )
+            except TimeoutError:
+                log.warning("voice.stream.timeout idle_or_over_time=1")
+                await websocket.close(code=1008, reason="idle or over time")
+                break
             if message["type"] == "websocket.disconnect":
+                break
+            size = len(message.get("text") or message.get("bytes") or b"")
+            if size > _STREAM_MAX_MESSAGE:
+                log.warning("voice.stream.message_too_large bytes=%d", size)
+                await websocket.close(code=1009, reason="message too large")
                 break
             if message.get("text") is not None:
                 out = await run_in_threadpool(handler.handle_text, message["text"])

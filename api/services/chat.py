@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, get_args
 
 import httpx
@@ -38,7 +40,7 @@ from api.schemas import (
     TranscriptPublic,
     TurnPublic,
 )
-from api.services import handoff
+from api.services import handoff, outbox
 from api.services.registry import get_session_factory
 from api.settings import Settings, get_settings
 from api.texts import text as t
@@ -53,10 +55,12 @@ __all__ = [
     "UnknownSession",
     "add_agent_turn",
     "check_message",
+    "record_turn",
     "render_rasa",
     "respond",
     "status",
     "transcript",
+    "turns_since",
 ]
 
 CHANNELS = ("web", "phone", "agent")
@@ -329,8 +333,20 @@ def _degraded_ticket(
         channel="phone" if channel == "phone" else "agent" if channel == "agent" else "web",
         conversation_id=reply.session_id,
     )
-    with unit_of_work(get_session_factory(settings)) as db:
-        ticket = create_ticket(db, data=data, actor="bot", channel="api")
+    try:
+        with unit_of_work(get_session_factory(settings)) as db:
+            ticket = create_ticket(db, data=data, actor="bot", channel="api")
+    except Exception as exc:
+        if not outbox.is_outage(exc):
+            raise
+        # The database is down too: keep the request durably and give the caller a reference.
+        ref = outbox.queue_ticket(settings, data, actor="bot", channel="api", session_id=reply.session_id)
+        reply.kind = "ticket"
+        reply.ticket_id = ref
+        reply.replies = [
+            ChatMessage(text=queued_ticket_text(settings, ref, phone), kind="ticket", speaker="system")
+        ]
+        return reply
     due = ticket.due_at.astimezone(ZoneInfo(settings.timezone)).strftime("%m月%d日%H:%M")
     reply.kind = "ticket"
     reply.ticket_id = ticket.number
@@ -342,6 +358,151 @@ def _degraded_ticket(
         )
     ]
     return reply
+
+
+# --- Writes that survive a database outage (api/services/outbox.py) -------------------------------
+
+
+@dataclass
+class _State:
+    """What a turn needs to know of its conversation before Rasa is asked."""
+
+    history: list[str]
+    last_kind: str | None = None
+    region: str | None = None
+    handed: bool = False
+    held_by_agent: bool = False
+
+
+def _turn_of(msg: ChatMessage) -> dict[str, Any]:
+    data: dict[str, Any] = (
+        {"sources": [s.model_dump(mode="json") for s in msg.sources]} if msg.sources else {}
+    )
+    if msg.buttons:
+        data["buttons"] = [b.model_dump() for b in msg.buttons]
+    return {"speaker": msg.speaker, "text": msg.text, "kind": msg.kind, "data": data}
+
+
+def _apply_write(db: Session, write: dict[str, Any], key: str | None = None) -> Conversation:
+    """Store one write (turns, region, work-order number, rating, hand-off); ``key`` marks a replayed one."""
+    conv = _get_or_create(db, write["session_id"], write.get("channel") or "web")
+    for i, turn in enumerate(write.get("turns") or []):
+        data = dict(turn.get("data") or {})
+        if key is not None and i == 0:
+            data["op"] = key
+        _add_turn(db, conv, turn["speaker"], turn["text"], turn.get("kind"), data)
+    if write.get("region"):
+        conv.region = write["region"]
+    number = write.get("ticket_number")
+    # A provisional reference never hides a real number the replay has already filled in.
+    if number and (
+        not outbox.is_provisional(number)
+        or not conv.ticket_number
+        or outbox.is_provisional(conv.ticket_number)
+    ):
+        conv.ticket_number = number[:20]
+    if write.get("rating"):
+        conv.rating = str(write["rating"])[:8]
+    request = write.get("handoff")
+    if request and conv.status != STATUS_HANDOFF:
+        handoff.request(
+            db,
+            session_id=conv.session_id,
+            reason=request["reason"],
+            slots=request.get("slots"),
+            channel=conv.channel,
+        )
+    return conv
+
+
+def _queued_state(box: outbox.Outbox, session_id: str) -> _State:
+    """The conversation as far as the queued writes tell (the database cannot be read)."""
+    state = _State(history=[])
+    for item in box.pending(limit=1000):
+        write = item.payload
+        if item.kind != outbox.KIND_CHAT or write.get("session_id") != session_id:
+            continue
+        for turn in write.get("turns") or []:
+            if turn["speaker"] == "caller" and not str(turn["text"]).startswith("/"):
+                state.history.append(turn["text"])
+            elif turn["speaker"] == "bot" and turn.get("kind"):
+                state.last_kind = turn["kind"]
+        state.region = write.get("region") or state.region
+        state.handed = state.handed or bool(write.get("handoff"))
+    state.history = state.history[-6:]
+    return state
+
+
+def _persist(
+    settings: Settings, write: dict[str, Any], *, before_queue: Callable[[str], None] | None = None
+) -> tuple[_State, str | None]:
+    """Store ``write`` now, or queue it durably while the database is down; the state before it.
+
+    Writes never overtake queued ones: while a backlog remains after a replay attempt, new
+    writes queue behind it, so a conversation's turns land in the order they were said.
+    """
+    box = outbox.get_outbox(settings)
+    session_id = write["session_id"]
+    try:
+        if box.backlog() == 0 or outbox.replay(settings).pending == 0:
+            with unit_of_work(get_session_factory(settings)) as db:
+                conv = _get_or_create(db, session_id, write.get("channel") or "web")
+                state = _State(
+                    history=_recent_caller_texts(db, conv),
+                    last_kind=_last_bot_kind(db, conv),
+                    handed=conv.status == STATUS_HANDOFF,
+                    held_by_agent=conv.agent is not None,
+                )
+                state.region = _apply_write(db, write).region
+            return state, None
+    except Exception as exc:
+        if not outbox.is_outage(exc):
+            raise
+        log.warning("chat.store.unavailable session=%s error=%s", session_id, type(exc).__name__)
+    state = _queued_state(box, session_id)
+    key = uuid.uuid4().hex
+    if before_queue is not None:
+        before_queue(key)
+    box.put(outbox.KIND_CHAT, write, key=key)
+    state.region = write.get("region") or state.region
+    return state, key
+
+
+def find_applied(db: Session, *, session_id: str, key: str) -> dict[str, Any] | None:
+    """The data of the turn a replayed write with ``key`` left in the conversation, if any."""
+    conv = handoff.get_conversation(db, session_id=session_id)
+    if conv is None:
+        return None
+    rows = db.scalars(
+        select(Turn.data)
+        .where(Turn.conversation_id == conv.id, Turn.data.is_not(None))
+        .order_by(Turn.seq.desc())
+    )
+    return next((d for d in rows if isinstance(d, dict) and d.get("op") == key), None)
+
+
+def apply_queued_write(settings: Settings, write: dict[str, Any], *, key: str) -> dict[str, Any]:
+    """Replay one queued chat write, once (the outbox calls this)."""
+    with unit_of_work(get_session_factory(settings)) as db:
+        if find_applied(db, session_id=write["session_id"], key=key) is not None:
+            return {"already": True}
+        _apply_write(db, write, key)
+    return {}
+
+
+def note_queued_ticket(
+    db: Session, *, session_id: str, key: str, number: str, provisional: str, channel: str = "web"
+) -> None:
+    """Record in the conversation that a queued work order now has its number (also the replay's mark)."""
+    conv = _get_or_create(db, session_id, channel if channel in CHANNELS else "web")
+    text = t("chat_queued_ticket_done", provisional=provisional, number=number)
+    _add_turn(db, conv, "system", text, "ticket", {"op": key, "ticket": number, "provisional": provisional})
+    conv.ticket_number = number
+
+
+def queued_ticket_text(settings: Settings, ref: str, phone: str) -> str:
+    """What a caller hears when the work order is queued rather than registered."""
+    return t("chat_queued_ticket", ref=ref, phone=mask_phone(phone), hours=settings.callback_promise_hours)
 
 
 # --- Public API -----------------------------------------------------------------------------------
@@ -360,21 +521,21 @@ def respond(
     session_id = _check_session_id(session_id)
     text = check_message(text, settings.chat_max_chars)
     channel = channel if channel in CHANNELS else "web"
-    factory = get_session_factory(settings)
     from knowledge.regions import extract_region
 
     named = extract_region(text)
-    with unit_of_work(factory) as db:
-        conv = _get_or_create(db, session_id, channel)
-        history = _recent_caller_texts(db, conv)
-        last_kind = _last_bot_kind(db, conv)
-        # A button press is stored as what the caller saw on the button, not the payload.
-        display = str((metadata or {}).get("display") or "")[:200] if text.startswith("/") else ""
-        _add_turn(db, conv, "caller", display or text, data={"payload": text} if display else None)
-        if named:
-            conv.region = named
-        region, handed = conv.region, conv.status == STATUS_HANDOFF
-        held_by_agent = handed and conv.agent is not None
+    # A button press is stored as what the caller saw on the button, not the payload.
+    display = str((metadata or {}).get("display") or "")[:200] if text.startswith("/") else ""
+    caller_turn = {
+        "speaker": "caller",
+        "text": display or text,
+        "data": {"payload": text} if display else None,
+    }
+    state, _ = _persist(
+        settings, {"session_id": session_id, "channel": channel, "turns": [caller_turn], "region": named}
+    )
+    history, last_kind, region, handed = state.history, state.last_kind, state.region, state.handed
+    held_by_agent = handed and state.held_by_agent
 
     extra: dict[str, Any] = {}
     if handed:
@@ -392,26 +553,25 @@ def respond(
             log.warning("chat.rasa.unavailable session=%s error=%s", session_id, exc)
             reply = _degraded(settings, session_id, text, channel, history, region, last_kind)
 
-    with unit_of_work(factory) as db:
-        conv = _get_or_create(db, session_id, channel)
-        for msg in reply.replies:
-            data = {"sources": [s.model_dump() for s in msg.sources]} if msg.sources else {}
-            if msg.buttons:
-                data["buttons"] = [b.model_dump() for b in msg.buttons]
-            _add_turn(db, conv, msg.speaker, msg.text, msg.kind, data)
-        if reply.ticket_id:
-            conv.ticket_number = reply.ticket_id
-        if extra.get("rating"):
-            conv.rating = extra["rating"][:8]
-        if reply.handoff is not None and reply.handoff.status == "waiting" and not handed:
-            slots = {**extra.get("handoff_slots", {}), "region": region}
-            handoff.request(
-                db,
-                session_id=session_id,
-                reason=reply.handoff.reason or "caller_request",
-                slots=slots,
-                channel=channel,
-            )
+    write: dict[str, Any] = {
+        "session_id": session_id,
+        "channel": channel,
+        "ticket_number": reply.ticket_id,
+        "rating": extra.get("rating"),
+    }
+    if reply.handoff is not None and reply.handoff.status == "waiting" and not handed:
+        slots = {**extra.get("handoff_slots", {}), "region": region}
+        write["handoff"] = {"reason": reply.handoff.reason or "caller_request", "slots": slots}
+
+    def bot_turns(key: str | None) -> None:
+        """The bot's turns; a queued hand-off also tells the caller it is noted and will be served."""
+        if key is not None and write.get("handoff"):
+            ref = outbox.provisional_reference(key)
+            reply.replies.append(ChatMessage(text=t("chat_queued_handoff", ref=ref), speaker="system"))
+        write["turns"] = [_turn_of(msg) for msg in reply.replies]
+
+    bot_turns(None)
+    _persist(settings, write, before_queue=bot_turns)
     log.info(
         "chat.reply session=%s kind=%s degraded=%s handoff=%s",
         session_id,
@@ -445,6 +605,27 @@ def transcript(session_id: str, *, settings: Settings | None = None) -> Transcri
         )
 
 
+def turns_since(
+    session_id: str, after_seq: int, *, settings: Settings | None = None
+) -> tuple[str, int, list[TurnPublic]]:
+    """(status, last seq, turns after ``after_seq`` masked as in ``transcript``): what a live channel
+    polls to push an agent's replies to the caller as they are written, from any API process."""
+    settings = settings or get_settings()
+    session_id = _check_session_id(session_id)
+    with unit_of_work(get_session_factory(settings)) as db:
+        conv = handoff.get_conversation(db, session_id=session_id)
+        if conv is None:
+            raise UnknownSession(session_id)
+        rows = db.scalars(
+            select(Turn).where(Turn.conversation_id == conv.id, Turn.seq > after_seq).order_by(Turn.seq)
+        ).all()
+        turns = [
+            TurnPublic(seq=x.seq, speaker=x.speaker, text=mask_text(x.text), kind=x.kind, at=x.created_at)
+            for x in rows
+        ]
+        return conv.status, (turns[-1].seq if turns else after_seq), turns
+
+
 def add_agent_turn(session_id: str, text: str, *, agent: str, settings: Settings | None = None) -> None:
     """Store an agent's message in a handed-off conversation (the console sends it to the caller)."""
     settings = settings or get_settings()
@@ -456,6 +637,32 @@ def add_agent_turn(session_id: str, text: str, *, agent: str, settings: Settings
         if conv.status != STATUS_HANDOFF:
             raise Conflict(f"conversation {session_id} is not handed off")
         _add_turn(db, conv, "agent", text, data={"agent": agent[:64]})
+
+
+def record_turn(
+    session_id: str,
+    speaker: str,
+    text: str,
+    *,
+    channel: str,
+    kind: str | None = None,
+    data: dict[str, Any] | None = None,
+    ticket_number: str | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Store a turn that did not pass through Rasa (the IVR's prompts, keys and call events).
+
+    Channel adapters keep such lines in the same transcript as the dialogue's turns, so the agent
+    workspace, the dashboard and quality inspection read one conversation per session id.
+    """
+    settings = settings or get_settings()
+    session_id = _check_session_id(session_id)
+    channel = channel if channel in CHANNELS else "web"
+    with unit_of_work(get_session_factory(settings)) as db:
+        conv = _get_or_create(db, session_id, channel)
+        _add_turn(db, conv, speaker, text, kind, data)
+        if ticket_number:
+            conv.ticket_number = ticket_number[:20]
 
 
 def status(settings: Settings | None = None, *, timeout: float = 1.5) -> dict[str, Any]:

@@ -51,6 +51,7 @@ __all__ = [
     "BadTranscript",
     "FindingNotFound",
     "ResultNotFound",
+    "call_transcript",
     "chat_transcript",
     "get_inspector",
     "get_result",
@@ -58,6 +59,7 @@ __all__ = [
     "make_kb_lookup",
     "overrule_counts",
     "review_finding",
+    "score_call",
     "score_chat",
     "score_transcript",
     "team_report",
@@ -480,3 +482,37 @@ def score_chat(
     """Score and store the transcript of a web-chat conversation."""
     transcript = chat_transcript(session_id, settings=settings)
     return score_transcript(session, transcript=transcript, settings=settings, kb_lookup=kb_lookup)
+
+
+def call_transcript(call_id: str, entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A phone call's timed log (``voice.ivr`` transcript lines) in the inspection input format.
+
+    Both sides keep their start and end seconds; keys, events and empty lines are left out.
+    """
+    turns: list[dict[str, Any]] = []
+    for entry in entries:
+        speaker, text = entry.get("speaker"), str(entry.get("text") or "").strip()
+        if speaker not in ("caller", "bot", "agent") or not text or entry.get("kind") == "dtmf":
+            continue
+        turn: dict[str, Any] = {"speaker": speaker, "text": text[:5000]}
+        start = entry.get("t")
+        if isinstance(start, int | float) and start >= 0:
+            turn["start"] = float(start)
+            end = entry.get("end")
+            turn["end"] = float(end) if isinstance(end, int | float) and end >= start else float(start)
+        turns.append(turn)
+    return {"id": f"phone:{call_id}", "channel": "phone", "turns": turns}
+
+
+def score_call(
+    session: Session,
+    *,
+    call_id: str,
+    entries: Sequence[Mapping[str, Any]],
+    settings: Settings,
+    kb_lookup: KbLookup | None = None,
+) -> QaResultPublic:
+    """Score and store a finished phone call; the result's transcript id is ``phone:<call id>``."""
+    return score_transcript(
+        session, transcript=call_transcript(call_id, entries), settings=settings, kb_lookup=kb_lookup
+    )

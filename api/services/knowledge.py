@@ -3,65 +3,131 @@
 The knowledge base is loaded once per process from the index folder; when the curated
 entries (or configured documents) changed since the index was written, only the changed
 ones are re-embedded before the first answer.
+
+The entries are the YAML files overlaid by what the knowledge editor published (stored in
+the index as ``extra["overlay"]``, next to the ingested ``extra["documents"]``, so that
+``hotline kb build`` keeps both). Every process holding the base (API, action server, CLI)
+reloads it by itself within about a second after another process saved a new version.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from api.schemas import AnswerPublic, SourcePublic
 from api.settings import Settings, get_settings
 from api.texts import text
 from knowledge.answering import Answerer, Decision, Policy
-from knowledge.catalog import load_entries
+from knowledge.catalog import Entry, load_entries, parse_entry
 from knowledge.embed import Embedder
 from knowledge.index import IndexCorruptError
 from knowledge.ingest import DocPassage, ingest_file, iter_documents
 from knowledge.regions import region_table
-from knowledge.search import Doc, Hit, KnowledgeBase, docs_for
+from knowledge.search import Doc, Hit, IndexWatcher, KnowledgeBase, docs_for
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _state: dict[str, object] = {}
+_embedders: dict[tuple[str, int], Embedder] = {}
+RELOAD_CHECK_S = 1.0  # how often a process looks for a version saved by another process
 
 
 def make_embedder(settings: Settings) -> Embedder:
+    """The embedder of the configured model, one per process (reloading the base keeps the model)."""
     path = settings.require_model("embedding_model")
-    return Embedder(path, setting_name="HOTLINE_EMBEDDING_MODEL", threads=settings.embedding_threads)
+    key = (str(path), settings.embedding_threads)
+    with _lock:
+        embedder = _embedders.get(key)
+        if embedder is None:
+            embedder = Embedder(
+                path, setting_name="HOTLINE_EMBEDDING_MODEL", threads=settings.embedding_threads
+            )
+            _embedders[key] = embedder
+        return embedder
 
 
-def current_docs(settings: Settings, extra_documents: Sequence[Path] = ()) -> list[Doc]:
-    """Every doc the base should hold: curated entries plus ingested documents."""
-    entries = load_entries(settings.kb_entries_dir)
+def apply_overlay(entries: Sequence[Entry], overlay: Mapping[str, Any] | None) -> list[Entry]:
+    """The YAML entries with the editor's published versions: replaced, added, retired ones removed."""
+    if not overlay:
+        return list(entries)
+    replaced = {
+        str(i): parse_entry(raw, f"editor:{i}") for i, raw in dict(overlay.get("entries") or {}).items()
+    }
+    retired = {str(i) for i in overlay.get("retired") or []}
+    result = [replaced.pop(e.id, e) for e in entries if e.id not in retired]
+    result.extend(e for i, e in sorted(replaced.items()) if i not in retired)
+    return result
+
+
+def current_docs(
+    settings: Settings, extra_documents: Sequence[Path] = (), overlay: Mapping[str, Any] | None = None
+) -> list[Doc]:
+    """Every doc the base should hold: curated entries (with the editor's overlay) plus documents."""
+    entries = apply_overlay(load_entries(settings.kb_entries_dir), overlay)
     passages: list[DocPassage] = []
     for path in iter_documents([*settings.kb_documents, *extra_documents]):
         passages.extend(ingest_file(path))
     return docs_for(entries, passages)
 
 
+@contextlib.contextmanager
+def _writer_lock(settings: Settings) -> Iterator[None]:
+    """One writer of the index at a time across processes (build, ingest, publish)."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / ".write.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _overlay_of(kb: KnowledgeBase) -> dict[str, Any] | None:
+    overlay = kb.extra.get("overlay")
+    return overlay if isinstance(overlay, dict) else None
+
+
+def _documents_of(kb: KnowledgeBase) -> list[str]:
+    documents = kb.extra.get("documents")
+    return [str(p) for p in documents] if isinstance(documents, list) else []
+
+
 def build_index(
-    settings: Settings, *, extra_documents: Sequence[Path] = (), progress: bool = True
+    settings: Settings,
+    *,
+    extra_documents: Sequence[Path] = (),
+    overlay: Mapping[str, Any] | None = None,
+    progress: bool = True,
 ) -> dict[str, int]:
-    """Bring the stored index up to date with the current docs (incrementally) and save it."""
+    """Bring the stored index up to date with the current docs (incrementally) and save it.
+
+    The ingested documents and the editor's published overlay stored in the index are kept;
+    ``overlay`` (from a publish) replaces the stored one.
+    """
     embedder = make_embedder(settings)
-    try:
-        kb = KnowledgeBase.load(settings.index_dir, embedder, hnsw_min_size=settings.hnsw_min_size)
-    except FileNotFoundError:
-        kb = KnowledgeBase(embedder, hnsw_min_size=settings.hnsw_min_size)
-    except IndexCorruptError as exc:
-        log.warning("%s: building a fresh index", exc)
-        kb = KnowledgeBase(embedder, hnsw_min_size=settings.hnsw_min_size)
-    keep_documents = (
-        list(kb.extra.get("documents", [])) if isinstance(kb.extra.get("documents"), list) else []
-    )
-    documents = sorted({*map(str, keep_documents), *map(str, extra_documents)})
-    stats = kb.sync(current_docs(settings, [Path(p) for p in documents]), progress=progress)
-    kb.extra["documents"] = documents
-    kb.save(settings.index_dir)
+    with _writer_lock(settings):
+        try:
+            kb = KnowledgeBase.load(settings.index_dir, embedder, hnsw_min_size=settings.hnsw_min_size)
+        except FileNotFoundError:
+            kb = KnowledgeBase(embedder, hnsw_min_size=settings.hnsw_min_size)
+        except IndexCorruptError as exc:
+            log.warning("%s: building a fresh index", exc)
+            kb = KnowledgeBase(embedder, hnsw_min_size=settings.hnsw_min_size)
+        documents = sorted({*_documents_of(kb), *map(str, extra_documents)})
+        if overlay is not None:
+            kb.extra["overlay"] = dict(overlay)
+        stats = kb.sync(
+            current_docs(settings, [Path(p) for p in documents], _overlay_of(kb)), progress=progress
+        )
+        kb.extra["documents"] = documents
+        kb.save(settings.index_dir)
     reset()
     return stats
 
@@ -70,25 +136,48 @@ def get_knowledge_base(settings: Settings | None = None) -> KnowledgeBase:
     """The process-wide knowledge base, built or refreshed on first use."""
     settings = settings or get_settings()
     key = (str(settings.index_dir), str(settings.kb_entries_dir), settings.embedding_model)
+    embedder = make_embedder(settings)
     with _lock:
         kb = _state.get("kb")
         if isinstance(kb, KnowledgeBase) and _state.get("key") == key:
-            return kb
+            watcher = _state.get("watcher")
+            if not (isinstance(watcher, IndexWatcher) and watcher.changed()):
+                return kb
+            log.info("knowledge index: a new version was saved (%s), reloading", watcher.version)
         _state.clear()
-        embedder = make_embedder(settings)
-        try:
-            kb = KnowledgeBase.load(settings.index_dir, embedder, hnsw_min_size=settings.hnsw_min_size)
-        except (FileNotFoundError, IndexCorruptError) as exc:
-            log.info("%s; building the index now", exc)
-            kb = KnowledgeBase(embedder, hnsw_min_size=settings.hnsw_min_size)
-        documents = kb.extra.get("documents", [])
-        docs = current_docs(settings, [Path(p) for p in documents] if isinstance(documents, list) else [])
+        kb = _load_current(settings, embedder)
+        docs = current_docs(settings, [Path(p) for p in _documents_of(kb)], _overlay_of(kb))
         stats = kb.sync(docs, progress=False)
         if stats["added_or_changed"] or stats["removed"]:
             kb.save(settings.index_dir)
         _state["kb"] = kb
         _state["key"] = key
+        _state["watcher"] = IndexWatcher(settings.index_dir, kb.version, interval=RELOAD_CHECK_S)
         return kb
+
+
+def _load_current(settings: Settings, embedder: Embedder) -> KnowledgeBase:
+    """Load CURRENT; retried when another process replaced it while we read it."""
+    for attempt in range(3):
+        try:
+            return KnowledgeBase.load(settings.index_dir, embedder, hnsw_min_size=settings.hnsw_min_size)
+        except FileNotFoundError as exc:
+            if attempt == 2 or not (settings.index_dir / "CURRENT").exists():
+                log.info("%s; building the index now", exc)
+                break
+        except IndexCorruptError as exc:
+            if attempt == 2:
+                log.info("%s; building the index now", exc)
+                break
+    return KnowledgeBase(embedder, hnsw_min_size=settings.hnsw_min_size)
+
+
+def make_answerer(kb: KnowledgeBase, settings: Settings) -> Answerer:
+    """An answerer over ``kb`` with the calibrated policy (or the configured threshold)."""
+    policy = Policy.calibrated()
+    if settings.answer_threshold is not None:
+        policy.threshold = settings.answer_threshold
+    return Answerer(kb, region_table(), policy)
 
 
 def get_answerer(settings: Settings | None = None) -> Answerer:
@@ -98,10 +187,7 @@ def get_answerer(settings: Settings | None = None) -> Answerer:
         answerer = _state.get("answerer")
         if isinstance(answerer, Answerer) and answerer.kb is kb:
             return answerer
-        policy = Policy.calibrated()
-        if settings.answer_threshold is not None:
-            policy.threshold = settings.answer_threshold
-        answerer = Answerer(kb, region_table(), policy)
+        answerer = make_answerer(kb, settings)
         _state["answerer"] = answerer
         return answerer
 

@@ -2,6 +2,7 @@
  * 12393 医保热线助手 — embeddable chat widget. One tag embeds it:
  *   <script src="https://HOST/chat/widget.js" data-open="false" data-title="12393 医保热线助手"></script>
  * It talks to the API that served it: WebSocket /api/chat/ws, falling back to POST /api/chat.
+ * During a hand-off the socket pushes the agent's replies as they are written.
  * No external resources (no CDN); the stylesheet comes from the same server.
  */
 (function () {
@@ -171,9 +172,21 @@
     if (reply.ticket_id) root.setAttribute("data-ticket", reply.ticket_id);
   }
 
-  // While a human has the conversation, agent messages arrive through the stored transcript.
+  // While a human has the conversation, the socket pushes each agent message as it is written;
+  // polling the stored transcript is the fallback (HTTP transport, a dropped socket).
   var polling = null;
   var seenSeq = 0;
+  function showAgent(seq, text) {
+    if (seq <= seenSeq) return;
+    seenSeq = seq;
+    addBubble("bot hl-agent", "人工客服：" + text);
+  }
+  function endHandoff() {
+    handoffBar.hidden = true;
+    root.removeAttribute("data-handoff");
+    clearInterval(polling);
+    polling = null;
+  }
   function poll() {
     fetch(origin + "/api/chat/" + encodeURIComponent(sessionId) + "/transcript")
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -181,16 +194,11 @@
         if (!t) return;
         (t.turns || []).forEach(function (turn) {
           if (turn.seq > seenSeq) {
-            if (turn.speaker === "agent" && seenSeq > 0) addBubble("bot hl-agent", "人工客服：" + turn.text);
-            seenSeq = turn.seq;
+            if (turn.speaker === "agent" && seenSeq > 0) showAgent(turn.seq, turn.text);
+            else seenSeq = turn.seq;
           }
         });
-        if (t.status !== "handoff") {
-          handoffBar.hidden = true;
-          root.removeAttribute("data-handoff");
-          clearInterval(polling);
-          polling = null;
-        }
+        if (t.status !== "handoff") endHandoff();
       })
       .catch(function () { /* keep polling; the network may come back */ });
   }
@@ -209,8 +217,11 @@
     var ws;
     try { ws = new WebSocket(url); } catch (e) { return null; }
     ws.onmessage = function (ev) {
+      var data = JSON.parse(ev.data);
+      if (data.type === "agent") { showAgent(data.seq, data.text); return; }
+      if (data.type === "handoff_end") { endHandoff(); return; }
       var job = waiting.shift();
-      if (job) job.resolve(JSON.parse(ev.data));
+      if (job) job.resolve(data);
     };
     ws.onclose = function () {
       socket = null;

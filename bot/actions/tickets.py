@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from api.services import outbox
 from bot.actions import common, names
 from bot.actions.parse import extract_name, extract_phone, is_correction, to_ascii_digits
 
@@ -159,6 +160,7 @@ class ActionCreateTicket(Action):
         if context and context not in description:
             description = f"来电人所述：{context}\n补充情况：{description}"
         region = tracker.get_slot(names.REGION)
+        data = None
         try:
             data = TicketCreate.model_validate(
                 {
@@ -175,7 +177,9 @@ class ActionCreateTicket(Action):
             )
             with unit_of_work(get_session_factory(common.settings())) as session:
                 ticket = create_ticket(session, data=data, actor="bot", channel="rasa")
-        except Exception:  # any store failure: say so and offer a human, never a made-up number
+        except Exception as exc:  # any store failure: say so and offer a human, never a made-up number
+            if data is not None and outbox.is_outage(exc):
+                return _queue_ticket(dispatcher, data)
             log.exception("action.create_ticket.failed")
             dispatcher.utter_message(response=names.UTTER_TICKET_FAILED)
             return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
@@ -196,6 +200,24 @@ class ActionCreateTicket(Action):
             SlotSet(names.TICKET_CONTEXT, None),
             SlotSet(names.PENDING_OFFER, None),
         ]
+
+
+def _queue_ticket(dispatcher: CollectingDispatcher, data: Any) -> list[EventType]:
+    """The database is down: keep the order in the durable outbox and give a provisional reference."""
+    from api.services.chat import queued_ticket_text
+
+    cfg = common.settings()
+    ref = outbox.queue_ticket(cfg, data, actor="bot", channel="rasa")
+    dispatcher.utter_message(
+        text=queued_ticket_text(cfg, ref, data.caller_phone),
+        json_message=common.payload("ticket", ticket_id=ref, queued=True),
+    )
+    return [
+        SlotSet(names.TICKET_NUMBER, ref),
+        SlotSet(names.TICKET_DESCRIPTION, None),
+        SlotSet(names.TICKET_CONTEXT, None),
+        SlotSet(names.PENDING_OFFER, None),
+    ]
 
 
 def _zone() -> Any:

@@ -135,6 +135,22 @@ def test_out_of_scope_and_personal_records_do_not_guess(caller: Caller) -> None:
     assert any(w in joined(record) for w in ("实名", "认证", "验证", "身份"))
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port`` (IPv4, from /proc/net/tcp)."""
+    found = set()
+    for line in open("/proc/net/tcp", encoding="ascii").read().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        addr, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == port:  # 0A = LISTEN
+            found.add(".".join(str(int(addr[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+def test_rasa_and_action_server_listen_on_loopback_only(stack, stack_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    assert _listening_addresses(stack_settings.action_port) == {"127.0.0.1"}
+    assert _listening_addresses(stack_settings.rasa_port) == {"127.0.0.1"}
+
+
 def test_action_server_down_falls_back_to_the_knowledge_base(stack, stack_settings: Settings) -> None:  # type: ignore[no-untyped-def]
     from api.services.stack import ensure_running
 

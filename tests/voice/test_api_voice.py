@@ -14,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.main
+from api.schemas import QaResultPublic
+from api.services import chat
 from api.settings import Settings
 from tests.voice.conftest import silence
 from tests.voice.test_ivr import ANSWER, SPOKEN_ANSWER, Dialogue
@@ -220,9 +222,30 @@ def test_whole_call_from_greeting_to_work_order(
     assert ticket.description and ticket.conversation_id == "CA-whole-call"
     assert any(turn.text == SPOKEN_ANSWER for turn in ticket.transcript or [])
 
+    # The end of the call is processed off the line; wait for it, then everything is kept.
+    assert client.app.state.voice_call_end.drain(timeout=120)
+    conversation = chat.transcript("CA-whole-call", settings=settings)
+    assert conversation.channel == "phone" and conversation.ticket_id == number
+    said = [(turn.speaker, turn.text) for turn in conversation.turns]
+    assert ("bot", SPOKEN_ANSWER) in said and ("caller", "按键 9") in said
+    assert sum(1 for speaker, _ in said if speaker == "caller") >= 3  # question, key, description
+    assert conversation.turns[-1].speaker == "system" and "已登记回电" in conversation.turns[-1].text
+
     # Recording and transcript are kept for quality inspection.
     stored = json.loads((settings.data_dir / "calls" / "CA-whole-call.json").read_text(encoding="utf-8"))
     assert stored["outcome"] == "callback" and stored["ticket_ids"] == [number]
     assert stored["recording"] == "CA-whole-call.wav"
     assert (settings.data_dir / "calls" / "CA-whole-call.wav").stat().st_size > 8000 * 2 * 2 * 4
     assert ANSWER not in json.dumps(stored, ensure_ascii=False)  # the spoken form is what was said
+    assert stored["qa_result_id"] == _qa_result(settings, "CA-whole-call").id
+
+
+def _qa_result(settings: Settings, call_id: str) -> QaResultPublic:
+    """The one stored inspection result of a call, with its transcript."""
+    from api.services.inspection import get_result, list_results
+    from api.services.registry import get_session_factory
+
+    with get_session_factory(settings)() as session:
+        found = list_results(session, transcript_id=f"phone:{call_id}", masked=False)
+        assert found.total == 1, found
+        return get_result(session, result_id=found.items[0].id, masked=False)

@@ -301,3 +301,18 @@ def test_prompts_file_is_checked(tmp_path: Path) -> None:
     broken.write_text("welcome: 你好\n", encoding="utf-8")
     with pytest.raises(ValueError, match="goodbye"):
         load_prompts(broken)
+
+
+def test_a_question_from_the_dialogue_is_not_followed_by_anything_else(
+    recognizer: Recognizer, tts: EspeakPinyinTTS, line_speech: bytes
+) -> None:
+    asks_region = Reply(["请问您是在哪个城市参保的？"], "clarify_region")
+    dialogue = Dialogue([asks_region, Reply([ANSWER], "answer")])
+    phone = Phone(make_call(recognizer, tts, dialogue))
+    phone.start()
+    phone.send(line_speech + silence(0.8))
+    assert phone.prompts() == ["welcome", "reply"]  # waits for the region, no 还有其他问题吗
+    phone.send(silence(1.2))  # silence after a question is "not heard", not the end of the call
+    assert phone.prompts()[-1] == "not_heard" and phone.ended() is None
+    phone.send(line_speech + silence(0.8))
+    assert phone.prompts()[-2:] == ["reply", "anything_else"] and len(dialogue.asked) == 2
