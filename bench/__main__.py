@@ -1,4 +1,4 @@
-"""``python -m bench [knowledge|inspection|voice] [--quick]``: run benchmarks and print tables."""
+"""``python -m bench [knowledge|inspection|voice|load] [--quick]``: run benchmarks and print tables."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description="性能与质量基准（打印表格）")
     parser.add_argument("parts", nargs="*", default=["knowledge", "inspection", "voice"])
     parser.add_argument("--quick", action="store_true", help="smaller runs (10k, 100k passages; 1-4 calls)")
+    parser.add_argument("--sessions", type=int, default=50, help="load: concurrent chat sessions")
+    parser.add_argument("--duration", type=float, default=600.0, help="load: seconds")
+    parser.add_argument("--calls", type=int, default=0, help="load: simultaneous phone calls")
+    parser.add_argument("--base-url", default=None, help="load: a running API (default: start one)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for part in args.parts:
@@ -28,6 +32,13 @@ def main() -> None:
             from bench import bench_voice
 
             print_tables(bench_voice.run(quick=args.quick))
+        elif part == "load":
+            from bench import bench_load
+
+            sessions, duration = (10, 30.0) if args.quick else (args.sessions, args.duration)
+            print_tables(
+                bench_load.run(base_url=args.base_url, sessions=sessions, duration=duration, calls=args.calls)
+            )
         else:
             parser.error(f"unknown part {part!r}")
 

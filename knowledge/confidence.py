@@ -1,8 +1,8 @@
 """How sure we are that a hit answers the question: a small logistic model over search features.
 
 One cosine alone cannot tell a paraphrase from a near miss with this model (their bands
-overlap); lexical support and the agreement of the two rankers separate them better. Weights are fitted on labelled questions
-(``hotline kb calibrate``) and stored as data (``data/confidence.json``).
+overlap); lexical support and the agreement of the two rankers separate them better. Weights
+are fitted on labelled questions (``hotline kb calibrate``) and stored as data (``data/confidence.json``).
 """
 
 from __future__ import annotations

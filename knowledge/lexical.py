@@ -21,7 +21,8 @@ from knowledge.textnorm import domain_terms
 _HAN_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 _TOKEN_RE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 STOPWORDS = frozenset(
-    "的 了 吗 呢 啊 呀 吧 嘛 哦 哈 么 我 你 他 她 它 我们 你们 是 在 有 和 与 或 也 就 都 还 又 这 那 这个 那个 "
+    "的 了 吗 呢 啊 呀 吧 嘛 哦 哈 么 我 你 他 她 它 我们 你们 是 在 有 和 与 或 也 "
+    "就 都 还 又 这 那 这个 那个 "
     "一下 请问 您好 你好 喂 一个 个 可以 能 会 要 想 问 问问 下 请 里 上 么 啥 呗 咯 嗯".split()
 )
 

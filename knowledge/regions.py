@@ -18,7 +18,8 @@ from pathlib import Path
 REGION_GROUPS: dict[str, tuple[str, ...]] = {"京津冀": ("北京", "天津", "河北")}
 
 # Everyday short names that are not the administrative stem.
-ALIASES: dict[str, str] = {"巴州": "新疆/巴音郭楞", "内蒙": "内蒙古"}
+# "龙江医保" is Heilongjiang's provincial service brand, not 齐齐哈尔's 龙江县.
+ALIASES: dict[str, str] = {"巴州": "新疆/巴音郭楞", "内蒙": "内蒙古", "龙江医保": "黑龙江"}
 
 # County stems that jieba's dictionary knows mainly as everyday words (资源, 合作, 公安) are only
 # taken as places where the caller marks them as such (我是X的, X参保, 在X).

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,8 +34,9 @@ SPEAKERS = {"caller": "来电人", "bot": "机器人", "system": "系统"}
 class Line:
     """Client side of one call: sends frames, plays (times) the bot's audio, echoes marks."""
 
-    def __init__(self, ws: Any, stream_sid: str, *, fast: bool) -> None:
+    def __init__(self, ws: Any, stream_sid: str, *, fast: bool, out: IO[str] | None = None) -> None:
         self.ws = ws
+        self.out = out if out is not None else sys.stdout  # where the call's transcript is printed
         self.sid = stream_sid
         self.fast = fast
         self.lock = threading.Lock()
@@ -45,6 +46,7 @@ class Line:
         self.ended: str | None = None
         self.received_audio = 0
         self.marks_seen = 0
+        self.reply_waits: list[float] = []  # line-clock seconds from end of speech to the bot's reply
 
     def send(self, message: dict[str, Any]) -> None:
         self.ws.send(json.dumps(message))
@@ -94,13 +96,13 @@ class Line:
                 entry = message["transcript"]
                 who = SPEAKERS.get(entry["speaker"], entry["speaker"])
                 if entry["kind"] in ("speech", "prompt", "answer", "dtmf") or entry["speaker"] == "bot":
-                    sys.stdout.write(f"[{entry['t']:7.2f}s] {who}: {entry['text']}\n")
+                    self.out.write(f"[{entry['t']:7.2f}s] {who}: {entry['text']}\n")
                 else:
-                    sys.stdout.write(f"[{entry['t']:7.2f}s] ({entry['text']})\n")
-                sys.stdout.flush()
+                    self.out.write(f"[{entry['t']:7.2f}s] ({entry['text']})\n")
+                self.out.flush()
             elif event in ("transfer", "hangup"):
                 self.ended = f"{event}: {message[event].get('reason')}"
-                sys.stdout.write(
+                self.out.write(
                     f"== {'转人工' if event == 'transfer' else '挂机'} ({message[event].get('reason')})\n"
                 )
                 return
@@ -111,6 +113,74 @@ def _load(path: str) -> bytes:
         return decode_audio(Path(path).read_bytes(), target_rate=8000, max_seconds=120).data
     except (OSError, AudioError) as exc:
         raise SystemExit(f"无法读取音频 {path}: {exc}") from exc
+
+
+def call(
+    url: str,
+    steps: list[tuple[str, Any]],
+    *,
+    caller: str = "13800000000",
+    fast: bool = False,
+    barge_in: bool = False,
+    max_seconds: float = 120.0,
+    out: IO[str] | None = None,
+) -> Line:
+    """Place one call: ``steps`` are ("say", pcm16 8 kHz bytes), ("wait", seconds) or ("dtmf", key).
+
+    Returns the finished line (``ended`` says whether the bot ended the call; ``reply_waits`` how long
+    each answer took on the call clock). bench/bench_load.py places many of these at once.
+    """
+    from websockets.sync.client import connect
+
+    sid = f"MZ{uuid.uuid4().hex[:16]}"
+    # A phone line does not ping; a slow first answer (models warming up) must not end the call.
+    with connect(url, max_size=None, ping_interval=None) as ws:
+        line = Line(ws, sid, fast=fast, out=out)
+        threading.Thread(target=line.reader, daemon=True).start()
+        line.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        line.send(
+            {
+                "event": "start",
+                "streamSid": sid,
+                "start": {
+                    "streamSid": sid,
+                    "callSid": f"CA{uuid.uuid4().hex[:16]}",
+                    "tracks": ["inbound"],
+                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                    "customParameters": {"from": caller},
+                },
+            }
+        )
+        silence = bytes(FRAME_BYTES)
+        line.await_prompt(0)  # the greeting
+        for kind, value in steps:
+            if line.ended:
+                break
+            while not barge_in and line.playing() and not line.ended and line.clock < max_seconds:
+                line.frame(silence)
+            if kind == "say":
+                seen = line.marks_seen
+                for i in range(0, len(value), FRAME_BYTES):
+                    line.frame(value[i : i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"))
+                spoken_at = line.clock
+                line.await_prompt(seen, limit_s=15.0)  # the bot answers before the caller goes on
+                if line.marks_seen > seen:
+                    line.reply_waits.append(line.clock - spoken_at)
+            elif kind == "wait":
+                for _ in range(int(value * 50)):
+                    line.frame(silence)
+            else:
+                seen = line.marks_seen
+                line.send(
+                    {"event": "dtmf", "streamSid": sid, "dtmf": {"track": "inbound_track", "digit": value}}
+                )
+                line.await_prompt(seen)
+        while not line.ended and line.clock < max_seconds:
+            line.frame(silence)
+        if not line.ended:
+            line.send({"event": "stop", "streamSid": sid, "stop": {}})
+            line.out.write("== 客户端挂机（超时）\n")
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,53 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             steps.append(("say", _load(step)))
 
-    from websockets.sync.client import connect
-
-    sid = f"MZ{uuid.uuid4().hex[:16]}"
-    # A phone line does not ping; a slow first answer (models warming up) must not end the call.
-    with connect(args.url, max_size=None, ping_interval=None) as ws:
-        line = Line(ws, sid, fast=args.fast)
-        threading.Thread(target=line.reader, daemon=True).start()
-        line.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-        line.send(
-            {
-                "event": "start",
-                "streamSid": sid,
-                "start": {
-                    "streamSid": sid,
-                    "callSid": f"CA{uuid.uuid4().hex[:16]}",
-                    "tracks": ["inbound"],
-                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-                    "customParameters": {"from": args.caller},
-                },
-            }
-        )
-        silence = bytes(FRAME_BYTES)
-        line.await_prompt(0)  # the greeting
-        for kind, value in steps:
-            if line.ended:
-                break
-            while not args.barge_in and line.playing() and not line.ended and line.clock < args.max_seconds:
-                line.frame(silence)
-            if kind == "say":
-                seen = line.marks_seen
-                for i in range(0, len(value), FRAME_BYTES):
-                    line.frame(value[i : i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"))
-                line.await_prompt(seen, limit_s=15.0)  # the bot answers before the caller goes on
-            elif kind == "wait":
-                for _ in range(int(value * 50)):
-                    line.frame(silence)
-            else:
-                seen = line.marks_seen
-                line.send(
-                    {"event": "dtmf", "streamSid": sid, "dtmf": {"track": "inbound_track", "digit": value}}
-                )
-                line.await_prompt(seen)
-        while not line.ended and line.clock < args.max_seconds:
-            line.frame(silence)
-        if not line.ended:
-            line.send({"event": "stop", "streamSid": sid, "stop": {}})
-            sys.stdout.write("== 客户端挂机（超时）\n")
+    line = call(
+        args.url,
+        steps,
+        caller=args.caller,
+        fast=args.fast,
+        barge_in=args.barge_in,
+        max_seconds=args.max_seconds,
+    )
     return 0 if line.ended else 1
 
 

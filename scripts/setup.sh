@@ -50,7 +50,7 @@ MSG
 }
 
 system_packages() {
-  local pkgs="ffmpeg espeak-ng sox postgresql redis-server chromium chromium-driver"
+  local pkgs="ffmpeg espeak-ng sox postgresql redis-server chromium chromium-driver fonts-wqy-microhei"
   local missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   [ -z "$missing" ] && return 0

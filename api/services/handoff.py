@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.errors import Conflict, NotFound
 from api.models.base import utcnow
 from api.models.conversations import STATUS_BOT, STATUS_HANDOFF, Conversation
-from api.privacy import mask_phone
+from api.privacy import mask_phone, mask_text
 from api.schemas import HandoffPublic
 from api.settings import Settings
 
@@ -118,7 +118,9 @@ def _public(conv: Conversation) -> HandoffPublic:
         reason=conv.handoff_reason,
         requested_at=conv.handoff_at,
         agent=conv.agent,
-        slots=dict(conv.handoff_slots or {}),
+        # The queue is seen by every agent: numbers stay masked here; the agent who takes the
+        # conversation reads them through the assist view, which is audited.
+        slots={k: mask_text(v) if isinstance(v, str) else v for k, v in (conv.handoff_slots or {}).items()},
     )
 
 

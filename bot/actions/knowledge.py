@@ -156,3 +156,22 @@ class ActionAnswerPolicy(Action):
             SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF),
             SlotSet(names.PENDING_QUESTION, None),
         ]
+
+
+class ActionOutOfScope(ActionAnswerPolicy):
+    """Out of scope, unless the knowledge base confidently knows the question.
+
+    NLU mistakes some terse policy questions ("报销比例是多少") for other hotlines' business;
+    asking the knowledge service first costs a search and keeps such callers from being turned
+    away. A miss here is not a failure of ours, so it neither counts nor offers a hand-off.
+    """
+
+    def name(self) -> str:
+        return names.ACTION_OUT_OF_SCOPE
+
+    @staticmethod
+    def _miss(
+        dispatcher: CollectingDispatcher, tracker: Tracker, result: Any, *, low: bool
+    ) -> list[EventType]:
+        dispatcher.utter_message(response=names.UTTER_OUT_OF_SCOPE)
+        return [SlotSet(names.PENDING_QUESTION, None)]

@@ -15,7 +15,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from bot.actions import names
 from bot.actions.feedback import ActionRateService
 from bot.actions.handoff import ActionAffirm, ActionDeny, ActionHandoff, is_angry
-from bot.actions.knowledge import ActionAnswerPolicy
+from bot.actions.knowledge import ActionAnswerPolicy, ActionOutOfScope
 from bot.actions.records import ActionPersonalRecord
 from bot.actions.tickets import ActionCreateTicket, ActionStartTicket, ValidateTicketForm
 
@@ -124,6 +124,23 @@ class TestAnswerPolicy:
         assert responses(dispatcher) == [names.UTTER_OFFER_HELP]
         assert kinds(dispatcher) == ["abstain"]  # the offer's kind comes from its domain response
         assert slot_sets(events)[names.PENDING_OFFER] == names.OFFER_HANDOFF
+
+    def test_out_of_scope_still_answers_what_the_knowledge_base_knows(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        calls = kb_returns("answer", "职工住院报销比例为……")
+        tracker = make_tracker("报销比例是多少", "out_of_scope", confidence=0.8)
+        run(ActionOutOfScope(), dispatcher, tracker, domain)
+        assert kinds(dispatcher) == ["answer"] and calls[0][0] == "报销比例是多少"
+
+    def test_out_of_scope_miss_is_not_counted_as_our_failure(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        tracker = make_tracker("电费在哪交", "out_of_scope", confidence=0.99, slots={"failures": 1.0})
+        events = run(ActionOutOfScope(), dispatcher, tracker, domain)
+        assert responses(dispatcher) == [names.UTTER_OUT_OF_SCOPE]
+        assert names.FAILURES not in slot_sets(events) and names.PENDING_OFFER not in slot_sets(events)
 
     def test_knowledge_service_failure_is_said_not_hidden(
         self, make_tracker, dispatcher, domain, monkeypatch, bot_settings

@@ -4,7 +4,10 @@ import pytest
 
 from knowledge.ingest import IngestError, detect_date, ingest_file, iter_documents, strip_boilerplate
 
-BODY = "开封市医疗保障局关于零星报销的通知\n一、办理时限\n零星报销30个工作日内完成。联系人：张三\n联系电话：13800138000\n"
+BODY = (
+    "开封市医疗保障局关于零星报销的通知\n一、办理时限\n零星报销30个工作日内完成。"
+    "联系人：张三\n联系电话：13800138000\n"
+)
 
 
 def test_txt_with_boilerplate_and_personal_data(tmp_path: Path) -> None:

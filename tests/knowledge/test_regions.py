@@ -15,6 +15,8 @@ from knowledge.regions import all_region_names, extract_region, region_table
         ("北京朝阳区", "北京/朝阳"),
         ("辽宁朝阳", "辽宁/朝阳"),
         ("我是仙桃的", "湖北/仙桃"),
+        ("龙江医保APP上能备案吗", "黑龙江"),
+        ("我是齐齐哈尔龙江县的", "黑龙江/齐齐哈尔/龙江"),
     ],
 )
 def test_extract_region_finds_the_most_specific_place(text: str, path: str) -> None:

@@ -10,6 +10,7 @@
   var CHANNELS = { web: "网页", phone: "电话", agent: "坐席" };
   var WEEKDAYS = ["", "周一", "周二", "周三", "周四", "周五", "周六", "周日"];
   var state = { from: null, to: null, tz: "Asia/Shanghai" };
+  var ruleNames = {};  // rule id -> Chinese description, from GET /api/dashboard/rules
 
   function $(id) { return document.getElementById(id); }
 
@@ -117,7 +118,7 @@
     });
     Charts.hbar($("chart-qa-rules"), {
       title: "质检平均分（按规则）", color: "#b8336a",
-      labels: s.qa.by_rule.map(function (r) { return r.key + "（" + r.findings + "次）"; }),
+      labels: s.qa.by_rule.map(function (r) { return (ruleNames[r.key] || r.key) + "（" + r.findings + "次）"; }),
       values: s.qa.by_rule.map(function (r) { return r.average_score; })
     });
   }
@@ -176,7 +177,10 @@
     showError(null);
     var query = { from: state.from, to: state.to };
     document.body.classList.add("loading");
-    var summary = C.api("/api/dashboard/summary", { query: query }).then(function (s) {
+    var names = C.api("/api/dashboard/rules").then(function (r) { ruleNames = r || {}; }, function () {});
+    var summary = names.then(function () {
+      return C.api("/api/dashboard/summary", { query: query });
+    }).then(function (s) {
       state.from = s.start;
       state.to = s.end;
       state.tz = s.timezone;

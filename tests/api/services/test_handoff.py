@@ -54,7 +54,10 @@ def test_request_accept_release_cycle(db_session) -> None:  # type: ignore[no-un
     view = handoff.request(db_session, session_id="s-1", reason="anger", slots=slots, channel="web")
     db_session.commit()
     assert view.status == "handoff" and view.reason == "anger"
-    assert view.slots == {"region": "山西/太原", "ticket_phone": "13912345678"}
+    # Every agent sees the queue, so the caller's number is masked there; the row keeps it whole.
+    assert view.slots == {"region": "山西/太原", "ticket_phone": "*******5678"}
+    stored = handoff.get_conversation(db_session, session_id="s-1")
+    assert stored is not None and stored.handoff_slots["ticket_phone"] == "13912345678"
     assert handoff.is_active(db_session, session_id="s-1")
     assert [q.session_id for q in handoff.queue(db_session)] == ["s-1"]
     assert handoff.accept(db_session, session_id="s-1", agent="坐席01").agent == "坐席01"
