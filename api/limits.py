@@ -273,7 +273,9 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=int(settings.max_body_kb * 1024),
-        audio_max_bytes=int(settings.stt_max_upload_mb * 1024 * 1024) + _MULTIPART_OVERHEAD,
+        # Looser than the route's own check, which answers with the audio-specific message first;
+        # this one only stops chunked uploads that never declare their length.
+        audio_max_bytes=int(settings.stt_max_upload_mb * 1024 * 1024) + 4 * _MULTIPART_OVERHEAD,
     )
 
     @app.exception_handler(_TooLargeWhileReading)

@@ -288,8 +288,12 @@ def run_calls(ws_url: str, calls: int, duration: float) -> list[dict[str, Any]]:
 
     def one(index: int) -> None:
         steps: list[tuple[str, Any]] = []
-        for i in range(40):
-            steps += [("say", clips[(index + i) % len(clips)]), ("wait", 1.0)]
+        planned, i = 0.0, 0
+        while planned < duration:  # about as many questions as the run's duration holds
+            clip = clips[(index + i) % len(clips)]
+            steps += [("say", clip), ("wait", 1.0)]
+            planned += len(clip) / 16000 + 4.0  # speech, the pause, and the bot's answer
+            i += 1
         started = time.monotonic()
         try:
             with open(os.devnull, "w") as quiet:
@@ -341,6 +345,13 @@ class System:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
+        if self.process is not None:
+            # Interrupted during start-up, `hotline run` can leave its children behind; the ports were
+            # chosen fresh for this run, so whatever still listens on them is ours to stop.
+            for name in ("rasa", "actions"):
+                pid = pid_listening_on(self.ports[name])
+                if pid is not None:
+                    os.kill(pid, 15)
 
 
 def start_system(timeout: float = 900.0) -> System:
@@ -371,15 +382,19 @@ def start_system(timeout: float = 900.0) -> System:
     )
     system = System(f"http://127.0.0.1:{api}", {"api": api, "rasa": rasa, "actions": actions}, proc, log_path)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            if httpx.get(system.base_url + "/api/chat/health", timeout=2).json().get("mode") == "full":
-                return system
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(3)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            try:
+                if httpx.get(system.base_url + "/api/chat/health", timeout=2).json().get("mode") == "full":
+                    return system
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(3)
+    except BaseException:  # Ctrl-C while waiting: stop what was started
+        system.stop()
+        raise
     tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
     system.stop()
     raise RuntimeError(f"the system did not come up (log {log_path}):\n{tail}")
@@ -394,11 +409,15 @@ def attach(base_url: str) -> System:
     )
 
 
-def _warm(base_url: str) -> None:
-    """One turn before measuring, so model loading is not counted as latency."""
-    httpx.post(
-        base_url + "/api/chat", json={"session_id": "load-warmup", "text": "异地就医怎么备案"}, timeout=300
-    )
+def _warm(base_url: str, calls: int) -> None:
+    """One turn (and one short call) before measuring, so loading models counts neither as latency
+    nor as memory growth."""
+    body = {"session_id": "load-warmup", "text": "异地就医怎么备案"}
+    httpx.post(base_url + "/api/chat", json=body, timeout=300)
+    if calls:
+        ws_url = base_url.replace("http", "ws", 1) + "/api/voice/stream"
+        with open(os.devnull, "w") as quiet:
+            _phone_client().call(ws_url, [("wait", 1.0)], max_seconds=3.0, fast=True, out=quiet)
 
 
 def run(
@@ -412,7 +431,7 @@ def run(
     """Run the load and return the tables (chat, calls, memory)."""
     system = attach(base_url) if base_url else start_system()
     try:
-        _warm(system.base_url)
+        _warm(system.base_url, calls)
         pids = {n: p for n, p in ((n, pid_listening_on(port)) for n, port in system.ports.items()) if p}
         sampler = MemorySampler(pids, interval=max(1.0, min(5.0, duration / 30)))
         sampler.start()

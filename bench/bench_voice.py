@@ -182,9 +182,9 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, from /proc (Linux)."""
+    """User + system CPU of a process and its finished children (espeak-ng), from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _start_server(port: int, data_dir: str) -> subprocess.Popen[bytes]:

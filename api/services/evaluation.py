@@ -162,6 +162,9 @@ def run(engine: Engine, items: Iterable[dict]) -> Iterator[Scored]:
                 item.get("kind", "answer"),
                 item.get("expect_any", []),
                 result,
+                # A single complaint cannot be a finished work order (no name, no phone yet): the
+                # reply that opens the form is the form running, as the eval README scores forms.
+                in_form=result.kind == "ask_slot",
                 personal_record=_is_personal_record(item),
             )
 

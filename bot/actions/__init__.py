@@ -5,3 +5,8 @@ knowledge (policy answers), tickets (work-order form and creation, status querie
 (human takeover and the offer logic behind yes/no), records (personal records), feedback
 (satisfaction rating). ``python -m rasa_sdk --actions bot.actions`` registers every module.
 """
+
+from api.logging_config import install_log_masking
+
+# The action server logs callers' slot values (phone numbers, ID numbers): mask them as the API does.
+install_log_masking()

@@ -57,6 +57,16 @@ def sources_of(result: Any) -> list[dict[str, Any]]:
     return [s.model_dump() if hasattr(s, "model_dump") else dict(s) for s in (result.sources or [])]
 
 
+def clarify_region(dispatcher: CollectingDispatcher, result: Any, question: str) -> list[EventType]:
+    """Ask where the caller is insured and keep the question waiting for the answer."""
+    dispatcher.utter_message(
+        text=result.text or None,
+        response=None if result.text else names.UTTER_ASK_REGION,
+        json_message=common.payload("clarify_region", topic=result.topic),
+    )
+    return [SlotSet(names.PENDING_QUESTION, question), SlotSet(names.TOPIC, result.topic)]
+
+
 class ActionAnswerPolicy(Action):
     """Answer a policy question, resolve a waiting question with a region, or admit a miss."""
 
@@ -121,12 +131,7 @@ class ActionAnswerPolicy(Action):
                 SlotSet(names.TOPIC, result.topic),
             ]
         if result.kind == "clarify_region":
-            dispatcher.utter_message(
-                text=result.text or None,
-                response=None if result.text else names.UTTER_ASK_REGION,
-                json_message=common.payload("clarify_region", topic=result.topic),
-            )
-            return [*events, SlotSet(names.PENDING_QUESTION, question), SlotSet(names.TOPIC, result.topic)]
+            return events + clarify_region(dispatcher, result, question)
         return events + self._miss(dispatcher, tracker, result, low=self._low_confidence(intent, confidence))
 
     @staticmethod

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names
-from bot.actions.knowledge import answer_question, sources_of
+from bot.actions.knowledge import answer_question, clarify_region, sources_of
 
 log = logging.getLogger(__name__)
 
@@ -42,5 +42,9 @@ class ActionPersonalRecord(Action):
                 json_message=common.payload("answer", sources=sources_of(result), topic=result.topic),
             )
             return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
+        if result is not None and result.kind == "clarify_region":
+            # The knowledge base knows a regional rule for these words ("没身份证能先给娃办医保不"
+            # reads like a record look-up to NLU): a policy question, so ask for the region.
+            return clarify_region(dispatcher, result, text)
         dispatcher.utter_message(response=names.UTTER_RECORDS_VERIFIED_ONLY)
         return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]

@@ -307,6 +307,16 @@ class TestRecordsAndFeedback:
         )
         assert kinds(dispatcher) == ["answer"]
 
+    def test_record_words_that_name_a_regional_rule_ask_for_the_region(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("clarify_region", "请问您在哪里参保？")
+        question = "娃还没上户口，能先给他办医保不"
+        tracker = make_tracker(question, "query_personal_record")
+        events = run(ActionPersonalRecord(), dispatcher, tracker, domain)
+        assert kinds(dispatcher) == ["clarify_region"]
+        assert slot_sets(events)[names.PENDING_QUESTION] == question
+
     def test_records_never_guess(self, make_tracker, dispatcher, domain, kb_returns, bot_settings) -> None:
         kb_returns("abstain")
         run(

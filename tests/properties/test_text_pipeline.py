@@ -58,9 +58,8 @@ CARDS = st.builds(
 # A boundary that cannot extend a number: Chinese text or punctuation without digits (Chinese
 # numerals such as 一 and 幺 are digits to the parsers, as callers and ASR use them).
 _NUMERALS = set("零〇一二三四五六七八九十幺两壹贰叁肆伍陆柒捌玖拾百千万亿")
-EDGE = st.text(
-    st.one_of(HAN.filter(lambda ch: ch not in _NUMERALS), st.sampled_from(list("，。：电话号码是 "))), max_size=6
-)
+_PLAIN_HAN = HAN.filter(lambda ch: ch not in _NUMERALS)
+EDGE = st.text(st.one_of(_PLAIN_HAN, st.sampled_from(list("，。：电话号码是 "))), max_size=6)
 
 
 # --- knowledge.textnorm --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from api.settings import Settings
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 OLD = NOW - dt.timedelta(days=800)
 RECENT = NOW - dt.timedelta(days=10)
+ID_NUMBER = "110101199003071234"
 
 
 def _conversation(db: Session, session_id: str, at: dt.datetime) -> None:
@@ -43,13 +44,13 @@ def _qa(db: Session, transcript_id: str, at: dt.datetime) -> None:
     result = QaResult(
         transcript_id=transcript_id, channel="phone", agent_id="A01", call_date=at.date(), score=80.0,
         passed=True, reviewed_score=80.0, reviewed_passed=True, ruleset_version="v1", scored_at=at,
-        transcript={"id": transcript_id, "turns": [{"speaker": "caller", "text": "身份证110101199003071234"}]},
+        transcript={"id": transcript_id, "turns": [{"speaker": "caller", "text": f"身份证{ID_NUMBER}"}]},
     )  # fmt: skip
     db.add(result)
     db.flush()
     db.add(
         QaFinding(result_id=result.id, rule="r1", category="c", severity="minor", points=1.0, turns=[1],
-                  evidence=["身份证110101199003071234"])
+                  evidence=[f"身份证{ID_NUMBER}"])
     )  # fmt: skip
 
 
