@@ -59,9 +59,13 @@ def _digits(value: str) -> str:
     return re.sub(r"[^0-9X]", "", value.translate(_FULLWIDTH).upper())
 
 
+# What mask_phone / mask_id_number / mask_bank_card return: mobile, landline, ID, the rest.
+_MASKED_RE = re.compile(r"\d{3}\*{4}\d{4}|0\d{2,3}-\*+\d{4}|\d{3}\*+[0-9X]{4}|\*+[0-9X]{0,4}")
+
+
 def _already_masked(value: str) -> bool:
-    """A value that went through a mask_* function: it holds the mask and no more than 7 digits."""
-    return MASK in value and len(_digits(value)) <= 7
+    """A value in the exact shape a mask_* function returns, so masking twice keeps it."""
+    return _MASKED_RE.fullmatch(value) is not None
 
 
 def mask_phone(phone: str | None) -> str:

@@ -237,35 +237,40 @@ def ensure_running(settings: Settings, *, train: bool = True, model: Path | None
         raise ValueError(
             f"HOTLINE_RASA_URL ({settings.rasa_url}) and HOTLINE_RASA_PORT ({settings.rasa_port}) disagree"
         )
-    if not actions_up(settings):
-        _spawn(stack, "actions", [
-            sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.action_port),
-        ])  # fmt: skip
-    if not rasa_up(settings):
-        if model is None:
-            model = (
-                ensure_model(settings.rasa_model_dir, settings.rasa_venv)
-                if train
-                else latest_model(settings.rasa_model_dir)
-            )
-        if model is None:
-            stack.stop()
-            raise RuntimeError("no trained Rasa model for the current data; run `hotline train` first")
-        _spawn(stack, "rasa", [
-            str(rasa_executable(settings.rasa_venv)), "run",
-            "--model", str(model),
-            "--endpoints", str(write_endpoints(settings)),
-            "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            "--interface", "127.0.0.1",
-            "--port", str(settings.rasa_port),
-            "--response-timeout", str(int(max(settings.rasa_timeout_s * 3, 30))),
-        ])  # fmt: skip
-    if "actions" in stack.processes:
-        _wait(stack, "actions", lambda: actions_up(settings), timeout=120)
-    if "rasa" in stack.processes:
-        _wait(stack, "rasa", lambda: rasa_up(settings), timeout=settings.rasa_start_timeout_s)
-    if stack.processes:
-        warm_up(settings)
+    try:
+        if not actions_up(settings):
+            _spawn(stack, "actions", [
+                sys.executable, "-m", "rasa_sdk",
+                "--actions", "bot.actions", "--port", str(settings.action_port),
+            ])  # fmt: skip
+        if not rasa_up(settings):
+            if model is None:
+                model = (
+                    ensure_model(settings.rasa_model_dir, settings.rasa_venv)
+                    if train
+                    else latest_model(settings.rasa_model_dir)
+                )
+            if model is None:
+                raise RuntimeError("no trained Rasa model for the current data; run `hotline train` first")
+            _spawn(stack, "rasa", [
+                str(rasa_executable(settings.rasa_venv)), "run",
+                "--model", str(model),
+                "--endpoints", str(write_endpoints(settings)),
+                "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
+                "--interface", "127.0.0.1",
+                "--port", str(settings.rasa_port),
+                "--response-timeout", str(int(max(settings.rasa_timeout_s * 3, 30))),
+            ])  # fmt: skip
+        if "actions" in stack.processes:
+            _wait(stack, "actions", lambda: actions_up(settings), timeout=120)
+        if "rasa" in stack.processes:
+            _wait(stack, "rasa", lambda: rasa_up(settings), timeout=settings.rasa_start_timeout_s)
+        if stack.processes:
+            warm_up(settings)
+    except BaseException:
+        # A failed or interrupted start (training error, Ctrl-C) must not orphan what it started.
+        stack.stop()
+        raise
     return stack
 
 
