@@ -162,6 +162,8 @@ class TicketPublic(TicketSummary):
     events: list[EventPublic] = Field(default_factory=list)
     callbacks: list[CallbackPublic] = Field(default_factory=list)
     transcript: list[TranscriptTurn] = Field(default_factory=list)
+    # Call recordings (paths under the data directory) of the phone calls behind the order.
+    recordings: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     duplicate: bool = False
 

@@ -152,6 +152,18 @@ def _seconds(record: CallRecordLike) -> int:
     return max(0, round((end - begin).total_seconds()))
 
 
+def _attach_to_orders(settings: Settings, record: CallRecordLike, path: str) -> None:
+    """The recording joins every work order opened during the call (key 9 or the dialogue)."""
+    from api.services import tickets
+
+    for number in record.ticket_ids:
+        try:
+            with get_session_factory(settings)() as session:
+                tickets.attach_recording(session, number=number, call_id=record.call_id, path=path)
+        except Exception:  # a provisional outbox number or a database outage: the call is still kept
+            log.exception("calls.attach_recording_failed call=%s ticket=%s", record.call_id, number)
+
+
 def finish_call(settings: Settings, record: CallRecordLike) -> dict[str, Any]:
     """Keep recording and record, score the call, write the closing turn; returns what was done.
 
@@ -168,6 +180,8 @@ def finish_call(settings: Settings, record: CallRecordLike) -> dict[str, Any]:
             body["recording"] = done["recording"] = f"{name}.wav"
     except OSError:
         log.exception("calls.recording_failed call=%s", name)
+    if "recording" in done:
+        _attach_to_orders(settings, record, f"calls/{done['recording']}")
     try:
         from api.services.inspection import score_call
 

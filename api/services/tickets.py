@@ -293,9 +293,12 @@ def _summary_fields(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
 
 def _public(session: Session, ticket: Ticket, *, now: dt.datetime, duplicate: bool = False) -> TicketPublic:
     transcript: list[TranscriptTurn] = []
+    recordings: list[str] = []
     for attachment in ticket.attachments:
         if attachment.kind == "transcript":
             transcript.extend(TranscriptTurn.model_validate(turn) for turn in attachment.content)
+        elif attachment.kind == "recording":
+            recordings.extend(str(item.get("path", "")) for item in attachment.content if item.get("path"))
     return TicketPublic(
         **_summary_fields(ticket, now),
         events=[
@@ -318,6 +321,7 @@ def _public(session: Session, ticket: Ticket, *, now: dt.datetime, duplicate: bo
             for c in ticket.callbacks
         ],
         transcript=transcript,
+        recordings=recordings,
         related=_related_numbers(session, ticket.id),
         duplicate=duplicate,
     )
@@ -558,6 +562,15 @@ def _with_children(stmt: Select[Any]) -> Select[Any]:
     return stmt.options(
         selectinload(Ticket.events), selectinload(Ticket.callbacks), selectinload(Ticket.attachments)
     )
+
+
+def attach_recording(session: Session, *, number: str, call_id: str, path: str) -> None:
+    """Attach a call's recording to an order opened during that call (known only at hang-up)."""
+    ticket = _load(session, number)
+    ticket.attachments.append(
+        TicketAttachment(kind="recording", conversation_id=call_id[:64], content=[{"path": path}])
+    )
+    session.commit()
 
 
 def get_ticket(session: Session, *, number: str, now: dt.datetime | None = None) -> TicketPublic:

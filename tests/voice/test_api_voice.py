@@ -238,6 +238,8 @@ def test_whole_call_from_greeting_to_work_order(
     assert (settings.data_dir / "calls" / "CA-whole-call.wav").stat().st_size > 8000 * 2 * 2 * 4
     assert ANSWER not in json.dumps(stored, ensure_ascii=False)  # the spoken form is what was said
     assert stored["qa_result_id"] == _qa_result(settings, "CA-whole-call").id
+    with get_session_factory(settings)() as session:  # the recording joined the work order at hang-up
+        assert get_ticket(session, number=number).recordings == ["calls/CA-whole-call.wav"]
 
 
 def _qa_result(settings: Settings, call_id: str) -> QaResultPublic:
