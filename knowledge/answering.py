@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.87
 MAX_QUESTION_CHARS = 1000
+# Confidences this close are a tie between sibling entries (see prefer_focus).
+FOCUS_TIE_MARGIN = 0.01
 _FOLLOWUP_START = (
     "那",
     "那么",
@@ -89,6 +91,31 @@ def covers(doc: Doc, types: Sequence[QuestionType]) -> bool:
     """Whether the doc's answer contains evidence of every asked type."""
     body = doc.answer + " " + " ".join(doc.points.values())
     return all(any(p.search(body) for p in qt.evidence) for qt in types)
+
+
+def focus_types(doc: Doc) -> set[str]:
+    """The kinds of fact an entry is mainly about: those its title states (5个工作日内到账)."""
+    return {qt.name for qt in question_types() if any(p.search(doc.title) for p in qt.evidence)}
+
+
+def prefer_focus(ranked: Sequence[Hit], conf: dict[int, float], types: Sequence[QuestionType]) -> list[Hit]:
+    """Among near-ties with the best, put first an entry not about a fact nobody asked for.
+
+    Entries of one topic and region tie closely (same words); a question with no 多久 in it
+    should not get the entry whose point is how long it takes when a sibling answers it.
+    """
+    if not ranked:
+        return list(ranked)
+    asked = {qt.name for qt in types}
+    best = conf[id(ranked[0])]
+    if not focus_types(ranked[0].doc) - asked:
+        return list(ranked)
+    for i, hit in enumerate(ranked[1:], start=1):
+        if best - conf[id(hit)] > FOCUS_TIE_MARGIN:
+            break
+        if not focus_types(hit.doc) - asked:
+            return [hit, *ranked[:i], *ranked[i + 1 :]]
+    return list(ranked)
 
 
 def is_illustrative(doc: Doc) -> bool:
@@ -228,6 +255,7 @@ class Answerer:
         conf = {id(h): confidence_of(h, self.policy, hits) for h in hits}
         eligible = [h for h in hits if conf[id(h)] >= self.policy.threshold and covers(h.doc, types)]
         eligible.sort(key=lambda h: -conf[id(h)])
+        eligible = prefer_focus(eligible, conf, types)
         if not eligible:
             reason = (
                 "type_not_covered"

@@ -45,6 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     sys.stdout.write(
         "\n12393 医保热线助手已启动：\n"
         f"  网页对话演示   {base}/chat/demo\n"
+        f"  坐席工作台     {base}/console   （首个管理员：hotline users add NAME --role admin）\n"
         f"  接口文档       {base}/docs\n"
         f"  对话接口       POST {base}/api/chat   WebSocket ws://{settings.api_host}:{settings.api_port}/api/chat/ws\n"
         f"  Rasa 服务      {settings.rasa_url}\n"
