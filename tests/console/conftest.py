@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -76,16 +77,16 @@ def console_app_settings(tmp_path_factory: pytest.TempPathFactory, console_index
     )
 
 
-@pytest.fixture(scope="session")
-def console_server(console_app_settings: Settings) -> Iterator[str]:
-    """The real API (uvicorn in a thread) on a free port; yields its base URL."""
+@contextlib.contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """The real API (uvicorn in a thread) on a free port for ``settings``; yields its base URL."""
     import uvicorn
 
     from api.main import create_app
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(console_app_settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -99,7 +100,14 @@ def console_server(console_app_settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        kb_service.reset()
+
+
+@pytest.fixture(scope="session")
+def console_server(console_app_settings: Settings) -> Iterator[str]:
+    """The console's API server for the whole test session."""
+    with serve(console_app_settings) as base:
+        yield base
+    kb_service.reset()
 
 
 @pytest.fixture

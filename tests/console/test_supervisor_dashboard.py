@@ -13,8 +13,6 @@ import csv
 import datetime as dt
 import io
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from api.db import unit_of_work
 from api.services import auth
 from api.services.registry import get_session_factory
 from api.settings import PROJECT_ROOT, Settings
-from tests.console.conftest import TOKENS, VIEWPORT, free_port
+from tests.console.conftest import TOKENS, VIEWPORT, free_port, serve
 
 SUPERVISOR = ("wang_zhuguan", "Zhuguan-Secret-2026")
 AGENT_USER = ("li_zuoxi", "Zuoxi-Secret-2026")
@@ -83,26 +81,8 @@ def dash_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def dash_server(dash_settings: Settings) -> Iterator[str]:
-    import uvicorn
-
-    from api.main import create_app
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(dash_settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if not server.started:
-        raise RuntimeError("dashboard test server did not start")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(dash_settings) as base:
+        yield base
 
 
 def _api(base: str, settings: Settings, path: str, **params: Any) -> Any:
