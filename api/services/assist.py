@@ -31,7 +31,7 @@ from api.models.assist import SuggestionFeedback
 from api.models.base import utcnow
 from api.models.conversations import Conversation, Turn
 from api.privacy import mask_phone, mask_text
-from api.schemas import SourcePublic, TranscriptTurn, TurnPublic
+from api.schemas import HandoffPublic, SourcePublic, TranscriptTurn, TurnPublic
 from api.services import handoff
 from api.services.registry import get_session_factory
 from api.settings import Settings, get_settings
@@ -142,21 +142,15 @@ class TicketDraft(BaseModel):
     transcript: list[TranscriptTurn] = Field(default_factory=list)
 
 
-class ConversationView(BaseModel):
-    """A conversation as the agent workspace shows it: transcript, collected slots, a work-order draft."""
+class ConversationView(HandoffPublic):
+    """A conversation as the agent workspace shows it: the queue entry plus transcript and a
+    work-order draft."""
 
-    session_id: str
-    channel: str
-    status: str
-    reason: str | None = None
-    requested_at: dt.datetime | None = None
-    agent: str | None = None
     held_by_viewer: bool = False
     unmasked: bool = False
     region: str | None = None
     region_name: str = ""
     ticket_id: str | None = None
-    slots: dict[str, Any] = Field(default_factory=dict)
     turns: list[TurnPublic] = Field(default_factory=list)
     draft: TicketDraft
 
