@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -68,3 +69,25 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def durability_warnings(session: Session) -> list[str]:
+    """Server settings under which a committed write can vanish in a crash, in Chinese for operators.
+
+    A caller who heard "已记录" must not lose that turn when PostgreSQL crashes; with
+    ``synchronous_commit=off`` the last commits before a crash are gone, with ``fsync=off`` the
+    ones before an operating-system crash. Health shows these, so a centre notices the setting.
+    """
+    from api.texts import text as t
+
+    found: list[str] = []
+    if session.get_bind().dialect.name == "postgresql":
+        for name, risky in (("synchronous_commit", {"off"}), ("fsync", {"off"})):
+            value = str(session.execute(sql_text(f"SHOW {name}")).scalar() or "")
+            if value.lower() in risky:
+                found.append(t("db_not_durable", setting=f"{name}={value}"))
+    else:
+        level = session.execute(sql_text("PRAGMA synchronous")).scalar()
+        if level == 0:
+            found.append(t("db_not_durable", setting="PRAGMA synchronous=OFF"))
+    return found

@@ -14,6 +14,7 @@ TEXTS: dict[str, str] = {
     "forbidden": "您没有权限执行这个操作。",
     "unauthorized": "请先登录或提供有效的访问令牌。",
     "unavailable": "服务暂时不可用，请稍后再试。",
+    "db_not_durable": "数据库设置 {setting} 不安全：服务器崩溃时最近已确认的来电记录可能丢失，请改回默认值。",
     "body_too_large": "提交的内容太大，请控制在 {limit_kb} KB 以内。",
     "rate_limited": "您的操作太频繁了，请 {seconds} 秒后再试。",
     "empty_question": "请说一下您想咨询的医保问题。",

@@ -44,16 +44,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["health"], lifespan=_lifespan)
 
 
+_warned: list[bool] = []  # the durability warning is logged once per process
+
+
 def _database(settings: Settings) -> dict[str, Any]:
+    """Reachable, and whether its settings keep committed writes through a crash."""
+    from api.db import durability_warnings
     from api.services.registry import get_session_factory
 
     try:
         with get_session_factory(settings)() as session:
             session.execute(sql("SELECT 1"))
-        return {"ok": True}
+            warnings = durability_warnings(session)
     except Exception as exc:  # any driver error means the database is unusable
         log.warning("health.database.failure: %s", type(exc).__name__)
         return {"ok": False, "error": type(exc).__name__}
+    if warnings and not _warned:
+        _warned.append(True)
+        log.warning("health.database.not_durable: %s", "; ".join(warnings))
+    # Reachable is what "ok" means; an unsafe setting is shown, not failed (the service still works).
+    return {"ok": True, "durable": not warnings, "warnings": warnings}
 
 
 def _knowledge(settings: Settings) -> dict[str, Any]:

@@ -50,8 +50,11 @@ class RestartablePostgres(_Server):
 
     def _options(self) -> str:
         return (
+            # Used for the first start too. synchronous_commit stays on (PostgreSQL's default): an
+            # immediate stop is a crash, and with it off the last commits before the crash are lost
+            # (acknowledged turns). fsync may stay off: the operating system survives the crash.
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c max_connections=300"
+            "-c synchronous_commit=on -c max_connections=300"
         )
 
     def halt(self) -> None:

@@ -130,11 +130,6 @@ def test_rasa_killed_mid_conversation(api: ApiProcess, stacks: list[Stack], sett
     assert found == [ticket["ticket_id"]]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect (issue 8): in a clean clone (twice on 2026-11-23) two caller turns stored "
-    "before the outage were missing from the conversation after the replay; passes in the main checkout",
-)
 def test_database_down_mid_conversation(api: ApiProcess, pg: RestartablePostgres, settings: Settings) -> None:
     form, question, human = sid("form"), sid("kb"), sid("human")
     said = {
