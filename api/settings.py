@@ -8,10 +8,11 @@ environment.
 from __future__ import annotations
 
 import importlib.util
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_port: int = 5005
     action_port: int = 5055
+    # Where Rasa and the API's health probe reach the action server's webhook; empty means this host
+    # (http://127.0.0.1:<action_port>/webhook). Behind a load balancer: http://nginx:5055/webhook.
+    action_url: str = ""
     rasa_timeout_s: float = 10.0
     rasa_venv: Path = Field(default=PROJECT_ROOT / ".venv-rasa")  # Python 3.10 venv with rasa 3.6
     rasa_start_timeout_s: float = 300.0  # model load recompiles TensorFlow graphs (~1 min on 2 cores)
@@ -94,6 +98,9 @@ class Settings(BaseSettings):
     rate_limit_session_burst: int = 10
     voice_max_call_s: float = 1800.0  # a phone call (media stream) ends after this much audio
     voice_idle_timeout_s: float = 30.0  # a media stream that sends nothing this long is closed
+    # Calls the speech recogniser serves at once in this API process; one more is told the lines are
+    # busy and transferred to the agents. 0: two per CPU core (a call costs about 0.4 core, bench voice).
+    voice_max_calls: int = Field(default=0, ge=0)
 
     # Personal data (api/services/retention.py): conversations, recordings, inspection transcripts
     # and closed work orders' personal fields are purged after this many days (0 keeps them).
@@ -128,6 +135,12 @@ class Settings(BaseSettings):
     auth_lockout_s: float = 300.0
     auth_cookie_secure: bool = False  # set true behind HTTPS so the session cookie is never sent in clear
 
+    @model_validator(mode="after")
+    def _default_action_url(self) -> Settings:
+        if not self.action_url.strip():
+            self.action_url = f"http://127.0.0.1:{self.action_port}/webhook"
+        return self
+
     @field_validator("database_url", mode="after")
     @classmethod
     def _normalise_db_url(cls, value: str) -> str:
@@ -156,8 +169,14 @@ class Settings(BaseSettings):
         return self.data_dir / "rasa-models"
 
     @property
-    def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+    def voice_call_limit(self) -> int:
+        """``voice_max_calls``, or two per CPU core when it is 0."""
+        return self.voice_max_calls or 2 * (os.cpu_count() or 1)
+
+    @property
+    def action_health_url(self) -> str:
+        """The action server's health endpoint, next to its webhook."""
+        return self.action_url.rsplit("/webhook", 1)[0].rstrip("/") + "/health"
 
     def require_model(self, setting: str) -> Path:
         """Return the model path of ``setting`` or fail with a message naming it."""

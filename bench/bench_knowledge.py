@@ -84,10 +84,7 @@ def quality_rows() -> list[dict]:
     if DEV.exists():
         dev = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
         answerable = [d for d in dev if d["kind"] in ("answer", "clarify_region")]
-        sets["dev (answerable)"] = [
-            (d["question"], _cites_any(kb, _lines(d["source"])))
-            for d in answerable
-        ]
+        sets["dev (answerable)"] = [(d["question"], _cites_any(kb, _lines(d["source"]))) for d in answerable]
     for set_name, items in sets.items():
         for ranker, m in retrieval_quality(kb, items).items():
             rows.append(

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,28 +140,31 @@ class MemorySampler:
         self._stop.set()
 
     def rows(self, window: float) -> list[dict[str, Any]]:
-        """Mean RSS in the first and the last ``window`` seconds, and the growth between them."""
+        """Mean RSS over time: in a ``window`` at the start, a quarter, half, three quarters and the end.
+
+        Growth over the second half is what tells a leak from warm-up (models, caches and thread
+        arenas fill in the first minutes and then stay).
+        """
         if not self.samples:
             return []
         end = self.samples[-1][0]
+        marks = [(f"{q:.0%}", q * max(end - window, 0.0)) for q in (0.0, 0.25, 0.5, 0.75, 1.0)]
         out = []
         for name in self.pids:
 
-            def mean(lo: float, hi: float, name: str = name) -> float | None:
-                vals = [s[name] for t, s in self.samples if lo <= t <= hi and s.get(name) is not None]
+            def mean(lo: float, name: str = name) -> float | None:
+                inside = (s.get(name) for t, s in self.samples if lo <= t <= lo + window)
+                vals = [v for v in inside if v is not None]
                 return statistics.fmean(vals) if vals else None  # type: ignore[arg-type]
 
-            first, last = mean(0, window), mean(end - window, end)
-            growth = f"{last - first:+.1f}" if first is not None and last is not None else "-"
-            out.append(
-                {
-                    "process": name,
-                    "pid": self.pids[name],
-                    f"RSS first {window:.0f}s (MB)": f"{first:.1f}" if first is not None else "-",
-                    f"RSS last {window:.0f}s (MB)": f"{last:.1f}" if last is not None else "-",
-                    "growth (MB)": growth,
-                }
-            )
+            means = {label: mean(lo) for label, lo in marks}
+            row: dict[str, Any] = {"process": name, "pid": self.pids[name]}
+            for label, value in means.items():
+                row[f"RSS {label} (MB)"] = f"{value:.1f}" if value is not None else "-"
+            for label, base in (("growth (MB)", "0%"), ("second half (MB)", "50%")):
+                first, last = means[base], means["100%"]
+                row[label] = f"{last - first:+.1f}" if first is not None and last is not None else "-"
+            out.append(row)
         return out
 
 
@@ -313,6 +317,7 @@ def run_calls(ws_url: str, calls: int, duration: float) -> list[dict[str, Any]]:
     for t in threads:
         t.join(duration + 120)
     waits = [w for r in results for w in r["waits"]]
+    endings = Counter(str(r["ended"] or r["error"]) for r in results)
     return [
         {
             "calls": calls,
@@ -322,7 +327,7 @@ def run_calls(ws_url: str, calls: int, duration: float) -> list[dict[str, Any]]:
             "reply p50 s": _sec(waits, 0.50),
             "reply p95 s": _sec(waits, 0.95),
             "call s (mean)": f"{statistics.fmean(r['seconds'] for r in results):.0f}" if results else "-",
-            "endings": ", ".join(sorted({str(r["ended"] or r["error"]) for r in results})) or "-",
+            "endings": ", ".join(f"{k} x{n}" for k, n in sorted(endings.items())) or "-",
         }
     ]
 

@@ -48,6 +48,7 @@ REQUIRED_PROMPTS = (
     "callback_done",
     "callback_failed",
     "call_too_long",
+    "lines_busy",
     "goodbye",
 )
 # Reply kinds that mean the dialogue did not understand the caller (counted as a misrecognition).
@@ -262,6 +263,7 @@ class IvrCall:
         create_callback: opens a callback work order and returns its number; None disables key 9.
         on_entry: receives every transcript line as it happens (entries that went through the
             dialogue carry ``dialogue: True``); its failures are logged, never felt by the caller.
+        busy: every voice line is taken; the call is told so and transferred to the agents' queue.
     """
 
     def __init__(
@@ -276,10 +278,12 @@ class IvrCall:
         prompts: Mapping[str, Any] | None = None,
         config: IvrConfig | None = None,
         on_entry: EntryFn | None = None,
+        busy: bool = False,
     ) -> None:
         if not call_id:
             raise ValueError("call_id must be a non-empty string")
         self.call_id = call_id
+        self.busy = busy
         self.config = config or IvrConfig()
         self.prompts = dict(prompts) if prompts is not None else load_prompts()
         self.recognizer = recognizer
@@ -312,8 +316,14 @@ class IvrCall:
     # --- Inputs -----------------------------------------------------------------------------------
 
     def start(self) -> list[Action]:
-        """The call is answered: greet."""
+        """The call is answered: greet, or (``busy``: every voice line is taken) say so and transfer.
+
+        A centre sizes its voice lines to its CPU (docs/benchmarks.md); a call beyond them goes to
+        the agents' queue at once instead of slowing every call on the line.
+        """
         self._log("system", "call_started", "event")
+        if self.busy:
+            return self._end("lines_busy", Transfer("lines_busy")) + self._drain_log()
         actions = self._say("welcome")
         return actions + self._drain_log()
 

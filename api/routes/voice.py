@@ -278,6 +278,14 @@ def _raw_start(websocket: WebSocket) -> dict[str, Any]:
     }
 
 
+def _voice_lines(app: Any, settings: Settings) -> threading.BoundedSemaphore:
+    """The process's voice lines: a call holds one from its start event until its stream closes."""
+    lines = getattr(app.state, "voice_lines", None)
+    if lines is None:
+        lines = app.state.voice_lines = threading.BoundedSemaphore(settings.voice_call_limit)
+    return lines
+
+
 @router.websocket("/voice/stream")
 async def voice_stream(websocket: WebSocket) -> None:
     """A phone call as a Twilio-style media stream (query ``events=0`` turns off extension events)."""
@@ -295,8 +303,15 @@ async def voice_stream(websocket: WebSocket) -> None:
     config = _ivr_config(settings)
     worker = call_end_worker(app)
 
+    lines = _voice_lines(app, settings)
+    admitted = False
+
     def make_call(start: StreamStart) -> IvrCall:
+        nonlocal admitted
+        admitted = lines.acquire(blocking=False)
         call_id = _CALL_ID_RE.sub("_", start.call_sid)[:64] or "call"
+        if not admitted:
+            log.warning("voice.stream.lines_busy call_id=%s limit=%d", call_id, settings.voice_call_limit)
         call_log = CallLog(settings, call_id=call_id, caller=start.caller, dialogue_stores=dialogue_stores)
         return IvrCall(
             call_id=call_id,
@@ -308,6 +323,7 @@ async def voice_stream(websocket: WebSocket) -> None:
             prompts=_prompts(),
             config=config,
             on_entry=call_log.on_entry,
+            busy=not admitted,
         )
 
     handler = MediaStreamHandler(
@@ -353,3 +369,5 @@ async def voice_stream(websocket: WebSocket) -> None:
         pass
     finally:
         await run_in_threadpool(handler.close)
+        if admitted:
+            lines.release()

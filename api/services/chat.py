@@ -673,7 +673,7 @@ def status(settings: Settings | None = None, *, timeout: float = 1.5) -> dict[st
     settings = settings or get_settings()
     checks = {
         "rasa": settings.rasa_url.rstrip("/") + "/",
-        "actions": f"http://127.0.0.1:{settings.action_port}/health",
+        "actions": settings.action_health_url,
     }
     result: dict[str, Any] = {}
     for name, url in checks.items():

@@ -190,7 +190,6 @@ def _child_env(settings: Settings) -> dict[str, str]:
         **os.environ,
         **RASA_ENV,
         **settings_env(settings),
-        "HOTLINE_ACTION_URL": settings.action_url,
     }
 
 

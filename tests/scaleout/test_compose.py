@@ -23,7 +23,6 @@ COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 NGINX = PROJECT_ROOT / "deploy" / "nginx.conf"
 RASA_ENDPOINTS = PROJECT_ROOT / "deploy" / "rasa" / "endpoints.yml"
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
-_RASA_ONLY = {"HOTLINE_ACTION_URL"}  # read by Rasa's endpoints, not a setting
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +53,9 @@ def test_topology_has_every_component(compose: dict[str, Any]) -> None:
 def test_hotline_variables_are_settings_with_valid_values(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         env = {k: _resolved(v) for k, v in _env(service).items() if k.startswith("HOTLINE_")}
-        unknown = {k for k in env if k[len("HOTLINE_") :].lower() not in Settings.model_fields} - _RASA_ONLY
+        unknown = {k for k in env if k[len("HOTLINE_") :].lower() not in Settings.model_fields}
         assert not unknown, f"{name}: not settings: {sorted(unknown)}"
-        values: dict[str, Any] = {
-            k[len("HOTLINE_") :].lower(): v for k, v in env.items() if k not in _RASA_ONLY
-        }
+        values: dict[str, Any] = {k[len("HOTLINE_") :].lower(): v for k, v in env.items()}
         if "cors_origins" in values:  # a JSON list in the environment
             values["cors_origins"] = yaml.safe_load(values["cors_origins"])
         Settings(_env_file=None, **values)  # type: ignore[call-arg]  # raises on a value it refuses
@@ -88,6 +85,10 @@ def test_ports_and_upstreams_agree(compose: dict[str, Any]) -> None:
     assert urlparse(api_env["HOTLINE_RASA_URL"]).hostname == "nginx"
     assert str(urlparse(api_env["HOTLINE_RASA_URL"]).port) in listens
     action = urlparse(rasa_env["HOTLINE_ACTION_URL"])
+    # The API probes the same action servers it lets Rasa call (health is not blind in the compose).
+    assert Settings(_env_file=None, action_url=api_env["HOTLINE_ACTION_URL"]).action_health_url == (  # type: ignore[call-arg]
+        f"http://nginx:{action.port}/health"
+    )
     assert action.hostname == "nginx" and str(action.port) in listens and action.path == "/webhook"
     assert services["nginx"]["ports"][0].endswith(":80") and "80" in listens
     # WebSocket upgrade for the widget and the phone media stream, and no sticky sessions.

@@ -251,3 +251,56 @@ def _qa_result(settings: Settings, call_id: str) -> QaResultPublic:
         found = list_results(session, transcript_id=f"phone:{call_id}", masked=False)
         assert found.total == 1, found
         return get_result(session, result_id=found.items[0].id, masked=False)
+
+
+def _start(line: Line, call_sid: str) -> None:
+    line.send(
+        {
+            "event": "start",
+            "streamSid": "MZ9",
+            "start": {
+                "streamSid": "MZ9",
+                "callSid": call_sid,
+                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+            },
+        }
+    )
+
+
+def _until_end(line: Line) -> dict[str, Any]:
+    """Read to the end of the call, reporting each prompt as played (the IVR ends after playback)."""
+    while True:
+        message = line.ws.receive_json()
+        line.events.append(message["event"])
+        if message["event"] == "transcript":
+            line.lines.append(message["transcript"])
+        elif message["event"] == "mark":
+            line.send({"event": "mark", "streamSid": "MZ9", "mark": message["mark"]})
+        elif message["event"] in ("transfer", "hangup"):
+            return message
+
+
+@pytest.mark.timeout(120)
+def test_call_beyond_the_voice_lines_is_told_and_transferred(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.main, "ROUTER_MODULES", ["voice"])
+    app = api.main.create_app(settings.model_copy(update={"voice_max_calls": 1}))
+    with TestClient(app) as client:
+        client.app.state.voice_respond = Dialogue()
+        with client.websocket_connect("/api/voice/stream") as first:
+            held = Line(first)
+            _start(held, "CA-line-1")
+            assert held.until_marks(1)[0].startswith("welcome")  # the one line is taken
+            with client.websocket_connect("/api/voice/stream") as second:
+                busy = Line(second)
+                _start(busy, "CA-line-2")
+                end = _until_end(busy)
+                assert end["transfer"] == {"reason": "lines_busy"}
+                assert "media" in busy.events  # the caller hears why before the transfer
+                assert any("线路已满" in text for text in busy.bot_said())
+        # The first call hung up: its line is free again for the next caller.
+        with client.websocket_connect("/api/voice/stream") as third:
+            again = Line(third)
+            _start(again, "CA-line-3")
+            assert again.until_marks(1)[0].startswith("welcome")

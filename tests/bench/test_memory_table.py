@@ -1,0 +1,30 @@
+"""The load bench's memory table: warm-up must not read as a leak, and a leak must show."""
+
+from __future__ import annotations
+
+from bench.bench_load import MemorySampler
+
+
+def _sampler(rss: dict[str, object]) -> MemorySampler:
+    sampler = MemorySampler(pids={"api": 1})
+    sampler.samples = [(float(t), {"api": rss[str(t)]}) for t in range(0, 600, 5)]  # type: ignore[misc]
+    return sampler
+
+
+def test_warm_up_then_flat_has_no_second_half_growth() -> None:
+    rows = _sampler({str(t): 300.0 + min(t, 120) / 4 for t in range(0, 600, 5)}).rows(window=60)
+    assert rows[0]["second half (MB)"] == "+0.0"
+    assert float(rows[0]["growth (MB)"]) > 20  # the warm-up is still visible from the start
+
+
+def test_steady_growth_shows_in_the_second_half() -> None:
+    rows = _sampler({str(t): 300.0 + t / 10 for t in range(0, 600, 5)}).rows(window=60)
+    assert float(rows[0]["second half (MB)"]) > 20
+    assert [k for k in rows[0] if k.startswith("RSS")] == [
+        f"RSS {q} (MB)" for q in ("0%", "25%", "50%", "75%", "100%")
+    ]
+
+
+def test_a_process_that_vanished_is_shown_as_unknown() -> None:
+    rows = _sampler({str(t): None for t in range(0, 600, 5)}).rows(window=60)
+    assert rows[0]["growth (MB)"] == "-" and rows[0]["RSS 100% (MB)"] == "-"
