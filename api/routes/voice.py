@@ -12,6 +12,7 @@ app's ``CallEndWorker`` on its own thread, after the line has been released.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -42,6 +43,7 @@ router = APIRouter(prefix="/api", tags=["voice"])
 _MULTIPART_OVERHEAD = 64 * 1024
 # One media-stream message: Twilio sends 20 ms frames; bridges that batch send up to ~1 s.
 _STREAM_MAX_MESSAGE = 128 * 1024
+_BATCH_MAX = 250  # stream messages recognised in one worker hop when a call has fallen behind (5 s)
 _CALL_ID_RE = re.compile(r"[^A-Za-z0-9_.:\-]")
 _AUDIO_REASONS = {
     "empty": "没有收到声音内容",
@@ -333,41 +335,80 @@ async def voice_stream(websocket: WebSocket) -> None:
     )
     # The IVR ends a call after voice_max_call_s of audio; the wall clock bounds a line that sends
     # other events or trickles audio, and an idle line (a dead bridge) is closed.
-    deadline = asyncio.get_running_loop().time() + settings.voice_max_call_s + 60.0
-    try:
-        while not handler.finished:
-            remaining = deadline - asyncio.get_running_loop().time()
-            try:
-                message = await asyncio.wait_for(
-                    websocket.receive(), timeout=max(0.0, min(settings.voice_idle_timeout_s, remaining))
-                )
-            except TimeoutError:
-                log.warning("voice.stream.timeout idle_or_over_time=1")
-                await websocket.close(code=1008, reason="idle or over time")
-                break
-            if message["type"] == "websocket.disconnect":
-                break
-            size = len(message.get("text") or message.get("bytes") or b"")
-            if size > _STREAM_MAX_MESSAGE:
-                log.warning("voice.stream.message_too_large bytes=%d", size)
-                await websocket.close(code=1009, reason="message too large")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.voice_max_call_s + 60.0
+    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+    closing: list[tuple[int, str]] = []  # why the reader stopped the stream, if it did
+
+    async def read() -> None:
+        """Take each message off the socket as it arrives, however busy the recogniser is.
+
+        Under load the recogniser may fall behind real time; if the socket were read only as fast
+        as audio is recognised, its buffer would fill and the bridge's keepalive pings would go
+        unanswered, dropping the call. Here audio waits in ``inbox`` instead, and is recognised
+        in larger batches until the call catches up.
+        """
+        try:
+            while True:
+                remaining = deadline - loop.time()
+                timeout = max(0.0, min(settings.voice_idle_timeout_s, remaining))
+                try:
+                    message = await asyncio.wait_for(websocket.receive(), timeout=timeout)
+                except TimeoutError:
+                    log.warning("voice.stream.timeout idle_or_over_time=1")
+                    closing.append((1008, "idle or over time"))
+                    return
+                if message["type"] == "websocket.disconnect":
+                    return
+                size = len(message.get("text") or message.get("bytes") or b"")
+                if size > _STREAM_MAX_MESSAGE:
+                    log.warning("voice.stream.message_too_large bytes=%d", size)
+                    closing.append((1009, "message too large"))
+                    return
+                await inbox.put(message)
+        finally:
+            await inbox.put(None)
+
+    def process(batch: list[dict[str, Any]], raw_start: dict[str, Any]) -> list[dict[str, Any]]:
+        """Feed a batch of messages to the call in order, in one worker-thread hop."""
+        out: list[dict[str, Any]] = []
+        for message in batch:
+            if handler.finished:
                 break
             if message.get("text") is not None:
-                out = await run_in_threadpool(handler.handle_text, message["text"])
+                out += handler.handle_text(message["text"])
             elif message.get("bytes") is not None:
-                out = []
                 if handler.call is None:
-                    out = await run_in_threadpool(handler.handle_message, _raw_start(websocket))
-                out += await run_in_threadpool(handler.handle_audio, message["bytes"])
-            else:
-                continue
-            for item in out:
+                    out += handler.handle_message(raw_start)
+                out += handler.handle_audio(message["bytes"])
+        return out
+
+    reader = asyncio.create_task(read())
+    try:
+        ended = False
+        while not handler.finished and not ended:
+            first = await inbox.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < _BATCH_MAX and not inbox.empty():
+                item = inbox.get_nowait()
+                if item is None:
+                    ended = True
+                    break
+                batch.append(item)
+            for item in await run_in_threadpool(process, batch, _raw_start(websocket)):
                 await websocket.send_text(json.dumps(item, ensure_ascii=False))
-        if handler.finished:
+        if closing:
+            await websocket.close(code=closing[0][0], reason=closing[0][1])
+        elif handler.finished:
             await websocket.close()
     except WebSocketDisconnect:
         pass
     finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await reader
         await run_in_threadpool(handler.close)
         if admitted:
             lines.release()
