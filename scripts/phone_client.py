@@ -49,7 +49,13 @@ class Line:
         self.reply_waits: list[float] = []  # line-clock seconds from end of speech to the bot's reply
 
     def send(self, message: dict[str, Any]) -> None:
-        self.ws.send(json.dumps(message))
+        from websockets.exceptions import ConnectionClosedOK
+
+        try:
+            self.ws.send(json.dumps(message))
+        except ConnectionClosedOK:  # the bot closed the line (after transfer or hang-up): the call is over
+            with self.lock:
+                self.ended = self.ended or "closed: by the server"
 
     def frame(self, pcm: bytes) -> None:
         payload = base64.b64encode(pcm16_to_ulaw(pcm)).decode()
@@ -161,6 +167,8 @@ def call(
             if kind == "say":
                 seen = line.marks_seen
                 for i in range(0, len(value), FRAME_BYTES):
+                    if line.ended:  # the bot ended the call while the caller spoke
+                        break
                     line.frame(value[i : i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"))
                 spoken_at = line.clock
                 line.await_prompt(seen, limit_s=15.0)  # the bot answers before the caller goes on
@@ -168,6 +176,8 @@ def call(
                     line.reply_waits.append(line.clock - spoken_at)
             elif kind == "wait":
                 for _ in range(int(value * 50)):
+                    if line.ended:
+                        break
                     line.frame(silence)
             else:
                 seen = line.marks_seen
