@@ -21,6 +21,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -280,11 +281,35 @@ def _raw_start(websocket: WebSocket) -> dict[str, Any]:
     }
 
 
-def _voice_lines(app: Any, settings: Settings) -> threading.BoundedSemaphore:
+class VoiceLines:
     """The process's voice lines: a call holds one from its start event until its stream closes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._in_use = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._in_use >= self.limit:
+                return False
+            self._in_use += 1
+            return True
+
+    def free(self) -> None:
+        with self._lock:
+            self._in_use = max(0, self._in_use - 1)
+
+    @property
+    def in_use(self) -> int:
+        return self._in_use
+
+
+def voice_lines(app: Any, settings: Settings) -> VoiceLines:
+    """The app's voice lines (made on the first call)."""
     lines = getattr(app.state, "voice_lines", None)
     if lines is None:
-        lines = app.state.voice_lines = threading.BoundedSemaphore(settings.voice_call_limit)
+        lines = app.state.voice_lines = VoiceLines(settings.voice_call_limit)
     return lines
 
 
@@ -305,12 +330,12 @@ async def voice_stream(websocket: WebSocket) -> None:
     config = _ivr_config(settings)
     worker = call_end_worker(app)
 
-    lines = _voice_lines(app, settings)
+    lines = voice_lines(app, settings)
     admitted = False
 
     def make_call(start: StreamStart) -> IvrCall:
         nonlocal admitted
-        admitted = lines.acquire(blocking=False)
+        admitted = lines.take()
         call_id = _CALL_ID_RE.sub("_", start.call_sid)[:64] or "call"
         if not admitted:
             log.warning("voice.stream.lines_busy call_id=%s limit=%d", call_id, settings.voice_call_limit)
@@ -406,9 +431,11 @@ async def voice_stream(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-            await reader
-        await run_in_threadpool(handler.close)
         if admitted:
-            lines.release()
+            lines.free()
+        reader.cancel()
+        # A server shutting down cancels this handler; the call record must still be finished.
+        with anyio.CancelScope(shield=True):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await reader
+            await run_in_threadpool(handler.close)

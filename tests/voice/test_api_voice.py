@@ -14,9 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.main
+from api.routes.voice import voice_lines
 from api.schemas import QaResultPublic
 from api.services import chat
 from api.settings import Settings
+from tests.faults.procs import wait_for
 from tests.voice.conftest import silence
 from tests.voice.test_ivr import ANSWER, SPOKEN_ANSWER, Dialogue
 from voice.audio import encode_wav, pcm16_to_ulaw
@@ -299,7 +301,9 @@ def test_call_beyond_the_voice_lines_is_told_and_transferred(
                 assert end["transfer"] == {"reason": "lines_busy"}
                 assert "media" in busy.events  # the caller hears why before the transfer
                 assert any("线路已满" in text for text in busy.bot_said())
-        # The first call hung up: its line is free again for the next caller.
+        # The first call hung up: once the server has seen it go, its line is free for the next caller.
+        lines = voice_lines(client.app, settings)
+        wait_for(lambda: lines.in_use == 0, "the hung-up call's line to be freed", timeout=30)
         with client.websocket_connect("/api/voice/stream") as third:
             again = Line(third)
             _start(again, "CA-line-3")
