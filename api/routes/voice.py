@@ -45,6 +45,7 @@ _MULTIPART_OVERHEAD = 64 * 1024
 # One media-stream message: Twilio sends 20 ms frames; bridges that batch send up to ~1 s.
 _STREAM_MAX_MESSAGE = 128 * 1024
 _BATCH_MAX = 250  # stream messages recognised in one worker hop when a call has fallen behind (5 s)
+_INBOX_MAX = 3000  # stream messages a call may fall behind by (a minute of 20 ms frames)
 _CALL_ID_RE = re.compile(r"[^A-Za-z0-9_.:\-]")
 _AUDIO_REASONS = {
     "empty": "没有收到声音内容",
@@ -362,7 +363,8 @@ async def voice_stream(websocket: WebSocket) -> None:
     # other events or trickles audio, and an idle line (a dead bridge) is closed.
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.voice_max_call_s + 60.0
-    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+    # Bounded: a bridge sending far faster than real time waits on its socket instead of growing memory.
+    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=_INBOX_MAX)
     closing: list[tuple[int, str]] = []  # why the reader stopped the stream, if it did
 
     async def read() -> None:
@@ -394,7 +396,7 @@ async def voice_stream(websocket: WebSocket) -> None:
         finally:
             await inbox.put(None)
 
-    def process(batch: list[dict[str, Any]], raw_start: dict[str, Any]) -> list[dict[str, Any]]:
+    def process(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Feed a batch of messages to the call in order, in one worker-thread hop."""
         out: list[dict[str, Any]] = []
         for message in batch:
@@ -403,8 +405,8 @@ async def voice_stream(websocket: WebSocket) -> None:
             if message.get("text") is not None:
                 out += handler.handle_text(message["text"])
             elif message.get("bytes") is not None:
-                if handler.call is None:
-                    out += handler.handle_message(raw_start)
+                if handler.call is None:  # a bare-audio bridge: the call starts on its first frame
+                    out += handler.handle_message(_raw_start(websocket))
                 out += handler.handle_audio(message["bytes"])
         return out
 
@@ -422,7 +424,7 @@ async def voice_stream(websocket: WebSocket) -> None:
                     ended = True
                     break
                 batch.append(item)
-            for item in await run_in_threadpool(process, batch, _raw_start(websocket)):
+            for item in await run_in_threadpool(process, batch):
                 await websocket.send_text(json.dumps(item, ensure_ascii=False))
         if closing:
             await websocket.close(code=closing[0][0], reason=closing[0][1])
