@@ -118,11 +118,17 @@ class _Server:
                 log_tail = logfile.read_text(errors="replace")[-1500:]
             raise RuntimeError(f"{Path(args[0]).name} failed: {proc.stderr.strip()[-1500:]} {log_tail}")
 
+    # A server that is never crashed needs no durability and runs faster without it; one that a
+    # test stops like a crash must keep its commits (subclasses set this).
+    crash_safe = False
+
     def _options(self) -> str:
-        """Server settings for speed: a test server that is never crashed needs no durability."""
+        """Server settings: fsync stays off either way, since the operating system never crashes."""
+        fast = "-c synchronous_commit=off -c full_page_writes=off"
+        durability = "-c synchronous_commit=on" if self.crash_safe else fast
         return (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            f"{durability} -c max_connections=300"
         )
 
     def start(self) -> str:
