@@ -7,7 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from api.settings import get_settings
+from api.settings import PROJECT_ROOT, get_settings
+
+# The public seed documents, checked out next to the project.
+SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     calibrate = sub.add_parser("calibrate", help="在标注问题上校准拒答阈值并写入索引")
     calibrate.add_argument("files", nargs="+", type=Path)
     calibrate.set_defaults(handler=_calibrate)
+
+    coverage = sub.add_parser("coverage", help="种子文档里哪些含事实的句子还没有条目引用")
+    coverage.add_argument("paths", nargs="*", type=Path, help=f"文档或文件夹（默认 {SEEDS_DIR}）")
+    coverage.add_argument("--entries", type=Path, help="条目目录（默认 HOTLINE_KB_ENTRIES_DIR）")
+    coverage.add_argument(
+        "--patterns", type=Path, help="事实类型规则文件（默认 knowledge/data/fact_patterns.yaml）"
+    )
+    coverage.add_argument("--all", action="store_true", help="也列出已被引用的句子")
+    coverage.add_argument("--width", type=int, default=60, help="表格里句子截断的字数")
+    coverage.add_argument("--json", action="store_true", help="机器可读输出")
+    coverage.set_defaults(handler=_coverage)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -81,7 +95,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     """Fit the confidence model and its threshold; both go to knowledge/data/confidence.json."""
     from api.services.evaluation import load_items
     from api.services.knowledge import get_answerer, reset
-    from knowledge.answering import Labelled, calibrate, training_examples
+    from knowledge.calibration import Labelled, calibrate, training_examples
     from knowledge.confidence import DEFAULT_PATH, fit
 
     items = [it for path in args.files for it in load_items(path) if "question" in it]
@@ -119,4 +133,42 @@ def _calibrate(args: argparse.Namespace) -> int:
         )
         + "\n"
     )
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    """Fact-bearing sentences of the seed documents that no curated entry cites."""
+    from knowledge.catalog import load_entries
+    from knowledge.coverage import load_fact_patterns, measure_coverage, shorten
+    from knowledge.ingest import iter_documents
+
+    settings = get_settings()
+    files = iter_documents(args.paths or settings.kb_documents or [SEEDS_DIR])
+    if not files:
+        raise ValueError("没有找到可检查的文档（支持 .txt .md .docx .pdf .html）")
+    entries = load_entries(args.entries or settings.kb_entries_dir)
+    patterns = load_fact_patterns(args.patterns) if args.patterns else load_fact_patterns()
+    report = measure_coverage(files, entries, patterns)
+    if args.json:
+        data = report.to_dict(include_cited=args.all)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    out = []
+    for doc in report.documents:
+        if doc.skipped:
+            out.append(f"== {doc.name}: skipped ({doc.skipped})\n")
+            continue
+        out.append(f"== {doc.name}: {len(doc.facts)} fact sentences, {doc.cited} cited\n")
+        for fact in doc.facts if args.all else doc.uncited:
+            mark = f"  [{','.join(fact.cited_by)}]" if fact.cited else ""
+            out.append(f"L{fact.line}\t{','.join(fact.types)}\t{shorten(fact.text, args.width)}{mark}\n")
+        out.append("\n")
+    summary = report.summary()
+    out.append(
+        f"fact sentences: {summary['fact_sentences']}  cited: {summary['cited']}  "
+        f"uncited: {summary['uncited']}  coverage: {summary['coverage_pct']:.1f}%\n"
+    )
+    for name, (n, c) in report.by_type.items():
+        out.append(f"  {name}: {c}/{n}\n")
+    sys.stdout.write("".join(out))
     return 0
