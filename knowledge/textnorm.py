@@ -2,7 +2,8 @@
 
 Mandarin ASR writes the right sound with the wrong characters (一地就医 for 异地就医, 备按 for
 备案). Comparing the toneless pinyin of a window of the text with the pinyin of each domain
-term finds these, so retrieval sees the term the caller said.
+term finds these, so retrieval sees the term the caller said. The same toneless, accent-folded
+syllables (``pinyin_keys``) give lexical search its pinyin tokens for the words no term list holds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from pypinyin import Style, lazy_pinyin
 
@@ -21,8 +23,11 @@ _SPACE_RE = re.compile(r"\s+")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _REPEAT_PUNCT_RE = re.compile(r"([，。！？、,.!?~～])\1+")
 
-# Regional accents merge these initials and finals; a repair may cross them.
-_FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+# Pairs that regional accents and speech recognisers merge (the "fuzzy pinyin" options of input
+# methods): initials zh/z, ch/c, sh/s, n/l, h/f and finals ang/an, eng/en, ing/in. In each pair the
+# first is folded into the second.
+CONFUSABLE_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("h", "f"))
+CONFUSABLE_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
 def clean_text(text: str) -> str:
@@ -57,23 +62,60 @@ def _dialect_pairs() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((a, b) for a, b in pairs), key=lambda p: len(p[0]), reverse=True))
 
 
-def _fuzzy(syllable: str) -> str:
-    for full, short in _FUZZY:
-        if syllable.startswith(full) and full in ("zh", "ch", "sh"):
+@lru_cache(maxsize=4096)
+def fuzzy_syllable(syllable: str) -> str:
+    """Fold the confusable pairs into one spelling (zhang -> zan, nv -> lv, hu -> fu), so that syllables
+    an accent or a recogniser confuses compare equal; a repair or a match may cross them."""
+    for full, short in CONFUSABLE_INITIALS:
+        if syllable.startswith(full) and len(syllable) > len(full):
             syllable = short + syllable[len(full) :]
-        elif syllable.endswith(full) and full not in ("zh", "ch", "sh"):
+            break
+    for full, short in CONFUSABLE_FINALS:
+        if syllable.endswith(full):
             syllable = syllable[: -len(full)] + short
+            break
     return syllable
 
 
 def _syllables(text: str) -> list[str]:
-    """One toneless, accent-folded syllable per character (non-Han characters stand for themselves)."""
-    return [_fuzzy(s) if _HAN_RE.match(ch) else ch for ch, s in zip(text, _char_pinyin(text), strict=True)]
+    """One toneless, accent-folded syllable per character (non-Han characters stand for themselves).
+
+    Read character by character, as the terms are: a miswritten term is no known phrase, so reading
+    it in context would not help, and the term and its miswriting must be read alike.
+    """
+    return _folded(text, _char_pinyin(text))
+
+
+def pinyin_keys(text: str) -> list[str]:
+    """Like the repair's syllables, but read in context (银行 is yin hang): what lexical search
+    indexes, where a document's heteronyms must sound the way a caller says them."""
+    return _folded(text, char_pinyin(text))
+
+
+def _folded(text: str, readings: list[str]) -> list[str]:
+    return [fuzzy_syllable(s) if _HAN_RE.match(ch) else ch for ch, s in zip(text, readings, strict=True)]
 
 
 def _char_pinyin(text: str) -> list[str]:
-    out = lazy_pinyin(list(text), style=Style.NORMAL, errors=lambda chars: list(chars))
+    out = lazy_pinyin(list(text), style=Style.NORMAL, errors=_each_char)
     # lazy_pinyin on a list gives one item per input element.
+    return [str(s) for s in out]
+
+
+def _each_char(chars: str) -> str:
+    # pypinyin accepts a list here (one item per character); its stubs say str.
+    return cast(str, list(chars))
+
+
+def char_pinyin(text: str, *, tones: bool = False) -> list[str]:
+    """One reading per character, read in context (长 in 长期 is chang); non-Han characters as themselves.
+
+    With ``tones`` the tone is a final digit, 5 for the neutral tone (yi4, de5).
+    """
+    style = Style.TONE3 if tones else Style.NORMAL
+    out = lazy_pinyin(text, style=style, neutral_tone_with_five=True, errors=_each_char)
+    if len(out) != len(text):  # not seen; read character by character rather than misalign
+        out = lazy_pinyin(list(text), style=style, neutral_tone_with_five=True, errors=_each_char)
     return [str(s) for s in out]
 
 

@@ -6,6 +6,8 @@ Input is JSON Lines: single questions ``{id, question, kind, region, expect_any}
 shared/eval/README.md: the reply (whitespace removed) must contain one variant of every
 ``expect_any`` group, and the kind must match, where abstain, handoff and ticket all count as
 not guessing.
+With ``make_noise`` the same items can be run as a speech recogniser would have written them
+(``knowledge.asr_noise``), and ``format_side_by_side`` prints both runs in one table.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from knowledge.asr_noise import AsrNoise, SyllableTable
+from knowledge.catalog import load_entries
+from knowledge.textnorm import domain_terms
 
 NOT_GUESSING = {"abstain", "handoff", "ticket"}
 FORM_KINDS = {"ask_slot", "ticket"}
@@ -132,10 +138,14 @@ def _is_personal_record(item: dict, turn: dict | None = None) -> bool:
     )
 
 
-def run(engine: Engine, items: Iterable[dict]) -> Iterator[Scored]:
-    """Run every item (each dialogue in its own session) and yield scored turns."""
+def run(engine: Engine, items: Iterable[dict], *, session_prefix: str = "eval-") -> Iterator[Scored]:
+    """Run every item (each dialogue in its own session) and yield scored turns.
+
+    A second run on the same engine (the noised copy of the items) takes another ``session_prefix``,
+    so that no conversation carries over from the first.
+    """
     for item in items:
-        session = f"eval-{item['id']}"
+        session = f"{session_prefix}{item['id']}"
         engine.new_session(session)
         if "turns" in item:
             in_form = False
@@ -229,6 +239,32 @@ def format_table(summary: dict[str, dict[str, float]]) -> str:
         label = "guesses" if kind == "guess_rate" else kind
         lines.append(f"{label:<16}{row['n']:>5}{row['correct']:>9}{row['accuracy']:>10.3f}")
     return "\n".join(lines)
+
+
+def format_side_by_side(clean: dict[str, dict[str, float]], noised: dict[str, dict[str, float]]) -> str:
+    """Accuracy per kind of the clean and the noised run in one table (guesses: the guess rate)."""
+    lines = [f"{'kind':<16}{'n':>5}{'clean':>9}{'noised':>9}{'delta':>9}"]
+    for kind, row in clean.items():
+        label = "guesses" if kind == "guess_rate" else kind
+        other = noised.get(kind, {}).get("accuracy", float("nan"))
+        lines.append(
+            f"{label:<16}{row['n']:>5}{row['accuracy']:>9.3f}{other:>9.3f}{other - row['accuracy']:>+9.3f}"
+        )
+    return "\n".join(lines)
+
+
+def make_noise(entries_dir: Path) -> AsrNoise:
+    """The recogniser-error simulator; character weights come from the curated entries' text."""
+    corpus = [" ".join((e.display_title, *e.questions, e.topic, e.answer)) for e in load_entries(entries_dir)]
+    return AsrNoise(SyllableTable.build(corpus), terms=domain_terms())
+
+
+def write_items(items: Iterable[dict], out: Path) -> None:
+    """Write evaluation items (e.g. a noised copy) as JSON Lines."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 def write_results(rows: Sequence[Scored], out: Path) -> None:
