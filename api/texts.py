@@ -31,6 +31,12 @@ TEXTS: dict[str, str] = {
         "可以为您转接人工客服，或者登记工单，由工作人员在规定时限内回复您。"
     ),
     "region_note": "（以上是{region}的规定，其他地区请以当地医保部门口径为准。）",
+    "facet_points": "关于{title}，{points}",
+    "facet_not_stated": "{labels}方面，我这里的资料没有写到，建议以经办机构的答复为准。",
+    "facet_missing": (
+        "关于{title}的{labels}，我这里的资料没有写到，为免说错耽误您办事，"
+        "可以为您转接人工客服，或者登记工单，由工作人员核实后回复您。"
+    ),
     "no_language": "请用中文说一下您想咨询的医保问题，比如“异地就医怎么备案”。",
     # Speech (POST /api/stt, the phone line).
     "bad_audio": "音频无法识别：{reason}。请上传 wav、mp3、amr 或 m4a 格式的录音。",

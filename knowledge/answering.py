@@ -14,18 +14,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
 import yaml
 
 from knowledge.confidence import ConfidenceModel, features
+from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
+from knowledge.named import NamedServices
 from knowledge.regions import RegionTable
 from knowledge.search import Doc, Hit, KnowledgeBase
+from knowledge.terms import TermCoverage
 from knowledge.textnorm import DATA_DIR, clean_text, domain_terms, has_chinese, normalize_query
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.87
 MAX_QUESTION_CHARS = 1000
+# A follow-up is at most this long (without a 那/还有 start); a facet follow-up says at most this
+# many characters besides its facet words ("在哪儿绑？要去窗口不？" leaves 绑).
+FOLLOWUP_MAX_CHARS = 16
+FACET_RESIDUAL_MAX = 3
 # Confidences this close are a tie between sibling entries (see prefer_focus).
 FOCUS_TIE_MARGIN = 0.01
 _FOLLOWUP_START = (
@@ -170,6 +176,7 @@ class Decision:
     region: str | None = None
     candidate_regions: list[str] = field(default_factory=list)
     searched: str = ""
+    facet: FacetAnswer | None = None  # a follow-up answered by facet (reason "facet")
 
 
 def confidence_of(hit: Hit, policy: Policy, hits: Sequence[Hit] = ()) -> float:
@@ -213,6 +220,19 @@ class Answerer:
         self.kb = kb
         self.regions = regions
         self.policy = policy or Policy()
+        self._derived: tuple[tuple[str | None, int], NamedServices, TermCoverage] | None = None
+
+    def _of_base(self) -> tuple[NamedServices, TermCoverage]:
+        """Tables derived from the current entries (rebuilt when the base changes)."""
+        key = (self.kb.version, len(self.kb.docs))
+        if self._derived is None or self._derived[0] != key:
+            docs = list(self.kb.docs.values())
+            self._derived = (key, NamedServices(docs), TermCoverage(docs))
+        return self._derived[1], self._derived[2]
+
+    def named_services(self) -> NamedServices:
+        """The quoted service names of the current entries."""
+        return self._of_base()[0]
 
     def _canonical(self, region: str | None) -> str | None:
         try:
@@ -236,8 +256,17 @@ class Answerer:
         region: str | None = None,
         audience: str = "public",
         history: Sequence[str] = (),
+        topic: str | None = None,
+        previous_entry: str | None = None,
     ) -> Decision:
-        """Answer, clarify the region, or abstain, with the reason in plain words for logs."""
+        """Answer, clarify the region, or abstain, with the reason in plain words for logs.
+
+        Args:
+            topic: the topic of the question being re-run with a region the caller just gave;
+                only entries of that topic answer it (another rule of the region is not the answer).
+            previous_entry: the entry the caller was just given; a follow-up naming a facet
+                ("那要带什么材料？") is answered from it or its siblings (knowledge/facets.py).
+        """
         text = clean_text(question) if isinstance(question, str) else ""
         if not text:
             return Decision("abstain", "empty", [])
@@ -247,13 +276,35 @@ class Answerer:
             return Decision("abstain", "no_chinese", [])
         stated = self.regions.extract(text)
         caller_region = stated or self._canonical(region)
+        followup = self._facet_followup(text, previous_entry, caller_region)
+        if followup is not None:
+            return followup
         searched = self.search_text(text, history)
+        decision = self._decide_searched(text, searched, caller_region, audience, topic)
+        if searched != text:
+            # A follow-up joined to the question before it; one that stands on its own words
+            # ("那医保的热线号码是多少") must not be bent toward the earlier topic.
+            alone = self._decide_searched(text, text, caller_region, audience, topic)
+            if alone.kind != "abstain" and alone.confidence > decision.confidence:
+                return alone
+        return decision
+
+    def _decide_searched(
+        self, text: str, searched: str, caller_region: str | None, audience: str, topic: str | None
+    ) -> Decision:
         hits = candidates(
             self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights), audience
         )
         types = asked_types(text)
         conf = {id(h): confidence_of(h, self.policy, hits) for h in hits}
-        eligible = [h for h in hits if conf[id(h)] >= self.policy.threshold and covers(h.doc, types)]
+        terms = self._of_base()[1]
+        eligible = [
+            h
+            for h in hits
+            if conf[id(h)] >= self.policy.threshold
+            and covers(h.doc, types)
+            and not terms.foreign(text, h.doc)
+        ]
         eligible.sort(key=lambda h: -conf[id(h)])
         eligible = prefer_focus(eligible, conf, types)
         if not eligible:
@@ -274,6 +325,8 @@ class Answerer:
         best_conf = conf[id(best)]
         if caller_region:
             applicable = [h for h in eligible if self.regions.applies(h.doc.region, caller_region)]
+            if topic:
+                applicable = [h for h in applicable if h.doc.topic == topic]
             if applicable:
                 return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
             if is_illustrative(best.doc):
@@ -292,6 +345,10 @@ class Answerer:
             return self._answer(national[0], hits, None, searched, "national", conf)
         if is_illustrative(best.doc):
             return self._answer(best, hits, None, searched, "illustrative", conf)
+        named = self.named_services().region_named(text)
+        own = [h for h in eligible if named and h.doc.region == named]
+        if own:  # "“红小依之家”是干啥的": the name says whose service it is
+            return self._answer(own[0], hits, None, searched, "named_service", conf)
         return Decision(
             "clarify_region",
             "regional_rule",
@@ -320,6 +377,38 @@ class Answerer:
             searched=searched,
         )
 
+    def _facet_followup(self, text: str, previous_entry: str | None, region: str | None) -> Decision | None:
+        """A follow-up naming a facet of the entry just given, resolved among its siblings."""
+        previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
+        short = is_followup(text) or len(clean_text(text)) <= FOLLOWUP_MAX_CHARS
+        if previous is None or not short or new_terms(text, previous):
+            return None
+        if region and previous.region and not self.regions.applies(previous.region, region):
+            return None  # the caller moved to another region: search again
+        asked = asked_facets(text)
+        if not asked:
+            said = qualified_sentences(previous, text)
+            if not said:
+                return None
+            found = FacetAnswer(previous, (), points_only=True, sentences=said)
+            chosen = Hit(previous, 1.0, 1.0, 0.0, 0.0)
+            return Decision(
+                "answer", "qualifier", [], chosen=chosen, confidence=1.0, region=region, facet=found
+            )
+        if len(residual(text, asked)) > FACET_RESIDUAL_MAX:
+            return None  # more than a facet: a question of its own ("那处方拿到药店几天内有效？")
+        found = resolve(
+            self.kb.docs.values(),
+            previous,
+            asked,
+            region_ok=lambda r: bool(region and r and self.regions.applies(r, region)),
+        )
+        if found.doc is None:
+            chosen = Hit(previous, 1.0, 1.0, 0.0, 0.0)
+            return Decision("abstain", "facet_missing", [], chosen=chosen, region=region, facet=found)
+        chosen = Hit(found.doc, 1.0, 1.0, 0.0, 0.0)
+        return Decision("answer", "facet", [], chosen=chosen, confidence=1.0, region=region, facet=found)
+
     def _regions_of(self, hits: Sequence[Hit]) -> list[str]:
         seen: list[str] = []
         for h in hits:
@@ -327,74 +416,3 @@ class Answerer:
             if name and name not in seen:
                 seen.append(name)
         return seen[:4]
-
-
-@dataclass(frozen=True)
-class Labelled:
-    question: str
-    kind: str  # answer | clarify_region | abstain (ticket counts as abstain: not answerable)
-    region: str | None = None
-
-
-def calibrate(
-    answerer: Answerer, items: Sequence[Labelled], grid: Sequence[float] | None = None
-) -> tuple[float, float]:
-    """Pick the threshold with the best balanced accuracy of 'commit vs abstain' on ``items``.
-
-    Committing (answer or clarify) is right for answerable items and wrong for the rest, so
-    the threshold trades guesses against needless abstentions; balance keeps a skewed set
-    from deciding alone. Returns (threshold, balanced accuracy).
-    """
-    if grid is None:
-        grid = (
-            [round(0.05 + 0.025 * i, 3) for i in range(37)]
-            if answerer.policy.model is not None
-            else [round(0.80 + 0.005 * i, 3) for i in range(31)]
-        )
-    original = answerer.policy.threshold
-    scored: list[tuple[float, float]] = []
-    try:
-        for threshold in grid:
-            answerer.policy.threshold = threshold
-            good_pos = total_pos = good_neg = total_neg = 0
-            for item in items:
-                decision = answerer.decide(item.question, region=item.region)
-                committed = decision.kind != "abstain"
-                if item.kind in ("answer", "clarify_region"):
-                    total_pos += 1
-                    good_pos += committed
-                else:
-                    total_neg += 1
-                    good_neg += not committed
-            balanced = (good_pos / max(total_pos, 1) + good_neg / max(total_neg, 1)) / 2
-            scored.append((balanced, threshold))
-    finally:
-        answerer.policy.threshold = original
-    best_score = max(s for s, _ in scored)
-    # Among equally good thresholds take the highest: abstaining is the safer error.
-    best_threshold = max(t for s, t in scored if s == best_score)
-    return best_threshold, best_score
-
-
-def training_examples(
-    answerer: Answerer, items: Sequence[tuple[str, str | None]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Features of every candidate of every question, labelled 1 when it answers the question.
-
-    ``items`` are (question, gold entry id or None for an unanswerable question). An entry of the
-    gold entry's topic counts as answering: regional variants of one rule are all right
-    candidates, and which region applies is decided afterwards, not by confidence.
-    """
-    topic_of = {key: doc.topic for key, doc in answerer.kb.docs.items()}
-    rows: list[np.ndarray] = []
-    labels: list[int] = []
-    for question, gold in items:
-        gold_topic = topic_of.get(f"entry:{gold}") if gold else None
-        hits = candidates(
-            answerer.kb.search(question, k=10, audience="public", weights=answerer.policy.weights), "public"
-        )
-        for hit in hits:
-            rows.append(features(hit, hits))
-            right = gold is not None and (hit.doc.key == f"entry:{gold}" or hit.doc.topic == gold_topic)
-            labels.append(int(right))
-    return np.vstack(rows), np.array(labels, dtype=np.float64)

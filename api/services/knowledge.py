@@ -26,6 +26,7 @@ from api.texts import text
 from knowledge.answering import Answerer, Decision, Policy
 from knowledge.catalog import Entry, load_entries, parse_entry
 from knowledge.embed import Embedder
+from knowledge.facets import points_text, statement
 from knowledge.index import IndexCorruptError
 from knowledge.ingest import DocPassage, ingest_file, iter_documents
 from knowledge.regions import region_table
@@ -198,12 +199,32 @@ def reset() -> None:
         _state.clear()
 
 
+def _facet_reply(decision: Decision) -> str | None:
+    """The reply to a follow-up by facet: the asked points, or the honest 'not stated'."""
+    found = decision.facet
+    if found is None or decision.chosen is None:
+        return None
+    doc = decision.chosen.doc
+    if found.sentences:
+        return text("facet_points", title=doc.title, points="；".join(found.sentences) + "。")
+    labels = "、".join(f.label for f in found.facets)
+    if found.doc is None:
+        return text("facet_missing", title=doc.title, labels=labels)
+    missing = [f.label for f in found.facets if not statement(doc, f)]
+    reply = text("facet_points", title=doc.title, points=points_text(doc, found.facets))
+    if not found.points_only:  # a sibling entry: the asked points first, then all it says
+        reply += doc.answer
+    if missing:
+        reply += text("facet_not_stated", labels="、".join(missing))
+    return reply
+
+
 def render(decision: Decision) -> AnswerPublic:
     """Turn a decision into the caller-facing answer with its sources."""
     table = region_table()
     if decision.kind == "answer" and decision.chosen is not None:
         doc = decision.chosen.doc
-        reply = doc.answer
+        reply = _facet_reply(decision) or doc.answer
         if doc.region and not table.applies(doc.region, decision.region):
             reply += text("region_note", region=table.display(doc.region))
         sources = [_source(decision.chosen)] + [
@@ -232,6 +253,8 @@ def render(decision: Decision) -> AnswerPublic:
             confidence=round(decision.confidence, 4),
             topic=top.topic if top else None,
         )
+    if decision.reason == "facet_missing":
+        return AnswerPublic(kind="abstain", text=_facet_reply(decision) or text("abstain"), confidence=0.0)
     key = {
         "empty": "empty_question",
         "too_long": "question_too_long",
@@ -263,10 +286,22 @@ def answer(
     audience: str = "public",
     history: Sequence[str] = (),
     *,
+    topic: str | None = None,
+    previous_entry: str | None = None,
     settings: Settings | None = None,
 ) -> AnswerPublic:
-    """Answer a caller's (or an agent's) question, ask for the 参保地, or abstain."""
-    decision = get_answerer(settings).decide(question, region=region, audience=audience, history=history)
+    """Answer a caller's (or an agent's) question, ask for the 参保地, or abstain.
+
+    ``topic`` and ``previous_entry`` carry the dialogue's state (see ``Answerer.decide``).
+    """
+    decision = get_answerer(settings).decide(
+        question,
+        region=region,
+        audience=audience,
+        history=history,
+        topic=topic,
+        previous_entry=previous_entry,
+    )
     log.info("answer kind=%s reason=%s conf=%.3f", decision.kind, decision.reason, decision.confidence)
     return render(decision)
 

@@ -1,9 +1,10 @@
 """Custom actions of the Rasa assistant, served by rasa-sdk from the app's ``.venv``.
 
 Modules: names (intent, slot and response names), common (tracker helpers, reply payloads),
-knowledge (policy answers), tickets (work-order form and creation, status queries), handoff
-(human takeover and the offer logic behind yes/no), records (personal records), feedback
-(satisfaction rating). ``python -m rasa_sdk --actions bot.actions`` registers every module.
+knowledge (policy answers), routing (the evidence that starts a form), intake (the starts of forms),
+tickets (work-order form and creation, status queries), handoff (human takeover and the offer logic
+behind yes/no), records (personal records), feedback (satisfaction rating).
+``python -m rasa_sdk --actions bot.actions`` registers every module.
 """
 
 from api.logging_config import install_log_masking

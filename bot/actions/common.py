@@ -60,6 +60,12 @@ def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
+def intent_ranking(tracker: Tracker) -> list[dict[str, Any]]:
+    """The NLU's ranking of intents for the latest message ({name, confidence}, best first)."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return [r for r in ranking if isinstance(r, dict)]
+
+
 def latest_entity(tracker: Tracker, entity: str) -> str | None:
     """The first value of ``entity`` in the latest message, or None."""
     values = list(tracker.get_latest_entity_values(entity))

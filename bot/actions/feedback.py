@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names
+from bot.actions.knowledge import ActionAnswerPolicy
 from bot.actions.parse import parse_rating
+from bot.actions.tickets import open_form
 
 RATINGS = ("满意", "基本满意", "不满意")
 
@@ -31,17 +33,15 @@ class ActionRateService(Action):
         if rating not in RATINGS:
             rating = parse_rating(common.latest_text(tracker))
         if rating is None:
+            # "想给窗口评个分，有地方评不？" asks about 好差评 and rates nothing.
+            answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)
+            if answered is not None:
+                return answered
             dispatcher.utter_message(response=names.UTTER_ASK_RATING)
             return []
         if rating == "不满意":
-            from bot.actions.tickets import start_ticket_events
-
             dispatcher.utter_message(json_message=common.payload("goodbye", rating=rating))
-            return [
-                SlotSet(names.RATING, rating),
-                *start_ticket_events(dispatcher, tracker, reason="followup"),
-                FollowupAction(names.TICKET_FORM),
-            ]
+            return [SlotSet(names.RATING, rating), *open_form(dispatcher, tracker, reason="followup")]
         dispatcher.utter_message(
             response=names.UTTER_RATING_THANKS, json_message=common.payload("goodbye", rating=rating)
         )

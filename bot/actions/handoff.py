@@ -1,4 +1,4 @@
-"""Hand-off to a human agent, and what a yes/no refers to (the pending offer).
+"""Hand-off to a human agent (the yes/no answers to its offers are in bot/actions/offers.py).
 
 The hand-off itself is a structured payload (``custom.handoff``) that the chat service turns
 into persisted state (api/services/handoff.py) and that each channel renders its own way.
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names
@@ -77,44 +77,3 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return handoff_events(dispatcher, tracker, reason="caller_request")
-
-
-class ActionAffirm(Action):
-    """好的/需要: accept whatever the bot offered last (work order, callback, human)."""
-
-    def name(self) -> str:
-        return names.ACTION_AFFIRM
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        offer = tracker.get_slot(names.PENDING_OFFER)
-        if offer == names.OFFER_HANDOFF:
-            return handoff_events(dispatcher, tracker, reason="caller_request")
-        if offer in (names.OFFER_TICKET, names.OFFER_CALLBACK):
-            from bot.actions.tickets import start_ticket_events
-
-            reason = "callback" if offer == names.OFFER_CALLBACK else "unresolved"
-            return [
-                SlotSet(names.PENDING_OFFER, None),
-                *start_ticket_events(dispatcher, tracker, reason=reason),
-                FollowupAction(names.TICKET_FORM),
-            ]
-        dispatcher.utter_message(response=names.UTTER_NO_OFFER)
-        return []
-
-
-class ActionDeny(Action):
-    """不用了: decline the pending offer, or simply carry on."""
-
-    def name(self) -> str:
-        return names.ACTION_DENY
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        if tracker.get_slot(names.PENDING_OFFER):
-            dispatcher.utter_message(response=names.UTTER_OFFER_DECLINED)
-            return [SlotSet(names.PENDING_OFFER, None)]
-        dispatcher.utter_message(response=names.UTTER_ANYTHING_ELSE)
-        return []

@@ -17,8 +17,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names
+from bot.actions import common, names, routing
 from bot.actions.handoff import handoff_events, is_angry
+from bot.actions.tickets import confirm_events, open_form
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,44 @@ def _region_names_in(text: str) -> list[str]:
     return [r.full_name for r in table.find_all(text)] + [r.stem for r in table.find_all(text)]
 
 
-def answer_question(question: str, region: str | None, history: list[str]) -> Any:
+def _last_question(tracker: Tracker) -> str | None:
+    """The caller's latest earlier turn that was more than a place name."""
+    for said in reversed(common.user_texts(tracker, limit=6)):
+        if not common.region_in(said) or not _is_bare_region(said, _region_names_in(said)):
+            return said
+    return None
+
+
+def answer_question(
+    question: str,
+    region: str | None,
+    history: list[str],
+    *,
+    topic: str | None = None,
+    previous_entry: str | None = None,
+) -> Any:
     """Call the knowledge service (imported lazily: it loads the index on first use)."""
     from api.services.knowledge import answer
 
-    return answer(question, region=region, audience="public", history=history)
+    return answer(
+        question,
+        region=region,
+        audience="public",
+        history=history,
+        topic=topic,
+        previous_entry=previous_entry,
+    )
+
+
+def kb_decision(tracker: Tracker, text: str) -> Any:
+    """What the knowledge base would do with ``text`` in this conversation (routing evidence)."""
+    region = common.region_in(text) or tracker.get_slot(names.REGION)
+    try:
+        history = common.user_texts(tracker, limit=6)
+        return answer_question(text, region, history, previous_entry=tracker.get_slot(names.LAST_ENTRY))
+    except Exception:  # evidence only: a failing base must not stop the routing
+        log.exception("action.kb_decision.failed")
+        return None
 
 
 def sources_of(result: Any) -> list[dict[str, Any]]:
@@ -58,17 +92,28 @@ def sources_of(result: Any) -> list[dict[str, Any]]:
 
 
 def clarify_region(dispatcher: CollectingDispatcher, result: Any, question: str) -> list[EventType]:
-    """Ask where the caller is insured and keep the question waiting for the answer."""
+    """Ask where the caller is insured and keep the question (and its topic) waiting for the answer."""
     dispatcher.utter_message(
         text=result.text or None,
         response=None if result.text else names.UTTER_ASK_REGION,
         json_message=common.payload("clarify_region", topic=result.topic),
     )
-    return [SlotSet(names.PENDING_QUESTION, question), SlotSet(names.TOPIC, result.topic)]
+    return [
+        SlotSet(names.PENDING_QUESTION, question),
+        SlotSet(names.PENDING_TOPIC, result.topic),
+        SlotSet(names.TOPIC, result.topic),
+    ]
 
 
 class ActionAnswerPolicy(Action):
-    """Answer a policy question, resolve a waiting question with a region, or admit a miss."""
+    """Answer a policy question, resolve a waiting question with a region, or admit a miss.
+
+    Dialogue state lives in slots: ``pending_question`` (the question that waits for a region,
+    kept after a clarify and after an abstention, so a region said later re-runs it),
+    ``pending_topic`` (the topic the region was asked for) and ``last_entry`` (what the caller
+    was just told: a follow-up by facet is answered from it). A miss on words that sound like a
+    complaint opens the work-order form (bot/actions/routing.py).
+    """
 
     def name(self) -> str:
         return names.ACTION_ANSWER_POLICY
@@ -76,6 +121,22 @@ class ActionAnswerPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        return self.respond(dispatcher, tracker)
+
+    def respond_if_known(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """Answer a turn NLU took as social ("你好，…还有人接不？") when the base knows it, else None."""
+        text = common.latest_text(tracker)
+        if not routing.asks_something(text):
+            return None
+        decision = kb_decision(tracker, text)
+        if decision is None or decision.kind not in ("answer", "clarify_region"):
+            return None
+        return self.respond(dispatcher, tracker, route_misses=False)
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, *, route_misses: bool = True
+    ) -> list[EventType]:
+        """Answer the latest turn (or the pending question it completes)."""
         text = common.latest_text(tracker)
         intent, confidence = common.latest_intent(tracker)
         events: list[EventType] = []
@@ -89,10 +150,14 @@ class ActionAnswerPolicy(Action):
         pending = tracker.get_slot(names.PENDING_QUESTION)
         bare_region = bool(named) and _is_bare_region(text, _region_names_in(text))
 
-        question = text
+        question, topic = text, None
         if bare_region or (intent == names.INFORM_REGION and named):
+            asked_before = _last_question(tracker) if tracker.get_slot(names.LAST_ENTRY) else None
             if pending:
-                question = pending
+                question, topic = pending, tracker.get_slot(names.PENDING_TOPIC)
+            elif bare_region and asked_before:
+                # A region right after an answer for everyone: "and where I am?" (same topic).
+                question, topic = asked_before, tracker.get_slot(names.TOPIC)
             elif bare_region:
                 dispatcher.utter_message(
                     response=names.UTTER_REGION_NOTED,
@@ -100,13 +165,24 @@ class ActionAnswerPolicy(Action):
                     json_message=common.payload("greet", region=named),
                 )
                 return events
+        if not question and pending:  # the "咨询政策" button after a complaint-or-policy question
+            question = pending
         if not question:
             dispatcher.utter_message(response=names.UTTER_ASK_REPHRASE)
             return events
 
+        route_misses = route_misses and not tracker.active_loop_name  # no second form inside a form
+        if route_misses and question == text:  # indignation, a theft, a chase-up: the form first
+            by_cue = routing.route_cues(
+                intent, text, kb_kind=lambda: self._kb_kind(question, region, tracker)
+            )
+            if by_cue is not None and by_cue.action == "ticket":
+                log.info("action.answer_policy.cue reason=%s", by_cue.reason)
+                return events + open_form(dispatcher, tracker, reason=by_cue.reason)
         history = common.user_texts(tracker, limit=6)
+        previous = tracker.get_slot(names.LAST_ENTRY) if question == text else None
         try:
-            result = answer_question(question, region, history)
+            result = answer_question(question, region, history, topic=topic, previous_entry=previous)
         except Exception:  # the knowledge service failing must not leave the caller in silence
             log.exception("action.answer_policy.kb_failed")
             dispatcher.utter_message(response=names.UTTER_KB_UNAVAILABLE)
@@ -126,13 +202,33 @@ class ActionAnswerPolicy(Action):
             return [
                 *events,
                 SlotSet(names.PENDING_QUESTION, None),
+                SlotSet(names.PENDING_TOPIC, None),
                 SlotSet(names.FAILURES, 0.0),
                 SlotSet(names.PENDING_OFFER, None),
                 SlotSet(names.TOPIC, result.topic),
+                SlotSet(names.LAST_ENTRY, result.entry_id),
             ]
         if result.kind == "clarify_region":
             return events + clarify_region(dispatcher, result, question)
-        return events + self._miss(dispatcher, tracker, result, low=self._low_confidence(intent, confidence))
+        if route_misses and question == text and text:
+            route = routing.route_policy_miss(intent, common.intent_ranking(tracker), text)
+            log.info("action.answer_policy.miss route=%s why=%s", route.action, route.why)
+            if route.action == "ticket":
+                return events + open_form(dispatcher, tracker, reason=route.reason)
+            if route.action == "confirm":
+                return events + confirm_events(dispatcher, tracker, text)
+        missed = self._miss(dispatcher, tracker, result, low=self._low_confidence(intent, confidence))
+        # The question stays: a region said next re-runs it (no topic: none was found for it).
+        kept = [SlotSet(names.PENDING_QUESTION, question), SlotSet(names.PENDING_TOPIC, None)]
+        return [*events, *missed, *kept]
+
+    @staticmethod
+    def _kb_kind(question: str, region: str | None, tracker: Tracker) -> str | None:
+        try:
+            return str(answer_question(question, region, common.user_texts(tracker, limit=6)).kind)
+        except Exception:  # evidence only
+            log.exception("action.answer_policy.kb_failed")
+            return None
 
     @staticmethod
     def _low_confidence(intent: str | None, confidence: float) -> bool:
@@ -156,11 +252,7 @@ class ActionAnswerPolicy(Action):
             return [SlotSet(names.FAILURES, failures)]
         dispatcher.utter_message(text=result.text, json_message=common.payload("abstain"))
         dispatcher.utter_message(response=names.UTTER_OFFER_HELP)
-        return [
-            SlotSet(names.FAILURES, failures),
-            SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF),
-            SlotSet(names.PENDING_QUESTION, None),
-        ]
+        return [SlotSet(names.FAILURES, failures), SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
 
 
 class ActionOutOfScope(ActionAnswerPolicy):
@@ -179,4 +271,4 @@ class ActionOutOfScope(ActionAnswerPolicy):
         dispatcher: CollectingDispatcher, tracker: Tracker, result: Any, *, low: bool
     ) -> list[EventType]:
         dispatcher.utter_message(response=names.UTTER_OUT_OF_SCOPE)
-        return [SlotSet(names.PENDING_QUESTION, None)]
+        return []

@@ -39,6 +39,8 @@ TOPIC = "topic"
 INSURED_TYPE = "insured_type"
 PERSON_TYPE = "person_type"
 PENDING_QUESTION = "pending_question"
+PENDING_TOPIC = "pending_topic"
+LAST_ENTRY = "last_entry"
 FAILURES = "failures"
 PENDING_OFFER = "pending_offer"
 HANDED_OFF = "handed_off"
@@ -70,6 +72,8 @@ ACTION_DENY = "action_deny"
 ACTION_START_TICKET = "action_start_ticket"
 ACTION_CREATE_TICKET = "action_create_ticket"
 ACTION_TICKET_STATUS = "action_ticket_status"
+ACTION_START_STATUS = "action_start_status"
+ACTION_GREET = "action_greet"
 ACTION_PERSONAL_RECORD = "action_personal_record"
 ACTION_RATE_SERVICE = "action_rate_service"
 VALIDATE_TICKET_FORM = "validate_ticket_form"
@@ -77,6 +81,8 @@ VALIDATE_STATUS_FORM = "validate_status_form"
 
 # Responses sent from actions.
 UTTER_ASK_REGION = "utter_ask_region"
+UTTER_GREET = "utter_greet"
+UTTER_GOODBYE = "utter_goodbye"
 UTTER_OUT_OF_SCOPE = "utter_out_of_scope"
 UTTER_ASK_REPHRASE = "utter_ask_rephrase"
 UTTER_OFFER_HELP = "utter_offer_help"
@@ -94,7 +100,10 @@ UTTER_TICKET_INTRO = {
     "callback": "utter_ticket_intro_callback",
     "unresolved": "utter_ticket_intro_unresolved",
     "followup": "utter_ticket_intro_followup",
+    "chase": "utter_ticket_intro_chase",
+    "stolen_card": "utter_ticket_intro_stolen_card",
 }
+UTTER_CONFIRM_TICKET = "utter_confirm_ticket_or_policy"
 UTTER_NAME_INVALID = "utter_name_invalid"
 UTTER_PHONE_INVALID = "utter_phone_invalid"
 UTTER_PHONE_NOTED = "utter_phone_noted"

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -31,6 +31,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "callback": ("咨询", "预约回电"),
     "unresolved": ("咨询", "问题未解决"),
     "followup": ("投诉", "服务不满意回访"),
+    "chase": ("求助", "催办"),
+    "stolen_card": ("举报", "医保卡盗刷"),
 }
 INTENT_REASON = {
     names.COMPLAIN: "complaint",
@@ -65,22 +67,24 @@ def start_ticket_events(
     ]
     # Complaints and reports need the caller's own account; for the rest the earlier turns
     # already say what it is about, so the form does not ask again.
-    if reason in ("callback", "unresolved", "followup") and context:
+    if reason in ("callback", "unresolved", "followup", "chase") and context:
         events.append(SlotSet(names.TICKET_DESCRIPTION, context))
     return events
 
 
-class ActionStartTicket(Action):
-    """Start a work order for a complaint, report, callback request or unhelpful answer."""
+def open_form(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str) -> list[EventType]:
+    """Introduce the work order and start its form."""
+    return [*start_ticket_events(dispatcher, tracker, reason=reason), FollowupAction(names.TICKET_FORM)]
 
-    def name(self) -> str:
-        return names.ACTION_START_TICKET
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        intent, _ = common.latest_intent(tracker)
-        return start_ticket_events(dispatcher, tracker, reason=INTENT_REASON.get(intent or "", "unresolved"))
+def confirm_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list[EventType]:
+    """A real tie between a complaint and a policy question: ask which, keeping the question."""
+    dispatcher.utter_message(response=names.UTTER_CONFIRM_TICKET)
+    return [
+        SlotSet(names.PENDING_OFFER, names.OFFER_TICKET),
+        SlotSet(names.PENDING_QUESTION, question or tracker.get_slot(names.PENDING_QUESTION)),
+        SlotSet(names.PENDING_TOPIC, None),
+    ]
 
 
 class ValidateTicketForm(FormValidationAction):
@@ -125,6 +129,14 @@ class ValidateTicketForm(FormValidationAction):
         if value is None:  # cleared when the form starts: nothing to check yet
             return {}
         text = str(value).strip()
+        intent, _ = common.latest_intent(tracker)
+        context = str(tracker.get_slot(names.TICKET_CONTEXT) or "")
+        if (
+            intent in (names.GOODBYE, names.THANK)
+            and len(re.sub(r"\W", "", context)) >= 2 * MIN_DESCRIPTION_CHARS
+        ):
+            # "好，那我等电话，再见" at the last question: what they said before is the account.
+            return {names.TICKET_DESCRIPTION: context[:4000]}
         corrected = extract_name(text) is not None or extract_phone(text) is not None
         if is_correction(text) and corrected:
             dispatcher.utter_message(response=names.UTTER_CORRECTED)
@@ -194,6 +206,8 @@ class ActionCreateTicket(Action):
                 "ticket", ticket_id=ticket.number, duplicate=ticket.duplicate or None
             ),
         )
+        if common.latest_intent(tracker)[0] in (names.GOODBYE, names.THANK):
+            dispatcher.utter_message(response=names.UTTER_GOODBYE)  # the caller is leaving
         return [
             SlotSet(names.TICKET_NUMBER, ticket.number),
             SlotSet(names.TICKET_DESCRIPTION, None),

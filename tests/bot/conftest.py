@@ -50,12 +50,24 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
-def _user_event(text: str, intent: str, confidence: float, entities: list[dict[str, Any]], ts: float) -> dict:
+def _user_event(
+    text: str,
+    intent: str,
+    confidence: float,
+    entities: list[dict[str, Any]],
+    ts: float,
+    ranking: list[dict[str, Any]] | None = None,
+) -> dict:
+    ranking = ranking or [{"name": intent, "confidence": confidence}]
     return {
         "event": "user",
         "text": text,
         "timestamp": ts,
-        "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": entities},
+        "parse_data": {
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": ranking,
+            "entities": entities,
+        },
         "metadata": {"channel": "web"},
     }
 
@@ -74,19 +86,26 @@ def make_tracker() -> Callable[..., Tracker]:
         history: list[str] | None = None,
         active_loop: str | None = None,
         sender_id: str = "test-session",
+        ranking: dict[str, float] | None = None,
     ) -> Tracker:
         ts = time.time() - 100
         events: list[dict[str, Any]] = [{"event": "session_started", "timestamp": ts}]
         for i, said in enumerate(history or []):
             events.append(_user_event(said, "ask_policy", 0.9, [], ts + i))
             events.append({"event": "bot", "text": "（回复）", "timestamp": ts + i + 0.5})
-        latest = _user_event(text, intent, confidence, entities or [], ts + 50)
+        ranked = [{"name": k, "confidence": v} for k, v in (ranking or {intent: confidence}).items()]
+        latest = _user_event(text, intent, confidence, entities or [], ts + 50, ranked)
         events.append(latest)
         all_slots = {"failures": 0.0, "handed_off": False, "requested_slot": None, **(slots or {})}
         return Tracker(
             sender_id,
             all_slots,
-            {"text": text, "intent": latest["parse_data"]["intent"], "entities": entities or []},
+            {
+                "text": text,
+                "intent": latest["parse_data"]["intent"],
+                "intent_ranking": ranked,
+                "entities": entities or [],
+            },
             events,
             False,
             None,
@@ -118,18 +137,33 @@ def offline_settings(bot_settings: Settings, monkeypatch: pytest.MonkeyPatch) ->
     return settings
 
 
+class KbCalls(list[tuple[str, str | None, list[str]]]):
+    """The calls made to the knowledge service, with the dialogue state passed beside them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: list[dict[str, Any]] = []
+
+
 @pytest.fixture
-def kb_returns(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[tuple[str, str | None, list[str]]]]:
+def kb_returns(monkeypatch: pytest.MonkeyPatch) -> Callable[..., KbCalls]:
     """Fix what the knowledge service answers; returns the list of calls made to it."""
 
-    def install(kind: str, text: str = "答复", *, topic: str | None = "测试主题") -> list:
-        calls: list[tuple[str, str | None, list[str]]] = []
+    def install(kind: str, text: str = "答复", *, topic: str | None = "测试主题") -> KbCalls:
+        calls = KbCalls()
 
-        def fake(question: str, region: str | None, history: list[str]) -> AnswerPublic:
+        def fake(question: str, region: str | None, history: list[str], **state: Any) -> AnswerPublic:
             calls.append((question, region, list(history)))
+            calls.states.append(state)
             sources = [SourcePublic(id="e1", title="测试条目", region=region)] if kind == "answer" else []
             return AnswerPublic(
-                kind=kind, text=text, sources=sources, confidence=0.9, topic=topic, region=region
+                kind=kind,
+                text=text,
+                sources=sources,
+                confidence=0.9,
+                topic=topic,
+                region=region,
+                entry_id="e1" if kind == "answer" else None,
             )
 
         monkeypatch.setattr("bot.actions.knowledge.answer_question", fake)

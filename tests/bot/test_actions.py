@@ -14,10 +14,12 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from bot.actions import names
 from bot.actions.feedback import ActionRateService
-from bot.actions.handoff import ActionAffirm, ActionDeny, ActionHandoff, is_angry
+from bot.actions.handoff import ActionHandoff, is_angry
+from bot.actions.intake import ActionStartTicket
 from bot.actions.knowledge import ActionAnswerPolicy, ActionOutOfScope
+from bot.actions.offers import ActionAffirm, ActionDeny
 from bot.actions.records import ActionPersonalRecord
-from bot.actions.tickets import ActionCreateTicket, ActionStartTicket, ValidateTicketForm
+from bot.actions.tickets import ActionCreateTicket, ValidateTicketForm
 
 
 def run(action: Any, dispatcher: Any, tracker: Any, domain: dict[str, Any]) -> list[dict[str, Any]]:
@@ -209,8 +211,9 @@ class TestTicketForm:
         assert slots[names.TICKET_DESCRIPTION] is None
 
     def test_start_unresolved_prefills_description(
-        self, make_tracker, dispatcher, domain, bot_settings
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
     ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
         tracker = make_tracker("你说的这个没用", "not_helpful", history=["衢州零星报销能在手机上办吗"])
         slots = slot_sets(run(ActionStartTicket(), dispatcher, tracker, domain))
         assert "衢州零星报销" in slots[names.TICKET_DESCRIPTION]
@@ -347,3 +350,141 @@ class TestRecordsAndFeedback:
 
 def test_slot_set_helper_matches_sdk_events() -> None:
     assert SlotSet("a", 1) == {"event": "slot", "timestamp": None, "name": "a", "value": 1}
+
+
+class TestDialogueState:
+    def test_an_abstained_question_waits_for_a_region(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        events = run(ActionAnswerPolicy(), dispatcher, make_tracker("慢特病认定有效期多长"), domain)
+        assert slot_sets(events)[names.PENDING_QUESTION] == "慢特病认定有效期多长"
+        assert slot_sets(events)[names.PENDING_TOPIC] is None
+
+    def test_a_region_after_an_abstention_re_runs_the_question(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        calls = kb_returns("answer", "太原：有效期两年")
+        tracker = make_tracker(
+            "太原的", "inform_region", slots={names.PENDING_QUESTION: "慢特病认定有效期多长"}
+        )
+        run(ActionAnswerPolicy(), dispatcher, tracker, domain)
+        assert calls[0][:2] == ("慢特病认定有效期多长", "山西/太原")
+        assert kinds(dispatcher) == ["answer"]
+
+    def test_a_region_after_a_clarify_keeps_to_the_topic(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("clarify_region", "请问您在哪里参保？", topic="异地就医")
+        events = run(ActionAnswerPolicy(), dispatcher, make_tracker("去外地看病要备案吗"), domain)
+        assert slot_sets(events)[names.PENDING_TOPIC] == "异地就医"
+        calls = kb_returns("answer", "太原：承诺制备案", topic="异地就医")
+        tracker = make_tracker(
+            "太原",
+            "inform_region",
+            slots={names.PENDING_QUESTION: "去外地看病要备案吗", names.PENDING_TOPIC: "异地就医"},
+        )
+        run(ActionAnswerPolicy(), dispatcher, tracker, domain)
+        assert calls.states == [{"topic": "异地就医", "previous_entry": None}]
+
+    def test_an_answer_is_remembered_for_follow_ups(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("answer", "杭州10个工作日到账")
+        events = run(ActionAnswerPolicy(), dispatcher, make_tracker("杭州生育津贴多久到账"), domain)
+        assert slot_sets(events)[names.LAST_ENTRY] == "e1"
+        calls = kb_returns("answer", "不用交材料")
+        tracker = make_tracker("那要带什么材料？", slots={names.LAST_ENTRY: "e1", names.REGION: "浙江/杭州"})
+        run(ActionAnswerPolicy(), dispatcher, tracker, domain)
+        assert calls.states == [{"topic": None, "previous_entry": "e1"}]
+
+
+class TestRouting:
+    def test_a_weak_report_intent_on_a_known_question_is_answered(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("answer", "备案有效期内可多次就医")
+        tracker = make_tracker(
+            "备案管多长时间",
+            "report_fraud",
+            confidence=0.55,
+            ranking={"report_fraud": 0.55, "ask_policy": 0.4},
+        )
+        events = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert kinds(dispatcher) == ["answer"]
+        assert not [e for e in events if e.get("event") == "followup"]
+
+    def test_a_complaint_opens_the_form_itself(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        tracker = make_tracker("挂着定点的牌子又不给刷，谁来管管", "complain", confidence=0.6)
+        events = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert FollowupAction(names.TICKET_FORM) in events
+        assert responses(dispatcher) == [names.UTTER_TICKET_INTRO["complaint"]]
+
+    def test_a_complaint_phrased_as_a_policy_question_opens_the_form(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        tracker = make_tracker("这也能驳回？还讲不讲理了", "ask_policy", confidence=0.7)
+        events = run(ActionAnswerPolicy(), dispatcher, tracker, domain)
+        assert FollowupAction(names.TICKET_FORM) in events
+        assert slot_sets(events)[names.TICKET_CATEGORY] == "投诉"
+
+    def test_a_stolen_card_hears_what_to_do_now(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        tracker = make_tracker("我的医保卡被人盗刷了", "report_fraud")
+        events = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert responses(dispatcher) == [names.UTTER_TICKET_INTRO["stolen_card"]]
+        advice = domain["responses"][names.UTTER_TICKET_INTRO["stolen_card"]][0]["text"]
+        assert "挂失" in advice and "报警" in advice
+        assert slot_sets(events)[names.TICKET_CATEGORY] == "举报"
+
+    def test_a_tie_asks_and_keeps_the_question(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        tracker = make_tracker(
+            "医院让我们自己去外面买药",
+            "complain",
+            confidence=0.45,
+            ranking={"complain": 0.45, "ask_policy": 0.4},
+        )
+        events = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert responses(dispatcher) == [names.UTTER_CONFIRM_TICKET]
+        assert slot_sets(events)[names.PENDING_OFFER] == names.OFFER_TICKET
+        assert slot_sets(events)[names.PENDING_QUESTION] == "医院让我们自己去外面买药"
+
+
+class TestSocialTurnsThatAsk:
+    def test_a_greeting_with_a_question_gets_the_answer(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        from bot.actions.intake import ActionGreet
+
+        calls = kb_returns("answer", "可以留言，24小时内回复")
+        run(ActionGreet(), dispatcher, make_tracker("你好，医保局下了班电话还有人接不？", "greet"), domain)
+        assert kinds(dispatcher) == ["answer"] and calls[-1][0] == "你好，医保局下了班电话还有人接不？"
+
+    def test_a_plain_greeting_is_greeted(self, make_tracker, dispatcher, domain, bot_settings) -> None:
+        from bot.actions.intake import ActionGreet
+
+        run(ActionGreet(), dispatcher, make_tracker("喂，你好", "greet"), domain)
+        assert responses(dispatcher) == [names.UTTER_GREET]
+
+    def test_a_yes_that_asks_is_answered(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("answer", "用出生医学证明登记")
+        run(ActionAffirm(), dispatcher, make_tracker("娃还没得身份证，用啥子登记？", "affirm"), domain)
+        assert kinds(dispatcher) == ["answer"]
+
+    def test_a_social_turn_the_base_cannot_answer_stays_social(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        from bot.actions.intake import ActionGreet
+
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        run(ActionGreet(), dispatcher, make_tracker("你好，你是真人还是机器人啊？", "greet"), domain)
+        assert responses(dispatcher) == [names.UTTER_GREET]

@@ -58,7 +58,8 @@ def test_every_response_has_a_kind_or_precedes_one(domain: dict[str, Any]) -> No
     kinds = {"answer", "clarify_region", "abstain", "ticket", "greet", "goodbye", "ask_slot"}
     allowed_without = {
         "utter_ticket_intro_complaint", "utter_ticket_intro_report", "utter_ticket_intro_callback",
-        "utter_ticket_intro_unresolved", "utter_ticket_intro_followup", "utter_name_invalid",
+        "utter_ticket_intro_unresolved", "utter_ticket_intro_followup", "utter_ticket_intro_chase",
+        "utter_ticket_intro_stolen_card", "utter_name_invalid",
         "utter_phone_invalid", "utter_phone_noted", "utter_description_too_short", "utter_corrected",
         "utter_ticket_id_invalid", "utter_last4_invalid",
     }  # fmt: skip

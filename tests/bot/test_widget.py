@@ -63,3 +63,26 @@ def test_question_answer_sources_and_handoff(page: Any, api_url: str) -> None:
     page.locator(".hl-handoff").wait_for(state="visible", timeout=60_000)
     assert "人工" in page.locator(".hl-handoff").inner_text()
     assert page.get_attribute("[data-hotline-widget]", "data-handoff") == "waiting"
+
+
+def test_region_answer_keeps_the_question_and_a_follow_up_gets_its_facet(page: Any, api_url: str) -> None:
+    """Issue 13: 'ask a regional question, answer the region question with just the city, get the
+    answer to the original question; then a facet follow-up gets the facet'."""
+    page.goto(f"{api_url}/chat/demo")
+    page.locator(".hl-panel").wait_for(state="visible")
+
+    def say(text: str, expect: str) -> str:
+        before = page.locator(".hl-bot").count()
+        page.fill(".hl-input", text)
+        page.press(".hl-input", "Enter")
+        reply = page.locator(".hl-bot").nth(before).filter(has_text=expect)
+        reply.wait_for(timeout=60_000)
+        return str(page.locator(".hl-bot").nth(page.locator(".hl-bot").count() - 1).inner_text())
+
+    say("生育津贴多久能到账？", "参保")
+    answer = say("杭州", "工作日")
+    assert "10个工作日" in answer or "十个工作日" in answer
+    follow_up = say("那要带什么材料？", "材料")
+    # The facet, not the same answer again: 杭州 needs no application and no papers.
+    assert any(word in follow_up for word in ("不用", "无需", "无感办", "免申"))
+    assert follow_up != answer

@@ -1,0 +1,87 @@
+"""The start of a work order or a status query, once the evidence says the caller wants one.
+
+NLU's complaint, report, callback, not-helpful and status intents come here first; the routing of
+bot/actions/routing.py decides whether the form starts, the question is answered, or the caller is
+asked which one they meant.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import common, names, routing
+from bot.actions.knowledge import ActionAnswerPolicy, kb_decision
+from bot.actions.tickets import confirm_events, open_form
+
+log = logging.getLogger(__name__)
+
+
+def kb_kind(tracker: Tracker, text: str) -> str | None:
+    """What the knowledge base would do with the words: answer, clarify_region or abstain."""
+    decision = kb_decision(tracker, text)
+    return str(decision.kind) if decision is not None else None
+
+
+class ActionStartTicket(Action):
+    """A complaint, report, callback request or unhelpful answer: the form, if the evidence says so.
+
+    A policy question that NLU weakly took for a complaint is answered (bot/actions/routing.py).
+    """
+
+    def name(self) -> str:
+        return names.ACTION_START_TICKET
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent, _ = common.latest_intent(tracker)
+        text = common.latest_text(tracker)
+        route = routing.route_ticket_intent(
+            intent, common.intent_ranking(tracker), text, kb_kind=lambda: kb_kind(tracker, text)
+        )
+        log.info("action.start_ticket route=%s reason=%s why=%s", route.action, route.reason, route.why)
+        if route.action == "answer":
+            return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
+        if route.action == "confirm":
+            return confirm_events(dispatcher, tracker, text)
+        return open_form(dispatcher, tracker, reason=route.reason)
+
+
+class ActionGreet(Action):
+    """A greeting; one that carries a question ("你好，医保局下了班电话还有人接不？") gets the answer."""
+
+    def name(self) -> str:
+        return names.ACTION_GREET
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)
+        if answered is not None:
+            return answered
+        dispatcher.utter_message(response=names.UTTER_GREET)
+        return []
+
+
+class ActionStartStatus(Action):
+    """A status query: the status form when it is about a work order, else a chase-up or an answer."""
+
+    def name(self) -> str:
+        return names.ACTION_START_STATUS
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = common.latest_text(tracker)
+        route = routing.route_status(text, kb_kind=lambda: kb_kind(tracker, text))
+        log.info("action.start_status route=%s why=%s", route.action, route.why)
+        if route.action == "answer":
+            return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
+        if route.action == "ticket":
+            return open_form(dispatcher, tracker, reason=route.reason)
+        return [FollowupAction(names.STATUS_FORM)]

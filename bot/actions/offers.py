@@ -1,0 +1,62 @@
+"""What a yes or no refers to: the pending offer (a work order, a callback, a human).
+
+A "yes" or "no" with no offer pending that really asks something ("那用啥子登记？", taken for 好的/登记
+by NLU) is answered as a question instead of "what would you like?".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import names
+from bot.actions.handoff import handoff_events
+from bot.actions.knowledge import ActionAnswerPolicy
+from bot.actions.tickets import open_form
+
+log = logging.getLogger(__name__)
+
+
+class ActionAffirm(Action):
+    """好的/需要: accept whatever the bot offered last (work order, callback, human)."""
+
+    def name(self) -> str:
+        return names.ACTION_AFFIRM
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        offer = tracker.get_slot(names.PENDING_OFFER)
+        if offer == names.OFFER_HANDOFF:
+            return handoff_events(dispatcher, tracker, reason="caller_request")
+        if offer in (names.OFFER_TICKET, names.OFFER_CALLBACK):
+            reason = "callback" if offer == names.OFFER_CALLBACK else "unresolved"
+            return [SlotSet(names.PENDING_OFFER, None), *open_form(dispatcher, tracker, reason=reason)]
+        answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)  # "用啥子登记？" is no yes
+        if answered is not None:
+            return answered
+        dispatcher.utter_message(response=names.UTTER_NO_OFFER)
+        return []
+
+
+class ActionDeny(Action):
+    """不用了: decline the pending offer, or simply carry on."""
+
+    def name(self) -> str:
+        return names.ACTION_DENY
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if tracker.get_slot(names.PENDING_OFFER):
+            dispatcher.utter_message(response=names.UTTER_OFFER_DECLINED)
+            return [SlotSet(names.PENDING_OFFER, None)]
+        answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)  # "没身份证用啥登记？"
+        if answered is not None:
+            return answered
+        dispatcher.utter_message(response=names.UTTER_ANYTHING_ELSE)
+        return []

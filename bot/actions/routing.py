@@ -1,0 +1,182 @@
+"""Routing that needs evidence: a work-order form starts only when the caller wants one.
+
+One weak intent used to be enough to start a form: a plain question about a time limit got the
+report form, a question naming an app got "请告诉我工单编号". And complaints phrased as questions
+("这也能驳回？还讲不讲理了") were answered as policy or abstained on. The decision here weighs
+three signals: the intent ranking (the top work-order intent's confidence and its margin over the
+policy intents), the cues of nlu_data/nlu/cues.yml (the same regexes Rasa uses as features), and
+the knowledge base's own answer to the words. A confident policy match outranks a weak complaint
+intent; a cue of indignation, fraud, theft or a chase-up outranks a policy intent the knowledge
+base cannot answer; only a real tie asks the caller which one they want.
+
+Pure functions: the actions pass the tracker's values in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.actions import names
+from knowledge.facets import asked_facets
+
+CUES_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "nlu" / "cues.yml"
+TICKET_INTENTS = (names.COMPLAIN, names.REPORT_FRAUD, names.REQUEST_CALLBACK, names.NOT_HELPFUL)
+POLICY_INTENTS = (names.ASK_POLICY, names.INFORM_REGION, names.QUERY_PERSONAL_RECORD, names.OUT_OF_SCOPE)
+# Below this, a work-order intent alone (no cue, no knowledge answer) is a tie: ask the caller.
+WEAK_TICKET = 0.5
+# A policy question the knowledge base cannot answer, with this much work-order intent beside
+# it, is a complaint phrased as a question (opens the form); half of it is a tie.
+TICKET_BESIDE_POLICY = 0.25
+
+
+@dataclass(frozen=True)
+class Route:
+    """What to do with a turn: ``ticket`` (with its reason), ``answer``, ``status`` or ``confirm``."""
+
+    action: str
+    reason: str = ""
+    why: str = ""
+
+
+@lru_cache(maxsize=1)
+def _cues() -> dict[str, re.Pattern[str]]:
+    raw = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8"))
+    table: dict[str, re.Pattern[str]] = {}
+    for item in raw.get("nlu") or []:
+        if "regex" not in item:
+            continue
+        patterns = [line[2:].strip() for line in str(item["examples"]).splitlines() if line.startswith("- ")]
+        table[str(item["regex"])] = re.compile("|".join(f"(?:{p})" for p in patterns))
+    return table
+
+
+def cues(text: str) -> set[str]:
+    """Names of the cues (complaint, report, theft, chase, unhelpful, status) in ``text``."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    compact = re.sub(r"\s+", "", text)
+    return {name for name, pattern in _cues().items() if pattern.search(compact)}
+
+
+def ticket_reason(intent: str | None, found: set[str]) -> str:
+    """Why a work order opens (a key of bot/actions/tickets.REASONS), from cues first."""
+    if "theft_cue" in found:
+        return "stolen_card"
+    if "report_cue" in found or intent == names.REPORT_FRAUD:
+        return "report"
+    if "complaint_cue" in found or intent == names.COMPLAIN:
+        return "complaint"
+    if "chase_cue" in found:
+        return "chase"
+    if "unhelpful_cue" in found:
+        return "unresolved"
+    if intent == names.REQUEST_CALLBACK:
+        return "callback"
+    return "unresolved"
+
+
+def _top(ranking: Sequence[Mapping[str, object]], group: Sequence[str]) -> float:
+    return max((float(str(r.get("confidence") or 0)) for r in ranking if r.get("name") in group), default=0.0)
+
+
+def route_cues(intent: str | None, text: str, *, kb_kind: Callable[[], str | None]) -> Route | None:
+    """What the cues alone decide for any typed turn, or None when they leave it open.
+
+    A theft, a chase-up or "你说的不管用" opens its order at once. Indignation and reports open one unless the
+    caller asks a facet (how, where, how long) that the knowledge base can answer: "举报骗保打什么
+    电话" is a question about the channel, "凭什么不给报" is a complaint.
+    """
+    found = cues(text) if text else set()
+    if found & {"theft_cue", "chase_cue", "unhelpful_cue"}:
+        return Route("ticket", ticket_reason(intent, found), "cue")
+    if found & {"complaint_cue", "report_cue"}:
+        if asked_facets(text) and kb_kind() in ("answer", "clarify_region"):
+            return Route("answer", why="asks_facet_kb_confident")
+        return Route("ticket", ticket_reason(intent, found), "cue")
+    return None
+
+
+def route_ticket_intent(
+    intent: str | None,
+    ranking: Sequence[Mapping[str, object]],
+    text: str,
+    *,
+    kb_kind: Callable[[], str | None],
+) -> Route:
+    """A turn classified as complaint, report, callback or not-helpful: form, answer or ask.
+
+    The classifier's confidences are near 1.0 for almost every turn (DIET's softmax), so the
+    intent alone is weak evidence: without a cue, a question the knowledge base can answer is
+    answered, and only a turn it cannot answer opens the form.
+
+    Args:
+        kb_kind: asks the knowledge base what it would do with the words (answer,
+            clarify_region, abstain); called only when the other evidence leaves it open.
+    """
+    if not text:
+        return Route("ticket", ticket_reason(intent, set()), "button")
+    by_cue = route_cues(intent, text, kb_kind=kb_kind)
+    if by_cue is not None:
+        return by_cue
+    ticket = _top(ranking, TICKET_INTENTS)
+    policy = _top(ranking, POLICY_INTENTS)
+    if intent == names.REQUEST_CALLBACK and ticket >= WEAK_TICKET:
+        return Route("ticket", ticket_reason(intent, set()), "service_request")
+    if kb_kind() in ("answer", "clarify_region"):
+        return Route("answer", why="kb_confident")
+    if ticket >= WEAK_TICKET and ticket - policy >= 0.2:
+        return Route("ticket", ticket_reason(intent, set()), "intent")
+    return Route("confirm", ticket_reason(intent, set()), "tie")
+
+
+def route_policy_miss(intent: str | None, ranking: Sequence[Mapping[str, object]], text: str) -> Route:
+    """A policy (or unclassified) turn the knowledge base did not answer: complaint or a miss."""
+    found = cues(text) if text else set()
+    if found & {"complaint_cue", "report_cue", "theft_cue", "chase_cue", "unhelpful_cue"}:
+        return Route("ticket", ticket_reason(intent, found), "cue")
+    ticket = _top(ranking, TICKET_INTENTS)
+    best = max(
+        (r for r in ranking if r.get("name") in TICKET_INTENTS),
+        key=lambda r: float(str(r.get("confidence") or 0)),
+        default=None,
+    )
+    runner = str(best.get("name")) if best else None
+    if ticket >= TICKET_BESIDE_POLICY:
+        return Route("ticket", ticket_reason(runner, found), "intent_beside_policy")
+    if ticket >= TICKET_BESIDE_POLICY / 2:
+        return Route("confirm", ticket_reason(runner, found), "tie")
+    return Route("answer", why="no_ticket_evidence")
+
+
+def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
+    """A turn classified as a work-order status query: the status form, a chase-up, or an answer."""
+    found = cues(text) if text else set()
+    if not text or "status_cue" in found:
+        return Route("status", why="status_cue" if text else "button")
+    if "chase_cue" in found or "complaint_cue" in found:
+        return Route("ticket", ticket_reason(None, found), "cue")
+    if kb_kind() in ("answer", "clarify_region"):
+        return Route("answer", why="kb_confident")
+    return Route("status", why="intent")
+
+
+# Words of a turn that carry no question (greetings, thanks, yes/no, fillers).
+_SOCIAL_RE = re.compile(
+    r"你好|您好|喂|哈喽|在吗|在不在|谢谢|多谢|好的|好嘞|行|嗯|哦|对|是的|可以|没问题|请问|麻烦|问一下|问下|"
+    r"[，。,.!！?？~～\s]"
+)
+_ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|能不能|可不可以|有没有|是不是")
+
+
+def asks_something(text: str) -> bool:
+    """Whether a turn that NLU took as social (greeting, yes, rating) really asks a question."""
+    if not text:
+        return False
+    rest = _SOCIAL_RE.sub("", text)
+    return len(rest) >= 5 and bool(_ASKS_RE.search(text))

@@ -1,0 +1,157 @@
+"""Follow-ups by facet: "那要带什么材料？" asks one facet of the rule just answered.
+
+A follow-up that names a facet (materials, channel, time limit, cost, eligibility, steps) is
+resolved against the entries of the current topic and region instead of being searched again,
+which found the same entry and repeated its answer word for word. The entry just given answers
+with that point alone when it states it; a sibling entry of the same topic and region that states
+more of the asked facets answers in full; when none states any, the caller hears honestly that
+the base has nothing more on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from knowledge.search import Doc
+from knowledge.terms import missing_terms
+from knowledge.textnorm import DATA_DIR, normalize_query
+
+_SENTENCE_RE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str  # the entry point key (knowledge/catalog.py POINT_KEYS)
+    label: str  # how the caller hears it named
+    asks: tuple[str, ...]
+    evidence: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FacetAnswer:
+    """Which entry answers the follow-up, and whether with its points only."""
+
+    doc: Doc | None
+    facets: tuple[Facet, ...]
+    points_only: bool  # the entry just given: say the asked points, not the whole answer again
+    sentences: tuple[str, ...] = ()  # a follow-up by qualifier: the sentences that name it
+
+
+@lru_cache(maxsize=1)
+def facets() -> tuple[Facet, ...]:
+    raw = yaml.safe_load((DATA_DIR / "facets.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        Facet(key, spec["label"], tuple(spec["asks"]), tuple(re.compile(e) for e in spec.get("evidence", ())))
+        for key, spec in raw.items()
+    )
+
+
+def asked_facets(question: str) -> list[Facet]:
+    """The facets a question asks for, in the order the caller named them."""
+    text = normalize_query(question)
+    lowered = text.lower()
+    found: list[tuple[int, Facet]] = []
+    for facet in facets():
+        positions = [lowered.find(a.lower()) for a in facet.asks if a.lower() in lowered]
+        if positions:
+            found.append((min(positions), facet))
+    return [f for _, f in sorted(found, key=lambda pair: pair[0])]
+
+
+# Words of a follow-up that carry no content of their own.
+_FILLER_RE = re.compile(
+    r"那么|那个|这个|还有|另外|要是|如果|的话|请问|我想|想问|问下|问一下|俺|我|咱|您|你|他|她|"
+    r"[那还要得能会可以是的了吗呢啊呀吧嘛哦哈不没有去在到上就再也都个儿些点下]|[^\u4e00-\u9fff]"
+)
+
+
+def residual(question: str, asked: Sequence[Facet]) -> str:
+    """What a follow-up says besides its facet words and fillers (empty for "那要带啥材料？")."""
+    text = normalize_query(question)
+    for facet in asked:
+        for word in sorted(facet.asks, key=len, reverse=True):
+            text = text.replace(word, "")
+    return _FILLER_RE.sub("", text)
+
+
+@lru_cache(maxsize=1)
+def qualifiers() -> tuple[str, ...]:
+    lines = (DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def qualified_sentences(doc: Doc, question: str) -> tuple[str, ...]:
+    """The entry's sentences naming a qualifier the follow-up names ("退休" -> the retirees' rate)."""
+    text = normalize_query(question)
+    named = [q for q in qualifiers() if q in text]
+    if not named:
+        return ()
+    sentences = [s.strip().rstrip("。；;") for s in _SENTENCE_RE.findall(doc.answer)]
+    return tuple(s for s in sentences if s and any(q in s for q in named))
+
+
+def new_terms(question: str, previous: Doc) -> list[str]:
+    """Domain terms of the question that the previous entry never mentions (a new topic)."""
+    return missing_terms(question, previous)
+
+
+def statement(doc: Doc, facet: Facet) -> str:
+    """What an entry says on a facet: its point, else the first answer sentence showing it, else ""."""
+    point = doc.points.get(facet.key, "").strip()
+    if point:
+        return point.rstrip("。")
+    for sentence in _SENTENCE_RE.findall(doc.answer):
+        if any(e.search(sentence) for e in facet.evidence):
+            return sentence.strip().rstrip("。；;")
+    return ""
+
+
+def _states(doc: Doc, facet: Facet) -> bool:
+    return bool(statement(doc, facet))
+
+
+def resolve(
+    docs: Iterable[Doc],
+    previous: Doc,
+    asked: Sequence[Facet],
+    *,
+    region_ok: Callable[[str | None], bool] | None = None,
+) -> FacetAnswer:
+    """The entry of the previous entry's topic that states most of the asked facets.
+
+    The previous entry wins ties (its points are said alone); a sibling must be of the same topic
+    and of the same region, a rule for everyone, or a region ``region_ok`` accepts (the caller's).
+    """
+    if not asked:
+        raise ValueError("asked must name at least one facet")
+    asked = tuple(asked)
+
+    def covered(doc: Doc) -> int:
+        return sum(_states(doc, f) for f in asked)
+
+    best, best_count = previous, covered(previous)
+    if best_count < len(asked):
+        for doc in docs:
+            if doc.kind != "entry" or doc.key == previous.key or doc.audience != previous.audience:
+                continue
+            if not previous.topic or doc.topic != previous.topic:
+                continue
+            if doc.region not in (previous.region, None) and not (region_ok and region_ok(doc.region)):
+                continue
+            count = covered(doc)
+            if count > best_count or (count == best_count and count and best is not previous and doc.region):
+                best, best_count = doc, count
+    if best_count == 0:
+        return FacetAnswer(None, asked, points_only=False)
+    return FacetAnswer(best, asked, points_only=best is previous)
+
+
+def points_text(doc: Doc, asked: Sequence[Facet]) -> str:
+    """The asked points of an entry as one spoken sentence (the facets it states)."""
+    parts = [f"{f.label}：{statement(doc, f)}" for f in asked if _states(doc, f)]
+    return "；".join(parts) + "。"

@@ -1,0 +1,199 @@
+"""The evidence that starts a work-order form (bot/actions/routing.py): cues, intent margins, the KB."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions import names
+from bot.actions.routing import (
+    asks_something,
+    cues,
+    route_policy_miss,
+    route_status,
+    route_ticket_intent,
+    ticket_reason,
+)
+
+
+def rank(**confidences: float) -> list[dict[str, object]]:
+    return [{"name": k, "confidence": v} for k, v in sorted(confidences.items(), key=lambda kv: -kv[1])]
+
+
+def never_asked() -> str | None:
+    raise AssertionError("the knowledge base was asked although the evidence was already clear")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("这也能驳回？还讲不讲理了", "complaint_cue"),
+        ("办个事还要收钱，这合适吗", "complaint_cue"),
+        ("挂着定点的牌子又不给刷，谁来管管", "complaint_cue"),
+        ("窗口的人态度太差了", "complaint_cue"),
+        ("有人拿死人的卡去开药，倒卖药品", "report_cue"),
+        ("我的医保卡被人盗刷了", "theft_cue"),
+        ("账户里的钱莫名其妙少了两千", "theft_cue"),
+        ("上个月反映的事到现在也没人回复", "chase_cue"),
+        ("工单号早就给了，一个星期了还是没下文", "chase_cue"),
+        ("工单GD202611230001办到哪了", "status_cue"),
+        ("那个电子地图我手机上打不开，你说的这个不管用", "unhelpful_cue"),
+    ],
+)
+def test_cues_find_their_class(text: str, cue: str) -> None:
+    assert cue in cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "异地就医备案的有效期是多久？",
+        "查医保用的那个APP叫什么名字",
+        "生育津贴多久能到账",
+        "我这种情况参保选哪个档次合适",
+        "举报骗保打什么电话",
+        "门诊费用能报多少",
+        "这个药能不能报销？",
+    ],
+)
+def test_plain_questions_carry_no_work_order_cue(text: str) -> None:
+    assert not cues(text) & {"complaint_cue", "theft_cue", "chase_cue", "status_cue"}
+
+
+def test_cues_refuse_non_text() -> None:
+    with pytest.raises(TypeError, match="text"):
+        cues(None)  # type: ignore[arg-type]
+
+
+class TestTicketIntent:
+    def test_a_cue_opens_the_form_without_asking_the_kb(self) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=0.4, ask_policy=0.5), "凭什么不给我报？", kb_kind=never_asked
+        )
+        assert (route.action, route.reason) == ("ticket", "complaint")
+
+    def test_how_to_report_is_answered_when_the_kb_knows(self) -> None:
+        route = route_ticket_intent(
+            names.REPORT_FRAUD, rank(report_fraud=0.9), "举报骗保打什么电话", kb_kind=lambda: "answer"
+        )
+        assert route.action == "answer"
+        route = route_ticket_intent(
+            names.REPORT_FRAUD, rank(report_fraud=0.9), "我要举报有人骗保", kb_kind=never_asked
+        )
+        assert (route.action, route.reason) == ("ticket", "report")
+
+    def test_a_button_opens_the_form(self) -> None:
+        assert route_ticket_intent(
+            names.REPORT_FRAUD, rank(report_fraud=1.0), "", kb_kind=never_asked
+        ).action == ("ticket")
+
+    def test_a_weak_complaint_on_a_known_policy_question_is_answered(self) -> None:
+        route = route_ticket_intent(
+            names.REPORT_FRAUD,
+            rank(report_fraud=0.55, ask_policy=0.4),
+            "备案管多久",
+            kb_kind=lambda: "answer",
+        )
+        assert route.action == "answer"
+
+    def test_without_a_cue_even_a_saturated_intent_yields_to_a_kb_answer(self) -> None:
+        # DIET gives ~1.0 to nearly every turn, so the intent alone is weak evidence.
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=1.0), "娃没上户口能先办医保不", kb_kind=lambda: "clarify_region"
+        )
+        assert route.action == "answer"
+
+    def test_a_clear_intent_without_a_kb_answer_opens_the_form(self) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN,
+            rank(complain=0.7, ask_policy=0.2),
+            "医院让我们自己买药",
+            kb_kind=lambda: "abstain",
+        )
+        assert route.action == "ticket"
+
+    def test_a_real_tie_asks_the_caller(self) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN,
+            rank(complain=0.45, ask_policy=0.4),
+            "医院让我们自己买药",
+            kb_kind=lambda: "abstain",
+        )
+        assert route.action == "confirm"
+
+    def test_callbacks_need_no_kb(self) -> None:
+        route = route_ticket_intent(
+            names.REQUEST_CALLBACK, rank(request_callback=0.8), "你们回个电话吧", kb_kind=never_asked
+        )
+        assert route.action == "ticket"
+
+    def test_not_helpful_on_a_follow_up_the_kb_answers_is_answered(self) -> None:
+        route = route_ticket_intent(
+            names.NOT_HELPFUL, rank(not_helpful=1.0), "俺是退休的，有啥不一样不？", kb_kind=lambda: "answer"
+        )
+        assert route.action == "answer"
+        route = route_ticket_intent(
+            names.NOT_HELPFUL, rank(not_helpful=1.0), "你说的这个没用", kb_kind=lambda: "abstain"
+        )
+        assert (route.action, route.reason) == ("ticket", "unresolved")
+
+
+class TestPolicyMiss:
+    def test_a_complaint_phrased_as_a_question_opens_the_form(self) -> None:
+        route = route_policy_miss(names.ASK_POLICY, rank(ask_policy=0.8), "挂着定点的牌子又不给刷，谁来管管")
+        assert (route.action, route.reason) == ("ticket", "complaint")
+
+    def test_work_order_intent_beside_the_policy_intent_opens_the_form(self) -> None:
+        route = route_policy_miss(names.ASK_POLICY, rank(ask_policy=0.6, complain=0.35), "医院非让我出院")
+        assert (route.action, route.reason) == ("ticket", "complaint")
+
+    def test_little_work_order_intent_asks(self) -> None:
+        assert route_policy_miss(
+            names.ASK_POLICY, rank(ask_policy=0.8, complain=0.15), "医院让出院"
+        ).action == ("confirm")
+
+    def test_a_plain_miss_stays_a_miss(self) -> None:
+        assert route_policy_miss(names.ASK_POLICY, rank(ask_policy=0.95), "火车票怎么退").action == "answer"
+
+    def test_a_stolen_card_is_its_own_reason(self) -> None:
+        assert (
+            route_policy_miss(names.ASK_POLICY, rank(ask_policy=0.9), "卡被盗刷了咋办").reason
+            == "stolen_card"
+        )
+
+
+class TestStatus:
+    def test_a_work_order_number_goes_to_the_status_form(self) -> None:
+        assert route_status("GD202611230001 怎么样了", kb_kind=never_asked).action == "status"
+
+    def test_a_chase_up_without_a_number_opens_a_chase_order(self) -> None:
+        route = route_status("上周反映的事到现在还没人回复", kb_kind=never_asked)
+        assert (route.action, route.reason) == ("ticket", "chase")
+
+    def test_a_question_the_kb_knows_is_answered(self) -> None:
+        assert route_status("查医保的那个APP叫啥", kb_kind=lambda: "answer").action == "answer"
+
+    def test_otherwise_the_status_form(self) -> None:
+        assert route_status("我那个事怎么样了", kb_kind=lambda: "abstain").action == "status"
+
+
+def test_reasons_follow_cues_before_intents() -> None:
+    assert ticket_reason(names.COMPLAIN, {"theft_cue"}) == "stolen_card"
+    assert ticket_reason(names.COMPLAIN, {"report_cue"}) == "report"
+    assert ticket_reason(None, {"chase_cue"}) == "chase"
+    assert ticket_reason(names.ASK_POLICY, {"unhelpful_cue"}) == "unresolved"
+    assert ticket_reason(names.REQUEST_CALLBACK, set()) == "callback"
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("你好", False),
+        ("喂，你好，在吗？", False),
+        ("好的，谢谢", False),
+        ("医保局电话下了班还有人接不？", True),
+        ("娃还没得身份证，用啥子登记？", True),
+        ("办完了我想给窗口评个分，有地方评不？", True),
+    ],
+)
+def test_social_turns_that_really_ask(text: str, asks: bool) -> None:
+    assert asks_something(text) is asks

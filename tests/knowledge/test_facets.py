@@ -1,0 +1,101 @@
+"""Follow-ups by facet (knowledge/facets.py): the asked point, a sibling entry, or an honest miss."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.facets import asked_facets, new_terms, points_text, resolve
+from knowledge.search import Doc
+
+
+def entry(key: str, *, topic: str = "生育津贴", region: str | None = "浙江/杭州", **points: str) -> Doc:
+    return Doc(
+        key=f"entry:{key}",
+        kind="entry",
+        title=f"{topic}（{key}）",
+        region=region,
+        audience="public",
+        source="s",
+        lexical_text=f"{topic} 到账 申请",
+        dense_texts=(),
+        answer=f"{key} 的完整答复。",
+        topic=topic,
+        points=points,
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "keys"),
+    [
+        ("那要带什么材料？", ["materials"]),
+        ("那要带什么材料？去哪里申请？", ["materials", "channel"]),
+        ("多长时间能办好", ["time_limit"]),
+        ("能报几成", ["cost"]),
+        ("俺这情况够不够条件", ["eligibility"]),
+        ("举报打什么电话", ["channel"]),
+    ],
+)
+def test_asked_facets_in_the_order_named(question: str, keys: list[str]) -> None:
+    assert [f.key for f in asked_facets(question)] == keys
+
+
+def test_a_question_without_a_facet_names_none() -> None:
+    assert asked_facets("那我儿子在职的呢") == []
+
+
+def test_the_entry_just_given_answers_with_its_point_alone() -> None:
+    given = entry("time", time_limit="10个工作日", materials="不用交材料")
+    found = resolve([given, entry("other", materials="身份证")], given, asked_facets("那要带啥材料"))
+    assert found.doc is given and found.points_only
+    assert points_text(given, found.facets) == "所需材料：不用交材料。"
+
+
+def test_a_sibling_that_states_more_of_the_facets_answers_in_full() -> None:
+    given = entry("time", time_limit="10个工作日")
+    sibling = entry("apply", materials="不用交材料", channel="出院后自动办理")
+    elsewhere = entry("far", region="河南/开封", materials="申请表", channel="窗口")
+    other_topic = entry("care", topic="长期护理", materials="评估表", channel="窗口")
+    asked = asked_facets("那要带什么材料？去哪里申请？")
+    found = resolve([given, elsewhere, other_topic, sibling], given, asked)
+    assert found.doc is sibling and not found.points_only
+
+
+def test_a_rule_for_everyone_is_a_sibling_too() -> None:
+    given = entry("time", time_limit="10个工作日")
+    national = entry("national", region=None, materials="医保电子凭证或身份证")
+    assert resolve([given, national], given, asked_facets("要带什么证件")).doc is national
+
+
+def test_nothing_stated_is_an_honest_miss() -> None:
+    given = entry("time", time_limit="10个工作日")
+    found = resolve([given, entry("apply", channel="自动")], given, asked_facets("要带什么材料"))
+    assert found.doc is None
+
+
+def test_resolve_needs_a_facet() -> None:
+    given = entry("time")
+    with pytest.raises(ValueError, match="asked"):
+        resolve([given], given, [])
+
+
+def test_new_domain_terms_mean_a_new_topic() -> None:
+    given = entry("time", time_limit="10个工作日")
+    assert new_terms("那异地就医备案要带什么材料", given)
+    assert not new_terms("那要带什么材料", given)
+
+
+def test_an_answer_sentence_states_a_facet_without_a_point() -> None:
+    given = entry("bind", time_limit="即时生效")
+    given = Doc(**{**given.__dict__, "answer": "从2023年起可以绑定家人。在“大连市医保局”公众号上自助办理。"})
+    found = resolve([given], given, asked_facets("在哪儿绑？"))
+    assert found.doc is given and found.points_only
+    assert points_text(given, found.facets) == "办理渠道：在“大连市医保局”公众号上自助办理。"
+
+
+def test_a_sibling_of_the_callers_region_counts() -> None:
+    given = entry("overview", region=None, time_limit="各地不同")
+    local = entry("local", region="浙江/衢州", channel="可以到医院专窗办理")
+    asked = asked_facets("还能去哪儿办？")
+    assert resolve([given, local], given, asked).doc is None
+    found = resolve([given, local], given, asked, region_ok=lambda r: r == "浙江/衢州")
+    assert found.doc is local
