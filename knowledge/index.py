@@ -38,13 +38,16 @@ class VectorIndex:
         self.dim = dim
         self.hnsw = hnsw
         self.ef_search = ef_search
+        base: faiss.Index
         if hnsw:
-            base = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            base.hnsw.efConstruction = 80
-            base.hnsw.efSearch = ef_search
+            graph = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = 80
+            graph.hnsw.efSearch = ef_search
+            base = graph
         else:
             base = faiss.IndexFlatIP(dim)
-        self._index = faiss.IndexIDMap2(base)
+        # An IndexIDMap2 when built here; ``load`` keeps whatever index class the file holds.
+        self._index: faiss.Index = faiss.IndexIDMap2(base)
         self._deleted: set[int] = set()
 
     def __len__(self) -> int:
@@ -107,7 +110,7 @@ class VectorIndex:
         obj.dim = raw.d
         obj.hnsw = isinstance(inner, faiss.IndexHNSWFlat)
         obj.ef_search = ef_search
-        if obj.hnsw:
+        if isinstance(inner, faiss.IndexHNSWFlat):
             inner.hnsw.efSearch = ef_search
         obj._index = raw
         deleted = Path(str(path) + ".deleted.npy")

@@ -259,18 +259,19 @@ class KnowledgeBase:
         dense = self._dense_scores(normalized, allowed, pool, query_vector)
         lexical = dict(self.lexical.search(normalized, pool, allowed))
         scale = self.lexical.max_score(normalized) or 1.0
+        dense_ranking: list[int] = sorted(dense, key=lambda d: -dense[d])
+        lexical_ranking: list[int] = sorted(lexical, key=lambda d: -lexical[d])
         fused = reciprocal_rank_fusion(
-            {
-                "dense": sorted(dense, key=lambda d: -dense[d]),
-                "lexical": sorted(lexical, key=lambda d: -lexical[d]),
-            },
+            {"dense": dense_ranking, "lexical": lexical_ranking},
             weights=weights or {"dense": 1.0, "lexical": 1.0},
         )
         hits = []
         for doc_id, score in fused[:k]:
-            key = self._keys_by_id[int(doc_id)]
-            lex = lexical.get(int(doc_id), 0.0)
-            hits.append(Hit(self.docs[key], float(score), dense.get(int(doc_id), 0.0), lex, lex / scale))
+            # reciprocal_rank_fusion types its ids as Hashable; it returns the ones it was given, doc ids.
+            assert isinstance(doc_id, int)
+            key = self._keys_by_id[doc_id]
+            lex = lexical.get(doc_id, 0.0)
+            hits.append(Hit(self.docs[key], float(score), dense.get(doc_id, 0.0), lex, lex / scale))
         return hits
 
     def _query_vector(self, normalized: str) -> np.ndarray:

@@ -24,10 +24,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from api.db import unit_of_work
@@ -128,8 +128,11 @@ def clear(settings: Settings) -> dict[str, int]:
     """Delete every demo conversation, work order and inspection result; real data is untouched."""
     with unit_of_work(get_session_factory(settings)) as session:
         counts = {
-            "conversations": session.execute(
-                delete(Conversation).where(Conversation.session_id.like(DEMO_PREFIX + "%"))
+            # Session.execute() is typed as returning Result since SQLAlchemy 2.0.44; a DELETE without
+            # RETURNING does return a CursorResult, and SQLAlchemy's changelog recommends this cast.
+            "conversations": cast(
+                CursorResult[Any],
+                session.execute(delete(Conversation).where(Conversation.session_id.like(DEMO_PREFIX + "%"))),
             ).rowcount,
             "tickets": 0,
             "qa_results": 0,

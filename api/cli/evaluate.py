@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ev.add_argument("--noise-seed", type=int, default=0, help="模拟错误的随机种子（默认 0）")
     ev.add_argument(
+        "--noise-profile",
+        choices=["phone", "harsh"],
+        default="phone",
+        help="phone: 电话识别的常见错误（约一成字错，专业词易错）；harsh: 任意字同音替换（约两成字错）",
+    )
+    ev.add_argument(
         "--side-by-side",
         action="store_true",
         help="原文与模拟识别文本各评测一次，按类型并排输出（--out 另写 <名>-noised.jsonl）",
@@ -38,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     noise.add_argument("file", type=Path)
     noise.add_argument("--out", type=Path, required=True)
     noise.add_argument("--seed", type=int, default=0)
+    noise.add_argument("--profile", choices=["phone", "harsh"], default="phone")
     noise.set_defaults(handler=_noise)
 
 
@@ -57,6 +64,7 @@ def _eval(args: argparse.Namespace) -> int:
         format_table,
         load_items,
         make_noise,
+        mean_cer,
         run,
         summarize,
         write_results,
@@ -67,7 +75,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.side_by_side or not args.noise:
         batches["clean"] = items
     if args.side_by_side or args.noise:
-        noise = make_noise(get_settings().kb_entries_dir)
+        noise = make_noise(get_settings().kb_entries_dir, args.noise_profile)
         batches["noised"] = list(noise.noise_items(items, seed=args.noise_seed))
     engine = make_engine(args.engine)
     results = {}
@@ -88,13 +96,17 @@ def _eval(args: argparse.Namespace) -> int:
         (rows,) = results.values()
         table = format_table(summarize(rows))
     sys.stdout.write(table + "\n")
+    if "noised" in batches:
+        cer = mean_cer(items, batches["noised"])
+        sys.stdout.write(f"simulated recognition: {args.noise_profile}, CER {cer:.3f}\n")
     return 0
 
 
 def _noise(args: argparse.Namespace) -> int:
-    from api.services.evaluation import load_items, make_noise, write_items
+    from api.services.evaluation import load_items, make_noise, mean_cer, write_items
 
     items = load_items(args.file)
-    write_items(make_noise(get_settings().kb_entries_dir).noise_items(items, seed=args.seed), args.out)
-    sys.stdout.write(f"{len(items)} items -> {args.out}\n")
+    noised = list(make_noise(get_settings().kb_entries_dir, args.profile).noise_items(items, seed=args.seed))
+    write_items(noised, args.out)
+    sys.stdout.write(f"{len(items)} items -> {args.out} (CER {mean_cer(items, noised):.3f})\n")
     return 0

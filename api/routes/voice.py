@@ -25,6 +25,7 @@ import anyio
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.types import Message
 
 from api.errors import DomainError, ServiceUnavailable
 from api.limits import limit_caller_ip
@@ -364,7 +365,7 @@ async def voice_stream(websocket: WebSocket) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.voice_max_call_s + 60.0
     # Bounded: a bridge sending far faster than real time waits on its socket instead of growing memory.
-    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=_INBOX_MAX)
+    inbox: asyncio.Queue[Message | None] = asyncio.Queue(maxsize=_INBOX_MAX)
     closing: list[tuple[int, str]] = []  # why the reader stopped the stream, if it did
 
     async def read() -> None:
@@ -396,7 +397,7 @@ async def voice_stream(websocket: WebSocket) -> None:
         finally:
             await inbox.put(None)
 
-    def process(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def process(batch: list[Message]) -> list[dict[str, Any]]:
         """Feed a batch of messages to the call in order, in one worker-thread hop."""
         out: list[dict[str, Any]] = []
         for message in batch:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from knowledge.asr_noise import AsrNoise, SyllableTable
+from knowledge.asr_noise import PROFILES, AsrNoise, SyllableTable, char_error_rate
 from knowledge.catalog import load_entries
 from knowledge.textnorm import domain_terms
 
@@ -253,10 +253,26 @@ def format_side_by_side(clean: dict[str, dict[str, float]], noised: dict[str, di
     return "\n".join(lines)
 
 
-def make_noise(entries_dir: Path) -> AsrNoise:
+def make_noise(entries_dir: Path, profile: str = "phone") -> AsrNoise:
     """The recogniser-error simulator; character weights come from the curated entries' text."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
     corpus = [" ".join((e.display_title, *e.questions, e.topic, e.answer)) for e in load_entries(entries_dir)]
-    return AsrNoise(SyllableTable.build(corpus), terms=domain_terms())
+    return AsrNoise(SyllableTable.build(corpus), terms=domain_terms(), config=PROFILES[profile])
+
+
+def _texts(item: dict) -> list[str]:
+    return [t["user"] for t in item["turns"]] if "turns" in item else [item["question"]]
+
+
+def mean_cer(clean: Sequence[dict], noised: Sequence[dict]) -> float:
+    """Character error rate of the noised copies against the clean items (all turns pooled)."""
+    rates = [
+        char_error_rate(a, b)
+        for c, n in zip(clean, noised, strict=True)
+        for a, b in zip(_texts(c), _texts(n), strict=True)
+    ]
+    return sum(rates) / max(len(rates), 1)
 
 
 def write_items(items: Iterable[dict], out: Path) -> None:

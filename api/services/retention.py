@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import func, null, or_, select, update
+from sqlalchemy import Table, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.db import unit_of_work
@@ -112,7 +112,11 @@ def _purge_tickets(db: Session, cutoff: dt.datetime, report: PurgeReport) -> Non
     db.execute(update(Ticket).where(Ticket.id.in_(ids)).values(**personal))
     db.execute(update(TicketEvent).where(TicketEvent.ticket_id.in_(ids)).values(comment="", data={}))
     db.execute(update(TicketCallback).where(TicketCallback.ticket_id.in_(ids)).values(result=""))
-    db.execute(TicketAttachment.__table__.delete().where(TicketAttachment.ticket_id.in_(ids)))
+    # A Core DELETE on the table (no ORM session synchronisation). ``__table__`` is typed FromClause
+    # since a class may be mapped to any selectable; this one is declared with __tablename__.
+    attachments = TicketAttachment.__table__
+    assert isinstance(attachments, Table)
+    db.execute(attachments.delete().where(TicketAttachment.ticket_id.in_(ids)))
 
 
 def _purge_call_files(folder: Path, cutoff: dt.datetime, report: PurgeReport) -> None:

@@ -9,9 +9,11 @@ import pytest
 from pypinyin import Style, lazy_pinyin
 
 from knowledge.asr_noise import (
+    PROFILES,
     AsrNoise,
     NoiseConfig,
     SyllableTable,
+    char_error_rate,
     confusable_syllables,
     gb2312_level1,
 )
@@ -174,3 +176,19 @@ def test_items_keep_ids_and_fields_and_do_not_depend_on_each_other(table: Syllab
     alone = list(noise.noise_items(items[1:], seed=3))
     assert alone[0] == out[1]
     assert list(noise.noise_items(items, seed=4)) != out
+
+
+def test_character_error_rate_counts_edits_over_the_reference() -> None:
+    assert char_error_rate("异地就医备案", "一地就医备按") == pytest.approx(2 / 6)
+    assert char_error_rate("异地就医，备案？", "异地就医备案") == 0.0  # punctuation is not counted
+    assert char_error_rate("", "") == 0.0
+
+
+def test_the_phone_profile_is_milder_than_the_harsh_one(table: SyllableTable) -> None:
+    text = "我想问一下去外地看病住院的话医保能不能直接结算要不要先备案" * 4
+    rates = {}
+    for name, config in PROFILES.items():
+        noise = AsrNoise(table, terms=("备案", "直接结算"), config=config)
+        rates[name] = sum(char_error_rate(text, noise.noise(text, random.Random(s))) for s in range(20)) / 20
+    assert rates["phone"] < rates["harsh"]
+    assert 0.03 < rates["phone"] < 0.15
