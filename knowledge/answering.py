@@ -128,6 +128,11 @@ def is_illustrative(doc: Doc) -> bool:
     return any(topic in doc.topic for topic in illustrative_topics())
 
 
+def asks_specifics(question: str, types: Sequence[QuestionType]) -> bool:
+    """An amount, a rate, a time limit or a time: another region's figure would mislead."""
+    return bool(types) or any(f.key == "time_limit" for f in asked_facets(question))
+
+
 @dataclass
 class Policy:
     """Tunable numbers of the decision, calibrated on labelled questions (see ``calibrate``).
@@ -194,9 +199,12 @@ def candidates(hits: Sequence[Hit], audience: str) -> list[Hit]:
 def region_only(question: str, table: RegionTable) -> bool:
     """True for turns like 我是太原的: a region and nothing else to answer."""
     found = table.find_all(question)
-    if not found:
+    heard = [said for _, said in table.find_by_sound(question)] if not found else []
+    if not found and not heard:
         return False
     rest = question
+    for said in heard:  # a name misheard by the recogniser (昆螟那边)
+        rest = rest.replace(said, "")
     for region in found:
         for name in (region.full_name, region.stem, *region.path.split("/")):
             rest = rest.replace(name, "")
@@ -329,7 +337,7 @@ class Answerer:
                 applicable = [h for h in applicable if h.doc.topic == topic]
             if applicable:
                 return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
-            if is_illustrative(best.doc):
+            if is_illustrative(best.doc) and not asks_specifics(text, types):
                 return self._answer(best, hits, caller_region, searched, "illustrative_other_region", conf)
             return Decision(
                 "abstain",
@@ -343,7 +351,7 @@ class Answerer:
         national = [h for h in eligible if h.doc.region is None]
         if national and conf[id(national[0])] >= best_conf - self.policy.national_margin:
             return self._answer(national[0], hits, None, searched, "national", conf)
-        if is_illustrative(best.doc):
+        if is_illustrative(best.doc) and not asks_specifics(text, types):
             return self._answer(best, hits, None, searched, "illustrative", conf)
         named = self.named_services().region_named(text)
         own = [h for h in eligible if named and h.doc.region == named]

@@ -14,7 +14,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import jieba
@@ -58,6 +58,15 @@ def _analyse(text: str) -> tuple[list[str], list[tuple[str, str]]]:
     text = text.lower()
     words = [w for w in _tokenizer().lcut_for_search(text) if _TOKEN_RE.match(w) and w not in STOPWORDS]
     return words, _bigrams(text)
+
+
+def word_boundaries(text: str) -> tuple[set[int], Callable[[str], bool]]:
+    """Offsets where jieba's words of ``text`` start or end, and a test for dictionary words."""
+    tok = _tokenizer()
+    bounds = {0}
+    for word in tok.lcut(text):
+        bounds.add(max(bounds) + len(word))
+    return bounds, lambda w: bool(tok.FREQ.get(w))
 
 
 def tokenize(text: str) -> list[str]:

@@ -128,6 +128,7 @@ class RegionTable:
             if path in self.regions:
                 self._names.setdefault(alias, []).append(self.regions[path])
         self._max_len = max(len(n) for n in self._names)
+        self._sound_index: dict[tuple[str, ...], list[tuple[str, Region]]] | None = None
 
     def _add(self, region: Region) -> None:
         self.regions.setdefault(region.path, region)
@@ -174,11 +175,62 @@ class RegionTable:
         return min(candidates, key=lambda r: (r.level, r.path))
 
     def extract(self, text: str) -> str | None:
-        """The most specific region named in ``text`` (its canonical path), or None."""
-        found = self.find_all(text)
+        """The most specific region named in ``text`` (its canonical path), or None.
+
+        A name a recogniser misheard (云囊 for 云南, 田水 for 天水) is found by its sound when no
+        name is written right (``find_by_sound``).
+        """
+        found = self.find_all(text) or [region for region, _ in self.find_by_sound(text)]
         if not found:
             return None
         return max(found, key=lambda r: (r.level, -found.index(r))).path
+
+    def find_by_sound(self, text: str) -> list[tuple[Region, str]]:
+        """Regions named in ``text`` with a wrong character of the same (fuzzy, toneless) sound.
+
+        Provinces and cities, and counties of three characters or more; at most half of a name's
+        characters may differ from it, so 打通 is not 大同 but 孕南 is 云南. The misheard span must
+        be whole words and not itself a word of the dictionary (进城 is not 晋城, 医保上 has no 保山).
+        """
+        from knowledge.lexical import word_boundaries
+        from knowledge.textnorm import char_pinyin, fuzzy_syllable
+
+        sounds = self._sounds()
+        syllables = [fuzzy_syllable(s) for s in char_pinyin(text)]
+        bounds, is_word = word_boundaries(text)
+        found: list[tuple[Region, str]] = []
+        i = 0
+        while i < len(text):
+            for length in range(min(self._max_len, len(text) - i), 1, -1):
+                heard = text[i : i + length]
+                if i not in bounds or i + length not in bounds or is_word(heard):
+                    continue
+                for name, region in sounds.get(tuple(syllables[i : i + length]), ()):
+                    same = sum(a == b for a, b in zip(heard, name, strict=True))
+                    if same * 2 >= length and heard != name:
+                        found.append((region, heard))
+                        break
+                else:
+                    continue
+                i += length
+                break
+            else:
+                i += 1
+        return found
+
+    def _sounds(self) -> dict[tuple[str, ...], list[tuple[str, Region]]]:
+        if self._sound_index is None:
+            from knowledge.textnorm import char_pinyin, fuzzy_syllable
+
+            index: dict[tuple[str, ...], list[tuple[str, Region]]] = {}
+            for name, regions in self._names.items():
+                region = min(regions, key=lambda r: (r.level, r.path))
+                if len(name) < 2 or (region.level == 3 and len(name) < 3) or name in self._guarded:
+                    continue
+                key = tuple(fuzzy_syllable(s) for s in char_pinyin(name))
+                index.setdefault(key, []).append((name, region))
+            self._sound_index = index
+        return self._sound_index
 
     def canonical(self, name: str | None) -> str | None:
         """Canonical path for a name or a path written by hand (``山西/太原``, ``太原市``, ``京津冀``)."""

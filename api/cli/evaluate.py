@@ -65,6 +65,7 @@ def _eval(args: argparse.Namespace) -> int:
         load_items,
         make_noise,
         mean_cer,
+        routing_confusion,
         run,
         summarize,
         write_results,
@@ -96,6 +97,9 @@ def _eval(args: argparse.Namespace) -> int:
         (rows,) = results.values()
         table = format_table(summarize(rows))
     sys.stdout.write(table + "\n")
+    for label, rows in results.items():
+        confusion = ", ".join(f"{k} {n}/{of}" for k, (n, of) in routing_confusion(rows).items())
+        sys.stdout.write(f"routing ({label}): {confusion}\n")
     if "noised" in batches:
         cer = mean_cer(items, batches["noised"])
         sys.stdout.write(f"simulated recognition: {args.noise_profile}, CER {cer:.3f}\n")

@@ -241,6 +241,24 @@ def format_table(summary: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+POLICY_KINDS = {"answer", "clarify_region"}
+
+
+def routing_confusion(rows: Sequence[Scored]) -> dict[str, tuple[int, int]]:
+    """How policy questions and work-order requests were confused: (count, of how many).
+
+    ``policy_to_form``: a policy question answered by a work-order form; ``ticket_to_policy``: a
+    complaint, report or chase-up answered as policy; ``ticket_to_miss``: one abstained on.
+    """
+    policy = [r for r in rows if r.expected in POLICY_KINDS]
+    tickets = [r for r in rows if r.expected == "ticket"]
+    return {
+        "policy_to_form": (sum(r.kind in FORM_KINDS for r in policy), len(policy)),
+        "ticket_to_policy": (sum(r.kind in POLICY_KINDS for r in tickets), len(tickets)),
+        "ticket_to_miss": (sum(r.kind in {"abstain", "handoff"} for r in tickets), len(tickets)),
+    }
+
+
 def format_side_by_side(clean: dict[str, dict[str, float]], noised: dict[str, dict[str, float]]) -> str:
     """Accuracy per kind of the clean and the noised run in one table (guesses: the guess rate)."""
     lines = [f"{'kind':<16}{'n':>5}{'clean':>9}{'noised':>9}{'delta':>9}"]

@@ -43,7 +43,9 @@ def _region_names_in(text: str) -> list[str]:
     from knowledge.regions import region_table
 
     table = region_table()
-    return [r.full_name for r in table.find_all(text)] + [r.stem for r in table.find_all(text)]
+    found = table.find_all(text)
+    heard = [said for _, said in table.find_by_sound(text)] if not found else []
+    return [r.full_name for r in found] + [r.stem for r in found] + heard
 
 
 def _last_question(tracker: Tracker) -> str | None:

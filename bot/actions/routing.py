@@ -126,10 +126,17 @@ def route_ticket_intent(
         return by_cue
     ticket = _top(ranking, TICKET_INTENTS)
     policy = _top(ranking, POLICY_INTENTS)
-    if intent == names.REQUEST_CALLBACK and ticket >= WEAK_TICKET:
+    asks = bool(_ASKS_RE.search(text))
+    if (
+        intent == names.REQUEST_CALLBACK
+        and ticket >= WEAK_TICKET
+        and ("callback_cue" in cues(text) or not asks)
+    ):
         return Route("ticket", ticket_reason(intent, set()), "service_request")
     if kb_kind() in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
+    if asks:  # a question with no cue of a complaint: not known is an honest miss, not a form
+        return Route("answer", why="question_without_cue")
     if ticket >= WEAK_TICKET and ticket - policy >= 0.2:
         return Route("ticket", ticket_reason(intent, set()), "intent")
     return Route("confirm", ticket_reason(intent, set()), "tie")

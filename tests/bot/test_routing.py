@@ -34,6 +34,8 @@ def never_asked() -> str | None:
         ("我的医保卡被人盗刷了", "theft_cue"),
         ("账户里的钱莫名其妙少了两千", "theft_cue"),
         ("上个月反映的事到现在也没人回复", "chase_cue"),
+        ("申请交上去一个多月了，一点消息都没有", "chase_cue"),
+        ("医保服务站我去了三回都锁着门，这叫啥便民服务？", "complaint_cue"),
         ("工单号早就给了，一个星期了还是没下文", "chase_cue"),
         ("工单GD202611230001办到哪了", "status_cue"),
         ("那个电子地图我手机上打不开，你说的这个不管用", "unhelpful_cue"),
@@ -125,6 +127,28 @@ class TestTicketIntent:
             names.REQUEST_CALLBACK, rank(request_callback=0.8), "你们回个电话吧", kb_kind=never_asked
         )
         assert route.action == "ticket"
+
+    def test_a_question_without_a_cue_the_kb_cannot_answer_is_a_miss_not_a_form(self) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN,
+            rank(complain=1.0),
+            "住院要用的药医院里没有，能不能让医院临时采购？",
+            kb_kind=lambda: "abstain",
+        )
+        assert route.action == "answer"  # answered as a question: the miss offers a human or an order
+
+    def test_a_callback_question_is_not_a_callback_request(self) -> None:
+        asks = route_ticket_intent(
+            names.REQUEST_CALLBACK,
+            rank(request_callback=1.0),
+            "生育津贴发下来会通知我吗",
+            kb_kind=lambda: "answer",
+        )
+        assert asks.action == "answer"
+        wants = route_ticket_intent(
+            names.REQUEST_CALLBACK, rank(request_callback=1.0), "查清楚了给我回个电话吧", kb_kind=never_asked
+        )
+        assert (wants.action, wants.reason) == ("ticket", "callback")
 
     def test_not_helpful_on_a_follow_up_the_kb_answers_is_answered(self) -> None:
         route = route_ticket_intent(

@@ -107,3 +107,18 @@ def test_side_by_side_prints_clean_and_noised_columns(
     assert [json.loads(x)["correct"] for x in out.read_text(encoding="utf-8").splitlines()] == [True] * 4
     noised_rows = (tmp_path / "rows-noised.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(x)["correct"] for x in noised_rows] == [False] * 4
+
+
+def test_routing_confusion_counts_policy_and_work_order_mixups() -> None:
+    from api.services.evaluation import Scored, routing_confusion
+
+    def row(expected: str, kind: str) -> Scored:
+        return Scored("x", 0, expected, kind, "", [], None, expected == kind, True, expected == kind, False)
+
+    rows = [row("answer", "ask_slot"), row("clarify_region", "clarify_region"), row("ticket", "answer")]
+    rows += [row("ticket", "abstain"), row("ticket", "ask_slot"), row("abstain", "ticket")]
+    assert routing_confusion(rows) == {
+        "policy_to_form": (1, 2),
+        "ticket_to_policy": (1, 3),
+        "ticket_to_miss": (1, 3),
+    }
