@@ -70,12 +70,18 @@ def test_table_covers_every_province_and_prefecture() -> None:
 
 @pytest.mark.parametrize(
     ("heard", "path"),
-    [("云囊的，新生儿参保在手机上能办不", "云南"), ("田水的住院结账", "甘肃/天水"), ("昆螟那边", "云南/昆明")],
+    [
+        ("云囊的，新生儿参保在手机上能办不", "云南"),
+        ("田水的住院结账", "甘肃/天水"),
+        ("昆螟那边", "云南/昆明"),
+    ],
 )
 def test_a_misheard_region_is_found_by_its_sound(heard: str, path: str) -> None:
     assert region_table().extract(heard) == path
 
 
-@pytest.mark.parametrize("text", ["电话打通了没人接", "村里参保能不能就在镇上办，不进城？", "浙里医保上能报销吗"])
+@pytest.mark.parametrize(
+    "text", ["电话打通了没人接", "村里参保能不能就在镇上办，不进城？", "浙里医保上能报销吗"]
+)
 def test_words_that_only_sound_like_a_region_are_not_one(text: str) -> None:
     assert region_table().extract(text) is None
