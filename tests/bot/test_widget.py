@@ -69,6 +69,9 @@ def test_region_answer_keeps_the_question_and_a_follow_up_gets_its_facet(page: A
     """Issue 13: 'ask a regional question, answer the region question with just the city, get the
     answer to the original question; then a facet follow-up gets the facet'."""
     page.goto(f"{api_url}/chat/demo")
+    # A new caller: the first test's session (handed to an agent) must not carry over.
+    page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    page.reload()
     page.locator(".hl-panel").wait_for(state="visible")
 
     def say(text: str, expect: str) -> str:
