@@ -96,7 +96,8 @@ def route_cues(intent: str | None, text: str, *, kb_kind: Callable[[], str | Non
     if found & {"theft_cue", "chase_cue", "unhelpful_cue"}:
         return Route("ticket", ticket_reason(intent, found), "cue")
     if found & {"complaint_cue", "report_cue"}:
-        if asked_facets(text) and kb_kind() in ("answer", "clarify_region"):
+        # Only a question asks a facet: "医院乱收费，我要举报" names 收费 but asks nothing.
+        if _ASKS_RE.search(text) and asked_facets(text) and kb_kind() in ("answer", "clarify_region"):
             return Route("answer", why="asks_facet_kb_confident")
         return Route("ticket", ticket_reason(intent, found), "cue")
     return None

@@ -82,6 +82,10 @@ class TestTicketIntent:
             names.REPORT_FRAUD, rank(report_fraud=0.9), "我要举报有人骗保", kb_kind=never_asked
         )
         assert (route.action, route.reason) == ("ticket", "report")
+        route = route_ticket_intent(
+            names.REPORT_FRAUD, rank(report_fraud=0.9), "医院乱收费，我要举报", kb_kind=never_asked
+        )
+        assert route.action == "ticket"  # 收费 is named, nothing is asked
 
     def test_a_button_opens_the_form(self) -> None:
         assert route_ticket_intent(
