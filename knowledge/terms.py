@@ -8,6 +8,7 @@ nothing about the topic and are ignored.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from knowledge.search import Doc
 from knowledge.textnorm import domain_terms, normalize_query
@@ -32,22 +33,30 @@ def terms_in(text: str) -> list[str]:
     return found
 
 
-def missing_terms(question: str, doc: Doc, *, ignore: Iterable[str] = ()) -> list[str]:
-    """Domain terms of the question that the entry never mentions."""
+@lru_cache(maxsize=512)
+def question_terms(question: str) -> tuple[str, ...]:
+    """The domain terms of a question (kept: every candidate entry of a search is checked)."""
+    return tuple(terms_in(normalize_query(question)))
+
+
+def missing_terms(
+    question: str, doc: Doc, *, ignore: Iterable[str] = (), known: str | None = None
+) -> list[str]:
+    """Domain terms of the question that the entry never mentions (``known``: its ``doc_text``)."""
     skip = set(ignore)
-    known = doc_text(doc)
-    return [t for t in terms_in(normalize_query(question)) if t not in skip and t not in known]
+    said = doc_text(doc) if known is None else known
+    return [t for t in question_terms(question) if t not in skip and t not in said]
 
 
 class TermCoverage:
-    """Which domain terms are generic in a set of entries (kept per base version)."""
+    """Which domain terms are generic in a set of entries, and each entry's text (per base version)."""
 
     def __init__(self, docs: Iterable[Doc]):
-        texts = [doc_text(d) for d in docs if d.kind == "entry"]
+        self._texts = {d.key: doc_text(d) for d in docs if d.kind == "entry"}
         terms = [t for t in domain_terms() if len(t) >= 2]
-        limit = GENERIC_SHARE * max(len(texts), 1)
-        self.generic = frozenset(t for t in terms if sum(t in x for x in texts) > limit)
+        limit = GENERIC_SHARE * max(len(self._texts), 1)
+        self.generic = frozenset(t for t in terms if sum(t in x for x in self._texts.values()) > limit)
 
     def foreign(self, question: str, doc: Doc) -> list[str]:
         """Topic terms of the question that the entry never mentions."""
-        return missing_terms(question, doc, ignore=self.generic)
+        return missing_terms(question, doc, ignore=self.generic, known=self._texts.get(doc.key))
