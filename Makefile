@@ -10,14 +10,20 @@ setup:
 run: setup
 	$(PY) -m api.cli run
 
-test: setup
+# Lint first: ruff (rules and formatting) and mypy over the packages named in pyproject.toml.
+test: setup lint
 	$(PY) -m pytest -q
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not integration and not slow"
 
-lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+# Runs every check and fails at the end, so one run shows all that is wrong.
+lint: setup
+	@status=0; \
+	.venv/bin/ruff check . || status=1; \
+	.venv/bin/ruff format --check . || status=1; \
+	.venv/bin/mypy || status=1; \
+	exit $$status
 
 bench: setup
 	$(PY) -m bench

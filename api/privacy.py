@@ -15,48 +15,44 @@ Full-width digits (``１３８…``) count as digits. Short service numbers such
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from vocab.numerals import SPOKEN_DIGITS, fold_width
+from vocab.patterns import AREA_CODE, ID_NUMBER, ID_NUMBER_15, NO_DIGIT_AFTER, NO_DIGIT_BEFORE, mobile
 
 __all__ = ["luhn_valid", "mask_bank_card", "mask_id_number", "mask_phone", "mask_text"]
 
 MASK = "*"
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+_WIDE_X = str.maketrans("Ｘｘ", "Xx")
 
-# Digits as ASCII or full width; a number never continues into a neighbouring digit.
-_D = "[0-9０-９]"
-_ND_BEFORE = "(?<![0-9０-９])"
-_ND_AFTER = "(?![0-9０-９])"
+# Matched on text with full-width digits folded to ASCII (``fold_width`` keeps the length, so a
+# match's positions hold in the original text); a number never continues into a neighbouring digit.
 _SEP = "[ \u3000-]?"
-
-_ID_RE = re.compile(
-    _ND_BEFORE + f"(?:[1-9１-９]{_D}{{5}}(?:19|20){_D}{{2}}(?:0[1-9]|1[0-2]){_D}{{2}}{_D}{{3}}[{_D[1:-1]}Xx]"
-    f"|[1-9１-９]{_D}{{14}})" + "(?![0-9０-９Xx])"
-)
+_ID_RE = re.compile(NO_DIGIT_BEFORE + f"(?:{ID_NUMBER}|{ID_NUMBER_15})" + "(?![0-9Xx])")
 _CARD_RE = re.compile(
-    _ND_BEFORE
-    + f"(?:{_D}{{4}}(?:[ \u3000-]{_D}{{4}}){{3}}(?:[ \u3000-]?{_D}{{1,3}})?|{_D}{{16,19}})"
-    + _ND_AFTER
+    NO_DIGIT_BEFORE
+    + "(?:[0-9]{4}(?:[ \u3000-][0-9]{4}){3}(?:[ \u3000-]?[0-9]{1,3})?|[0-9]{16,19})"
+    + NO_DIGIT_AFTER
 )
-_MOBILE_RE = re.compile(
-    _ND_BEFORE
-    + r"(?:(?:\+|＋)?[8８][6６][ \u3000-]?)?"
-    + f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}"
-    + _ND_AFTER
-)
+_MOBILE_RE = re.compile(NO_DIGIT_BEFORE + mobile(_SEP, country_code=True) + NO_DIGIT_AFTER)
 _LANDLINE_RE = re.compile(
-    _ND_BEFORE
-    + rf"(?P<main>(?:[(（]0{_D}{{2,3}}[)）][ \u3000-]?|0{_D}{{2,3}}[ \u3000-]?)"
-    + f"[1-9１-９]{_D}{{2,3}}{_SEP}{_D}{{4}})"
-    + f"(?P<ext>[ \u3000]?(?:-|转|ext\\.?)[ \u3000]?{_D}{{1,5}})?"
-    + _ND_AFTER
+    NO_DIGIT_BEFORE
+    + rf"(?P<main>(?:[(（]{AREA_CODE}[)）]|{AREA_CODE})[ \u3000-]?[1-9][0-9]{{2,3}}{_SEP}[0-9]{{4}})"
+    + "(?P<ext>[ \u3000]?(?:-|转|ext\\.?)[ \u3000]?[0-9]{1,5})?"
+    + NO_DIGIT_AFTER
 )
-_SPOKEN = "零〇一二三四五六七八九幺两"
-_SPOKEN_RE = re.compile(f"[{_SPOKEN}](?:[ \u3000,，]?[{_SPOKEN}]){{6,}}")
+_SPOKEN_RE = re.compile(f"[{SPOKEN_DIGITS}](?:[ \u3000,，]?[{SPOKEN_DIGITS}]){{6,}}")
+
+
+def _fold(value: str) -> str:
+    """Full-width digits, ＋ and Ｘ as ASCII (same length)."""
+    return fold_width(value).translate(_WIDE_X)
 
 
 def _digits(value: str) -> str:
     """ASCII digits (and a trailing X of an ID) of ``value``, full-width folded."""
-    return re.sub(r"[^0-9X]", "", value.translate(_FULLWIDTH).upper())
+    return re.sub(r"[^0-9X]", "", _fold(value).upper())
 
 
 # What mask_phone / mask_id_number / mask_bank_card return: mobile, landline, ID, the rest.
@@ -138,26 +134,42 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card(match: re.Match[str]) -> str:
+def _card(raw: str) -> str:
     """Mask a card-like number: written in groups of four, issuer prefix 3-6, or a valid Luhn sum.
 
     A misheard card number fails Luhn but still starts like a card, so it is masked too; other long
     runs (order and transaction numbers) are left alone unless their check digit says "card".
     """
-    raw = match.group(0)
     digits = _digits(raw)
-    grouped = any(not ch.translate(_FULLWIDTH).isdigit() for ch in raw)
+    grouped = any(not _fold(ch).isdigit() for ch in raw)
     if grouped or digits[0] in "3456" or luhn_valid(digits):
-        return _keep_last(match, 4)
+        return _keep_last(raw, 4)
     return raw
 
 
-def _keep_last(match: re.Match[str], keep: int, group: str | int = 0) -> str:
-    """Replace every digit of a match (or of one group) but the last ``keep`` ones, keeping separators."""
-    raw = match.group(group)
-    positions = [i for i, ch in enumerate(raw) if ch.translate(_FULLWIDTH) in "0123456789Xx"]
+def _keep_last(raw: str, keep: int) -> str:
+    """Replace every digit of ``raw`` but the last ``keep`` ones, keeping separators."""
+    positions = [i for i, ch in enumerate(raw) if _fold(ch) in "0123456789Xx"]
     visible = set(positions[-keep:]) if keep else set()
     return "".join(MASK if i in positions and i not in visible else ch for i, ch in enumerate(raw))
+
+
+def _landline(raw: str, match: re.Match[str]) -> str:
+    """Mask the number of a landline match, keeping its extension visible."""
+    main = match.end("main") - match.start()
+    return _keep_last(raw[:main], 4) + raw[main:]
+
+
+def _sub(regex: re.Pattern[str], text: str, mask: Callable[[str, re.Match[str]], str]) -> str:
+    """``regex.sub`` matched on ``text`` with full-width digits folded; ``mask`` gets the original
+    characters of each match (and the match) and returns their replacement."""
+    parts: list[str] = []
+    last = 0
+    for match in regex.finditer(fold_width(text)):
+        parts += (text[last : match.start()], mask(text[match.start() : match.end()], match))
+        last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def mask_text(value: str | None) -> str:
@@ -166,9 +178,8 @@ def mask_text(value: str | None) -> str:
         return ""
     if not isinstance(value, str):
         raise TypeError(f"value must be a str, not {type(value).__name__}")
-    out = _ID_RE.sub(lambda m: _keep_last(m, 4), value)
-    out = _CARD_RE.sub(_card, out)
-    out = _MOBILE_RE.sub(lambda m: _keep_last(m, 4), out)
-    out = _LANDLINE_RE.sub(lambda m: _keep_last(m, 4, "main") + (m.group("ext") or ""), out)
-    out = _SPOKEN_RE.sub(lambda m: MASK * len(m.group(0)), out)
-    return out
+    out = _sub(_ID_RE, value, lambda raw, _: _keep_last(raw, 4))
+    out = _sub(_CARD_RE, out, lambda raw, _: _card(raw))
+    out = _sub(_MOBILE_RE, out, lambda raw, _: _keep_last(raw, 4))
+    out = _sub(_LANDLINE_RE, out, _landline)
+    return _SPOKEN_RE.sub(lambda m: MASK * len(m.group(0)), out)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-AnswerKind = Literal["answer", "clarify_region", "abstain"]
+from vocab.terms import AnswerKind, Channel, Rating, ReplyKind
 
 
 class SourcePublic(BaseModel):
@@ -36,13 +37,26 @@ class AnswerPublic(BaseModel):
 
 # --- Work orders (工单) -------------------------------------------------------------------------
 # Statuses, categories and priorities are the Chinese words stored in the database; see
-# api/services/tickets.py for the state machine.
+# api/services/tickets/states.py for the state machine.
 
 TicketCategory = Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"]
-TicketChannel = Literal["phone", "web", "agent"]
+TicketChannel = Channel
 TicketPriority = Literal["一般", "紧急", "特急"]
-TicketStatus = Literal["新建", "已分派", "处理中", "已办结", "已回访", "已归档", "挂起", "退回", "重开"]
-Satisfaction = Literal["满意", "基本满意", "不满意"]
+Satisfaction = Rating
+
+
+class TicketStatus(StrEnum):
+    """Where a work order stands; the value is the word stored in the database and shown to people."""
+
+    NEW = "新建"
+    ASSIGNED = "已分派"
+    IN_PROGRESS = "处理中"
+    RESOLVED = "已办结"
+    CALLED_BACK = "已回访"
+    ARCHIVED = "已归档"
+    ON_HOLD = "挂起"
+    RETURNED = "退回"
+    REOPENED = "重开"
 
 
 class TranscriptTurn(BaseModel):
@@ -73,6 +87,8 @@ class TicketCreate(BaseModel):
     transcript: list[TranscriptTurn] | None = Field(default=None, max_length=500)
     conversation_id: str | None = Field(default=None, max_length=64)
     related: list[str] | None = Field(default=None, max_length=20)
+    # The order this one follows up (a 不满意 rating of the service that order came from).
+    follow_up_of: str | None = Field(default=None, max_length=20)
 
     @field_validator("caller_phone")
     @classmethod
@@ -110,6 +126,8 @@ class CallbackCreate(BaseModel):
 class EventPublic(BaseModel):
     """One entry of a work order's history."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     at: dt.datetime
     kind: str
     actor: str
@@ -119,8 +137,15 @@ class EventPublic(BaseModel):
     comment: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("data", mode="before")
+    @classmethod
+    def _no_data(cls, value: Any) -> Any:
+        return {} if value is None else value
+
 
 class CallbackPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     at: dt.datetime
     actor: str
     result: str
@@ -128,7 +153,13 @@ class CallbackPublic(BaseModel):
 
 
 class TicketSummary(BaseModel):
-    """A work order as listed and exported (no history)."""
+    """A work order as listed and exported (no history); read from the stored row as it is.
+
+    ``conversation_id`` is the session id of the conversation (chat session or phone call) the
+    order came from, so the console can open that conversation beside it.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
 
     number: str
     category: TicketCategory
@@ -161,6 +192,7 @@ class TicketPublic(TicketSummary):
 
     events: list[EventPublic] = Field(default_factory=list)
     callbacks: list[CallbackPublic] = Field(default_factory=list)
+    # Only the turns about this order's matter (from where its intake started), per conversation.
     transcript: list[TranscriptTurn] = Field(default_factory=list)
     # Call recordings (paths under the data directory) of the phone calls behind the order.
     recordings: list[str] = Field(default_factory=list)
@@ -185,6 +217,8 @@ class ProgressStep(BaseModel):
 class TicketMasked(BaseModel):
     """What a caller sees of their own order: progress, not other people's notes."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
     category: TicketCategory
     topic: str
@@ -199,9 +233,9 @@ class TicketMasked(BaseModel):
     duplicate: bool = False
 
 
-# --- Chat (api/services/chat.py) ----------------------------------------------------------------
+# --- Chat (api/services/conversations) ------------------------------------------------------------
 # Reply kinds the evaluator and the widget read; see docs/dialogue.md for how each arises.
-ChatKind = Literal["answer", "clarify_region", "abstain", "ticket", "greet", "goodbye", "ask_slot"]
+ChatKind = ReplyKind
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
 
 
@@ -233,6 +267,7 @@ class HandoffInfo(BaseModel):
 
     status: Literal["waiting", "active", "offline"]
     reason: str | None = None
+    agent: str | None = None  # the display name of the agent who has joined
 
 
 class ChatReply(BaseModel):
@@ -254,6 +289,8 @@ class TurnPublic(BaseModel):
     text: str
     kind: str | None = None
     at: dt.datetime
+    agent: str | None = None  # the agent's display name on an agent's turn or a hand-off event
+    event: Literal["joined", "left"] | None = None  # on a hand-off event: an agent joined or left
 
 
 class TranscriptPublic(BaseModel):
@@ -265,6 +302,7 @@ class TranscriptPublic(BaseModel):
     region: str | None = None
     rating: str | None = None
     ticket_id: str | None = None
+    agent: str | None = None  # the agent holding a handed-off conversation
     turns: list[TurnPublic]
 
 
@@ -275,9 +313,12 @@ class HandoffPublic(BaseModel):
     channel: str
     status: str
     reason: str | None = None
+    reason_label: str | None = None  # the reason in Chinese, for the queue (api.texts handoff_reason_*)
     requested_at: dt.datetime | None = None
+    waiting_s: int | None = None  # seconds since the hand-off was requested, when this was read
     agent: str | None = None
     slots: dict[str, Any] = Field(default_factory=dict)
+    preview: str | None = None  # the caller's last message, numbers masked (queue listings only)
 
 
 class SttWord(BaseModel):
@@ -491,12 +532,12 @@ class DashboardSummary(BaseModel):
 
 
 class ForecastPoint(BaseModel):
-    """One local hour: the forecast and, once it has passed, the actual number of contacts."""
+    """One local hour: the forecast (None when withheld) and, once it has passed, the actual contacts."""
 
     at: dt.datetime
     weekday: int
     hour: int
-    forecast: float
+    forecast: float | None = None
     actual: int | None = None
 
 
@@ -516,13 +557,20 @@ class ForecastPeak(BaseModel):
 
 
 class ForecastPublic(BaseModel):
-    """Forecast vs actual per hour for [start, end), its accuracy, a backtest and the peak hours."""
+    """Forecast vs actual per hour for [start, end), its accuracy, a backtest and the peak hours.
+
+    ``history_days``: days of history the forecast could use (from the first recorded contact on,
+    at most ``weeks`` weeks); below ``min_history_days`` no forecast is made (``enough_history``).
+    """
 
     start: dt.date
     end: dt.date
     timezone: str
     weeks: int
     method: str
+    history_days: int
+    min_history_days: int
+    enough_history: bool
     points: list[ForecastPoint]
     accuracy: ForecastAccuracy
     backtest: ForecastAccuracy

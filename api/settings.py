@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     rasa_venv: Path = Field(default=PROJECT_ROOT / ".venv-rasa")  # Python 3.10 venv with rasa 3.6
     rasa_start_timeout_s: float = 300.0  # model load recompiles TensorFlow graphs (~1 min on 2 cores)
     chat_max_chars: int = 1000  # longer chat messages are refused with a 4xx
-    # Rasa's stores (api/services/stack.py adds them to bot/endpoints.yml): the tracker store is an
+    # Rasa's stores (devtools/stack.py adds them to bot/endpoints.yml): the tracker store is an
     # SQLAlchemy URL ("" = SQLite data_dir/rasa/tracker-<port>.db, so conversations survive a
     # restart; "memory" = in-memory); the lock store a redis:// URL ("" = in-memory, one Rasa only).
     rasa_tracker_store_url: str = ""

@@ -58,6 +58,22 @@ TEXTS: dict[str, str] = {
     "call_outcome_hangup": "来电人挂机",
     "call_outcome_in_progress": "未结束",
     "call_unknown_caller": "未知",
+    # Why a conversation was handed to a human (hand-off queue; ``handoff_reason_<code>``). The codes
+    # come from bot/actions (handoff_events), the chat fallback and voice/ivr.py (Transfer).
+    "handoff_reason_caller_request": "来电人要求转人工",
+    "handoff_reason_anger": "来电人情绪激动",
+    "handoff_reason_repeated_failure": "机器人多次未能解答",
+    "handoff_reason_low_confidence": "机器人无法确认答案",
+    "handoff_reason_caller_pressed_0": "来电人按 0 转人工",
+    "handoff_reason_caller_asked_for_human": "来电人说要转人工",
+    "handoff_reason_dialogue_handoff": "机器人对话中转人工",
+    "handoff_reason_misrecognised": "多次没听清来电人",
+    "handoff_reason_dialogue_error": "对话服务出错，直接转人工",
+    "handoff_reason_lines_busy": "语音线路已满，直接转人工",
+    "handoff_reason_call_too_long": "通话时间过长",
+    "handoff_reason_max_turns": "对话轮次过多",
+    "handoff_reason_callback_failed": "回电工单登记失败",
+    "handoff_reason_other": "其他原因转人工",
     # Work orders (工单).
     "ticket_not_found": "没有找到编号为 {number} 的工单，请核对工单编号后再试。",
     "ticket_lookup_failed": "没有查到对应的工单，请核对工单编号和登记手机号的后四位后再试。",
@@ -68,10 +84,13 @@ TEXTS: dict[str, str] = {
     "ticket_unknown_department": "没有名为“{department}”的承办科室，请从科室列表中选择。",
     "ticket_store_busy": "系统繁忙，工单暂未保存成功，请稍后再试。",
     "ticket_escalated": "工单 {number} 已超过办结时限（{due}），优先级已提升为“{priority}”，请督办。",
-    # Chat (web widget, IVR and console through api/services/chat.py).
+    # Chat (web widget, IVR and console through api/services/conversations).
     "chat_invalid_session": "会话编号不正确，请刷新页面后重新开始。",
     "chat_unknown_session": "没有找到这个会话，请刷新页面后重新开始。",
     "chat_handoff_waiting": "您的对话已转给人工客服，请稍候，坐席会在这里直接回复您。",
+    "chat_agent_joined": "人工客服{agent}已接入，正在为您服务。",
+    "chat_agent_left": "人工客服{agent}已结束服务，接下来由智能助手继续为您解答。",
+    "chat_agent_default": "坐席",
     "chat_degraded_note": (
         "（智能对话服务暂时不可用，以上由政策知识库直接答复。）如需登记工单，请留下您的姓名和手机号；"
         "需要人工帮助请说“转人工”。"

@@ -16,6 +16,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=600.0, help="load: seconds")
     parser.add_argument("--calls", type=int, default=0, help="load: simultaneous phone calls")
     parser.add_argument("--base-url", default=None, help="load: a running API (default: start one)")
+    parser.add_argument(
+        "--against", default=None, help="load: also run this git ref first and print both side by side"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     for part in args.parts:
@@ -36,6 +39,13 @@ def main() -> None:
             from bench import bench_load
 
             sessions, duration = (10, 30.0) if args.quick else (args.sessions, args.duration)
+            if args.against:
+                from bench import load_compare
+
+                print_tables(
+                    load_compare.compare(args.against, sessions=sessions, duration=duration, calls=args.calls)
+                )
+                continue
             print_tables(
                 bench_load.run(base_url=args.base_url, sessions=sessions, duration=duration, calls=args.calls)
             )

@@ -42,6 +42,7 @@ from urllib.parse import urlparse
 import httpx
 
 from api.settings import PROJECT_ROOT, get_settings
+from bench.procs import CpuMeter, MemorySampler, pid_listening_on
 
 log = logging.getLogger(__name__)
 
@@ -75,97 +76,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-# --- Process memory --------------------------------------------------------------------------------
-
-
-def pid_listening_on(port: int) -> int | None:
-    """The process that listens on TCP ``port`` (via /proc; None when not found or not Linux)."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            rows = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            parts = row.split()
-            if len(parts) > 9 and parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(parts[9])
-    if not inodes:
-        return None
-    targets = {f"socket:[{i}]" for i in inodes}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                if os.readlink(fd) in targets:
-                    return int(proc.name)
-        except OSError:
-            continue
-    return None
-
-
-def rss_mb(pid: int) -> float | None:
-    """Resident set size of ``pid`` in MB, None when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-@dataclass
-class MemorySampler:
-    """Samples the RSS of named processes every ``interval`` seconds in a thread."""
-
-    pids: dict[str, int]
-    interval: float = 5.0
-    samples: list[tuple[float, dict[str, float | None]]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def start(self) -> None:
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        started = time.monotonic()
-        while not self._stop.is_set():
-            self.samples.append((time.monotonic() - started, {n: rss_mb(p) for n, p in self.pids.items()}))
-            self._stop.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def rows(self, window: float) -> list[dict[str, Any]]:
-        """Mean RSS over time: in a ``window`` at the start, a quarter, half, three quarters and the end.
-
-        Growth over the second half is what tells a leak from warm-up (models, caches and thread
-        arenas fill in the first minutes and then stay).
-        """
-        if not self.samples:
-            return []
-        end = self.samples[-1][0]
-        marks = [(f"{q:.0%}", q * max(end - window, 0.0)) for q in (0.0, 0.25, 0.5, 0.75, 1.0)]
-        out = []
-        for name in self.pids:
-
-            def mean(lo: float, name: str = name) -> float | None:
-                inside = (s.get(name) for t, s in self.samples if lo <= t <= lo + window)
-                vals = [v for v in inside if v is not None]
-                return statistics.fmean(vals) if vals else None  # type: ignore[arg-type]
-
-            means = {label: mean(lo) for label, lo in marks}
-            row: dict[str, Any] = {"process": name, "pid": self.pids[name]}
-            for label, value in means.items():
-                row[f"RSS {label} (MB)"] = f"{value:.1f}" if value is not None else "-"
-            for label, base in (("growth (MB)", "0%"), ("second half (MB)", "50%")):
-                first, last = means[base], means["100%"]
-                row[label] = f"{last - first:+.1f}" if first is not None and last is not None else "-"
-            out.append(row)
-        return out
 
 
 # --- Chat sessions ---------------------------------------------------------------------------------
@@ -359,8 +269,12 @@ class System:
                     os.kill(pid, 15)
 
 
-def start_system(timeout: float = 900.0) -> System:
-    """``hotline run`` on free ports with a fresh database and rate limits off; waits for health."""
+def start_system(timeout: float = 900.0, *, root: Path = PROJECT_ROOT) -> System:
+    """``hotline run`` on free ports with a fresh database and rate limits off; waits for health.
+
+    ``root`` is the checkout to run (another one, e.g. an earlier commit, shares this one's data
+    directory: the index and the trained models; its database and outbox are fresh as well).
+    """
     api, rasa, actions = _free_port(), _free_port(), _free_port()
     folder = Path(tempfile.mkdtemp(prefix="hotline-load-"))
     env = {
@@ -370,6 +284,8 @@ def start_system(timeout: float = 900.0) -> System:
         "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa}",
         "HOTLINE_ACTION_PORT": str(actions),
         "HOTLINE_DATABASE_URL": f"sqlite:///{folder / 'hotline.db'}",
+        "HOTLINE_OUTBOX_PATH": str(folder / "outbox.sqlite3"),
+        "HOTLINE_DATA_DIR": str(get_settings().data_dir),
         "HOTLINE_RATE_LIMIT_IP_PER_MIN": "0",
         "HOTLINE_RATE_LIMIT_SESSION_PER_MIN": "0",
         "HOTLINE_RETENTION_INTERVAL_S": "0",
@@ -380,7 +296,7 @@ def start_system(timeout: float = 900.0) -> System:
     handle = log_path.open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "run"],
-        cwd=PROJECT_ROOT,
+        cwd=root,
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -432,14 +348,17 @@ def run(
     duration: float = 600.0,
     calls: int = 0,
     think: tuple[float, float] = (2.0, 6.0),
+    root: Path = PROJECT_ROOT,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Run the load and return the tables (chat, calls, memory)."""
-    system = attach(base_url) if base_url else start_system()
+    """Run the load and return the tables (chat, CPU per turn, calls, memory)."""
+    system = attach(base_url) if base_url else start_system(root=root)
     try:
         _warm(system.base_url, calls)
         pids = {n: p for n, p in ((n, pid_listening_on(port)) for n, port in system.ports.items()) if p}
         sampler = MemorySampler(pids, interval=max(1.0, min(5.0, duration / 30)))
         sampler.start()
+        cpu = CpuMeter(pids)
+        cpu.start()
         tables: dict[str, list[dict[str, Any]]] = {}
         call_rows: list[dict[str, Any]] = []
         caller_thread = None
@@ -455,7 +374,9 @@ def run(
         if caller_thread is not None:
             caller_thread.join(duration + 180)
         sampler.stop()
+        cpu.stop()
         tables[f"load: {sessions} chat sessions"] = chat_rows(stats, sessions, elapsed)
+        tables["load: CPU per chat turn"] = cpu.rows(len(stats.latencies), elapsed)
         if calls:
             tables[f"load: {calls} phone calls (real time)"] = call_rows
         tables["load: memory"] = sampler.rows(window=min(60.0, max(5.0, duration / 3)))

@@ -11,6 +11,7 @@ COPY knowledge knowledge
 COPY bot bot
 COPY voice voice
 COPY inspection inspection
+COPY vocab vocab
 RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu . \
  && useradd --system --uid 10001 hotline && mkdir -p /data && chown hotline /data
 USER hotline

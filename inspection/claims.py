@@ -9,23 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "幺": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUM = r"(?:\d+(?:\.\d+)?|[零〇一幺二两三四五六七八九十百千万]+)"
+from vocab.numerals import SPOKEN_DIGITS, UNITS, parse_number
+
+_NUM = rf"(?:\d+(?:\.\d+)?|[{SPOKEN_DIGITS}{UNITS}]+)"
 _UNIT_WORDS = {
     "个工作日": "workday",
     "工作日": "workday",
@@ -59,36 +45,6 @@ UNIT_LABELS = {
     "percent": "%",
     "yuan": "元",
 }
-
-
-def parse_number(text: str) -> float | None:
-    """Arabic or Chinese numeral to a number; None when it is not a single clear value (两三天)."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    total, section, current = 0, 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            if current is not None:  # two digits in a row: 两三, 一二 - a range, not a value
-                if section == 0 and total == 0 and len(text) > 2 and all(c in _CN_DIGITS for c in text):
-                    # read-out digits such as 一二三九三
-                    return float("".join(str(_CN_DIGITS[c]) for c in text))
-                return None
-            current = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            section += (current if current is not None else 1) * _CN_UNITS[ch]
-            current = None
-        elif ch == "万":
-            section += current or 0
-            total += (section or 1) * 10000
-            section, current = 0, None
-        else:
-            return None
-    return float(total + section + (current or 0))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_CN_NUM = "一二三四五六七八九十百"
+from vocab.numerals import DIGITS
+
+_CN_NUM = DIGITS[1:] + "十百"  # heading numbers: 一、 （二） 第十二条 (not 零, 两 or 千)
 _H2_RE = re.compile(rf"^[{_CN_NUM}]+、")
 _H3_RE = re.compile(rf"^[（(][{_CN_NUM}]+[)）]")
 _H4_RE = re.compile(r"^\d{1,2}[.、．]\s*(?!\d)")

@@ -2,18 +2,18 @@
 
 Policy documents carry contact persons and phone numbers; none of that belongs in answers.
 Removal here replaces a number whole; masking for people (``api.privacy``, which keeps part of
-a number visible) has its own, wider patterns, since this library may not import the API.
+a number visible) composes wider patterns from the same shapes (``vocab.patterns``).
 """
 
 from __future__ import annotations
 
 import re
 
-ID_NUMBER_RE = re.compile(
-    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
-)
-MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)(?:0\d{2,3}[- ]?)?[2-9]\d{6,7}(?!\d)")
+from vocab.patterns import AREA_CODE, ID_NUMBER, NO_DIGIT_AFTER, NO_DIGIT_BEFORE, mobile
+
+ID_NUMBER_RE = re.compile(f"(?<![0-9A-Za-z]){ID_NUMBER}(?![0-9A-Za-z])")
+MOBILE_RE = re.compile(NO_DIGIT_BEFORE + mobile("[- ]?", country_code=True) + NO_DIGIT_AFTER)
+LANDLINE_RE = re.compile(f"{NO_DIGIT_BEFORE}(?:{AREA_CODE}[- ]?)?[2-9][0-9]{{6,7}}{NO_DIGIT_AFTER}")
 BANK_CARD_RE = re.compile(r"(?<!\d)(?:62|4\d|5[1-5])\d{14,17}(?!\d)")
 _PHONE_LABEL_RE = re.compile(r"(电话|手机|联系方式|热线电话|联系电话|座机)\s*[:：]?")
 _CONTACT_NAME_RE = re.compile(

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 
+from vocab.terms import QUESTION_KINDS
 from voice.audio import StreamResampler, encode_wav
 from voice.dtmf import DTMF_DIGITS, GoertzelDetector
 from voice.normalize import normalize_transcript
@@ -53,8 +54,6 @@ REQUIRED_PROMPTS = (
 )
 # Reply kinds that mean the dialogue did not understand the caller (counted as a misrecognition).
 NOT_UNDERSTOOD_KINDS = frozenset({"fallback", "nlu_fallback", "not_understood", "misunderstood"})
-# Reply kinds that ask the caller something: the IVR listens for the answer instead of 还有其他问题吗.
-QUESTION_KINDS = frozenset({"clarify_region", "ask_slot"})
 _PUNCT_RE = re.compile(r"[\s，。！？、,.!?~～…：:；;“”\"'啊呀吧呢嘛哦哈噢唉]+")
 
 

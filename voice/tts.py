@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from pypinyin import Style, lazy_pinyin
 
+from vocab.numerals import cardinal, read_digits
 from voice.audio import AudioError, decode_wav, pcm16_to_alaw, pcm16_to_ulaw
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,11 @@ _MARKDOWN_RE = re.compile(r"\*\*|__|`+|^#+\s*|^>\s*", re.MULTILINE)
 _LIST_ITEM_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[（(]\d{1,2}[)）]|[①-⑳]|[-*•·●▪])\s*(?=\S)")
 _INLINE_ITEM_RE = re.compile(r"(?:(?<=^)|(?<=[：:；;。，,\s]))(\d{1,2})\s*[、．.)）](?!\d)\s*")
 _SENTENCE_END = "。！？；!?;"
-ORDINALS = "一二三四五六七八九十"
 
 
 def _ordinal(n: int) -> str:
     """第一 ... 第二十 (lists read aloud are short)."""
-    return "第" + (_cardinal(n) if n > 0 else "一")
+    return "第" + (cardinal(n) if n > 0 else "一")
 
 
 _URL_WITH_POINTER_RE = re.compile(
@@ -129,51 +129,14 @@ def shorten_for_ear(text: str, *, max_chars: int = 240) -> str:
 
 # --- Numbers and pinyin --------------------------------------------------------------------------
 
-_DIGITS = "零一二三四五六七八九"
-_PHONE_DIGITS = "零幺二三四五六七八九"
-
-
-def _cardinal(n: int) -> str:
-    """Chinese reading of 0 <= n < 10**8 (二十四, 一千零五, 三万二千)."""
-    if n == 0:
-        return "零"
-    if n >= 10**8:
-        return "".join(_DIGITS[int(d)] for d in str(n))
-
-    def below_10k(m: int) -> str:
-        out = ""
-        zero = False
-        for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-            digit = m // value % 10
-            if digit == 0:
-                zero = bool(out)
-                continue
-            if zero:
-                out += "零"
-                zero = False
-            out += _DIGITS[digit] + unit
-        return out
-
-    high, low = divmod(n, 10_000)
-    if high == 0:
-        text = below_10k(low)
-    else:
-        text = below_10k(high) + "万" + (("零" if low < 1000 else "") + below_10k(low) if low else "")
-    return text[1:] if text.startswith("一十") else text
-
 
 def numbers_to_chinese(text: str) -> str:
     """Spell out digits the way an operator reads them (phone and ticket numbers digit by digit)."""
-
-    def digits(s: str, phone: bool = False) -> str:
-        table = _PHONE_DIGITS if phone else _DIGITS
-        return "".join(table[int(c)] for c in s)
-
     text = re.sub(r"(\d+(?:\.\d+)?)\s*%", lambda m: "百分之" + numbers_to_chinese(m.group(1)), text)
-    text = re.sub(r"(\d{4})(?=年)", lambda m: digits(m.group(1)), text)
-    text = re.sub(r"(?<![\d.])(?:\d{5,}|0\d+)", lambda m: digits(m.group(0), phone=True), text)
-    text = re.sub(r"(\d+)\.(\d+)", lambda m: _cardinal(int(m.group(1))) + "点" + digits(m.group(2)), text)
-    return re.sub(r"\d+", lambda m: _cardinal(int(m.group(0))), text)
+    text = re.sub(r"(\d{4})(?=年)", lambda m: read_digits(m.group(1)), text)
+    text = re.sub(r"(?<![\d.])(?:\d{5,}|0\d+)", lambda m: read_digits(m.group(0), phone=True), text)
+    text = re.sub(r"(\d+)\.(\d+)", lambda m: cardinal(int(m.group(1))) + "点" + read_digits(m.group(2)), text)
+    return re.sub(r"\d+", lambda m: cardinal(int(m.group(0))), text)
 
 
 def to_tone_pinyin(text: str) -> str:

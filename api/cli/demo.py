@@ -3,7 +3,7 @@
 ``hotline demo seed --days 28`` writes, for each of the last N local days, conversations on the
 web, phone and console channels with a weekday/hour-of-day rhythm (questions from the curated
 entries answered with their answers; unanswerable questions from ``tests/data`` abstained on;
-hand-offs through ``api.services.handoff``; ratings), work orders through
+hand-offs through ``api.services.conversations.handoff``; ratings), work orders through
 ``api.services.tickets`` (dispatch, handling, closing, 回访 with satisfaction) and inspection
 results through ``api.services.inspection.score_transcript`` on the labelled transcripts, a few
 findings overruled. ``hotline demo clear`` removes exactly that data again.
@@ -36,7 +36,8 @@ from api.models.conversations import Conversation, Turn
 from api.models.inspection import QaResult
 from api.models.tickets import Ticket
 from api.schemas import TicketCreate
-from api.services import handoff, inspection, tickets
+from api.services import inspection, tickets
+from api.services.conversations import handoff
 from api.services.registry import get_session_factory
 from api.settings import PROJECT_ROOT, Settings, get_settings
 from api.texts import text as t
@@ -271,10 +272,10 @@ def _ticket(
         channel="phone" if conv.channel == "phone" else "web",
         conversation_id=conv.session_id,
     )
+    # Back-dated history inside the day's unit of work (the intake's open_order would stamp now).
     view = tickets.create_ticket(session, data=data, actor="bot", channel="api", rules=rules, now=at)
     number = view.number
     conv.ticket_number = number
-    session.commit()
     steps = [
         (dt.timedelta(hours=rng.uniform(0.5, 4)), "assign"),
         (dt.timedelta(hours=rng.uniform(5, 30)), "处理中"),

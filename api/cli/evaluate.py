@@ -49,17 +49,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def make_engine(name: str):  # type: ignore[no-untyped-def]
-    from api.services.evaluation import KnowledgeEngine
+    from devtools.evaluation import KnowledgeEngine
 
     if name == "kb":
         return KnowledgeEngine(get_settings())
-    from api.services.stack import StackEngine
+    from devtools.stack import StackEngine
 
     return StackEngine(get_settings())
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from api.services.evaluation import (
+    from devtools.evaluation import (
         format_side_by_side,
         format_table,
         load_items,
@@ -107,7 +107,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _noise(args: argparse.Namespace) -> int:
-    from api.services.evaluation import load_items, make_noise, mean_cer, write_items
+    from devtools.evaluation import load_items, make_noise, mean_cer, write_items
 
     items = load_items(args.file)
     noised = list(make_noise(get_settings().kb_entries_dir, args.profile).noise_items(items, seed=args.seed))

@@ -93,8 +93,8 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     """Fit the confidence model and its threshold; both go to knowledge/data/confidence.json."""
-    from api.services.evaluation import load_items
     from api.services.knowledge import get_answerer, reset
+    from devtools.evaluation import load_items
     from knowledge.calibration import Labelled, calibrate, training_examples
     from knowledge.confidence import DEFAULT_PATH, fit
 

@@ -32,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.main import create_app
-    from api.services.stack import Stack, ensure_running
+    from devtools.stack import Stack, ensure_running
 
     settings = get_settings()
     if _index_missing(settings):

@@ -75,7 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--status", action="append", choices=service.STATUSES, help="状态，可重复")
+    parser.add_argument(
+        "--status", action="append", choices=[str(s) for s in service.STATUSES], help="状态，可重复"
+    )
     parser.add_argument("--department", help="承办科室")
     parser.add_argument("--overdue", action="store_true", help="只看已超期的")
     parser.add_argument("--since", type=_date, help="受理日期起（含），YYYY-MM-DD")

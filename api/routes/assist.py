@@ -30,7 +30,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import Principal, SessionDep, SettingsDep, require_role
 from api.errors import DomainError
 from api.schemas import SESSION_ID_PATTERN
-from api.services import assist, audit
+from api.services import assist, assist_feedback, audit
 from api.settings import Settings
 from api.texts import text
 
@@ -46,19 +46,19 @@ _STREAM_MAX_S = 300.0  # a stream lives this long, then the EventSource reconnec
 _KEEPALIVE_S = 15.0
 
 
-@router.get("/feedback", response_model=list[assist.FeedbackCount])
+@router.get("/feedback", response_model=list[assist_feedback.FeedbackCount])
 def feedback_counts(
     session: SessionDep,
     settings: SettingsDep,
     principal: SupervisorDep,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-) -> list[assist.FeedbackCount]:
+) -> list[assist_feedback.FeedbackCount]:
     """Useful / not useful votes per knowledge-base entry, most voted first."""
     from knowledge.catalog import load_entries
 
     titles = {e.id: e.display_title for e in load_entries(settings.kb_entries_dir)}
-    return assist.feedback_counts(session, since=_aware(since), until=_aware(until), titles=titles)
+    return assist_feedback.feedback_counts(session, since=_aware(since), until=_aware(until), titles=titles)
 
 
 @router.get("/sessions/{session_id}", response_model=assist.AssistView)
@@ -77,12 +77,12 @@ def conversation(
     return view
 
 
-@router.post("/sessions/{session_id}/feedback", response_model=assist.FeedbackCount)
+@router.post("/sessions/{session_id}/feedback", response_model=assist_feedback.FeedbackCount)
 def feedback(
-    session_id: SessionId, body: assist.FeedbackIn, session: SessionDep, principal: AgentDep
-) -> assist.FeedbackCount:
+    session_id: SessionId, body: assist_feedback.FeedbackIn, session: SessionDep, principal: AgentDep
+) -> assist_feedback.FeedbackCount:
     """An agent marks a suggested entry useful or not; returns the entry's counts."""
-    return assist.record_feedback(
+    return assist_feedback.record_feedback(
         session, session_id=session_id, entry_id=body.entry_id, useful=body.useful, agent=principal.name
     )
 

@@ -19,8 +19,17 @@ from api.db import unit_of_work
 from api.deps import Principal, SettingsDep, principal_from_request, require_role
 from api.errors import DomainError
 from api.limits import check_ip, check_session, limit_caller_ip
-from api.schemas import SESSION_ID_PATTERN, ChatReply, ChatRequest, HandoffPublic, TranscriptPublic
-from api.services import audit, chat, handoff
+from api.schemas import (
+    SESSION_ID_PATTERN,
+    ChatReply,
+    ChatRequest,
+    HandoffPublic,
+    TranscriptPublic,
+    TurnPublic,
+)
+from api.services import audit
+from api.services.conversations import handoff, rasa, store
+from api.services.conversations.respond import respond
 from api.services.registry import get_session_factory
 from api.texts import text
 
@@ -46,13 +55,13 @@ Agent = Annotated[Principal, Depends(require_role("agent"))]
 def post_message(body: ChatRequest, settings: SettingsDep, request: Request) -> ChatReply:
     """Send one caller message; the reply lists the bot's messages, their kind and sources."""
     check_session(request.app, body.session_id)
-    return chat.respond(body.session_id, body.text, channel="web", metadata=body.metadata, settings=settings)
+    return respond(body.session_id, body.text, channel="web", metadata=body.metadata, settings=settings)
 
 
 @router.get("/api/chat/health")
 def chat_health(settings: SettingsDep) -> dict[str, Any]:
     """Rasa and action-server reachability; ``mode: degraded`` means knowledge-base-only answers."""
-    return chat.status(settings)
+    return rasa.status(settings)
 
 
 @router.get("/api/chat/handoffs", response_model=list[HandoffPublic])
@@ -69,6 +78,7 @@ def accept_handoff(
     """An agent takes a handed-off conversation (audited: the agent now sees the caller's data)."""
     with unit_of_work(get_session_factory(settings)) as db:
         taken = handoff.accept(db, session_id=session_id, agent=agent.name)
+        store.note_handoff(db, session_id, "joined", agent.display_name or agent.name)
         audit.record(db, agent, audit.HANDOFF_ACCEPT, "conversation", session_id, request)
         return taken
 
@@ -77,19 +87,23 @@ def accept_handoff(
 def release_handoff(session_id: SessionId, settings: SettingsDep, agent: Agent) -> HandoffPublic:
     """Give a conversation back to the bot."""
     with unit_of_work(get_session_factory(settings)) as db:
-        return handoff.release(db, session_id=session_id, agent=agent.name)
+        given = handoff.release(db, session_id=session_id, agent=agent.name)
+        store.note_handoff(db, session_id, "left", agent.display_name or agent.name)
+        return given
 
 
 @router.post("/api/chat/{session_id}/agent-message", status_code=204)
 def agent_message(session_id: SessionId, body: AgentMessage, settings: SettingsDep, agent: Agent) -> None:
     """An agent's reply in a handed-off conversation; the widget shows it on its next poll."""
-    chat.add_agent_turn(session_id, body.text, agent=agent.name, settings=settings)
+    store.add_agent_turn(
+        session_id, body.text, agent=agent.name, display=agent.display_name, settings=settings
+    )
 
 
 @router.get("/api/chat/{session_id}/transcript", response_model=TranscriptPublic)
 def get_transcript(session_id: SessionId, settings: SettingsDep, request: Request) -> TranscriptPublic:
     """The stored conversation, phone and ID numbers masked; a staff member's view is audited."""
-    result = chat.transcript(session_id, settings=settings)
+    result = store.transcript(session_id, settings=settings)
     staff = principal_from_request(request, settings)
     if staff is not None:
         with unit_of_work(get_session_factory(settings)) as db:
@@ -101,26 +115,32 @@ def get_transcript(session_id: SessionId, settings: SettingsDep, request: Reques
 async def chat_socket(ws: WebSocket) -> None:
     """The widget's channel: send {session_id, text}, receive a ChatReply (or {error, message}).
 
-    While the conversation is with a human, the agent's replies are pushed on the same socket as
-    ``{"type": "agent", "seq", "text"}`` as soon as they are stored, and ``{"type": "handoff_end"}``
-    when the agent releases it.
+    While the conversation is with a human, what the agent side writes is pushed on the same socket
+    as soon as it is stored: ``{"type": "agent", "seq", "text", "agent"}`` for an agent's message,
+    ``{"type": "event", "seq", "event": "joined"|"left", "text", "agent"}`` when an agent joins or
+    leaves, and ``{"type": "handoff_end"}`` when the bot has the conversation again. A page that was
+    reloaded during a hand-off sends ``{"type": "watch", "session_id", "after": <last seq shown>}``.
     """
     settings = ws.app.state.settings
     await ws.accept()
     lock = asyncio.Lock()
     watch: dict[str, Any] = {"session_id": None, "seq": None}
-    pusher = asyncio.create_task(_push_agent_turns(ws, settings, watch, lock))
+    pusher = asyncio.create_task(_push_agent_side(ws, settings, watch, lock))
     try:
         while True:
             raw = await ws.receive_text()
             try:
                 if len(raw) > _WS_MAX_MESSAGE:
                     raise ValueError("message too large")
-                body = ChatRequest.model_validate(json.loads(raw))
+                message = json.loads(raw)
+                if isinstance(message, dict) and message.get("type") == "watch":
+                    _watch(watch, message)
+                    continue
+                body = ChatRequest.model_validate(message)
                 check_ip(ws.app, ws.client, ws.headers.get("authorization"))
                 check_session(ws.app, body.session_id)
                 reply = await run_in_threadpool(
-                    chat.respond, body.session_id, body.text, "web", body.metadata, settings=settings
+                    respond, body.session_id, body.text, "web", body.metadata, settings=settings
                 )
             except (ValueError, ValidationError):
                 async with lock:
@@ -131,10 +151,10 @@ async def chat_socket(ws: WebSocket) -> None:
                     await ws.send_json({"error": exc.key, "message": text(exc.key, **exc.fmt)})
                 continue
             handed = reply.handoff is not None and reply.handoff.status != "offline"
-            if handed and watch["session_id"] is None:
-                # Push what agents write from now on: earlier turns are already on the caller's screen.
+            if handed and watch["session_id"] != body.session_id:
+                # Push what the agent side writes from now on: the rest is on the caller's screen.
                 _, watch["seq"], _ = await run_in_threadpool(
-                    chat.turns_since, body.session_id, 0, settings=settings
+                    store.turns_since, body.session_id, 0, settings=settings
                 )
                 watch["session_id"] = body.session_id
             async with lock:
@@ -145,8 +165,26 @@ async def chat_socket(ws: WebSocket) -> None:
         pusher.cancel()
 
 
-async def _push_agent_turns(ws: WebSocket, settings: Any, watch: dict[str, Any], lock: asyncio.Lock) -> None:
-    """Poll the stored transcript (works across API processes) and push new agent turns to the caller."""
+def _watch(watch: dict[str, Any], message: dict[str, Any]) -> None:
+    """Follow a conversation from the turn after ``after`` (a reloaded page resuming a hand-off)."""
+    session_id = store.check_session_id(str(message.get("session_id") or ""))
+    after = message.get("after")
+    if not isinstance(after, int) or after < 0:
+        raise ValueError("after must be a turn number")
+    watch["session_id"], watch["seq"] = session_id, after
+
+
+def _pushed(turn: TurnPublic) -> dict[str, Any] | None:
+    """The socket message for a turn written on the agent side, or None for the caller's own."""
+    if turn.speaker == "agent":
+        return {"type": "agent", "seq": turn.seq, "text": turn.text, "agent": turn.agent}
+    if turn.event is not None:
+        return {"type": "event", "seq": turn.seq, "event": turn.event, "text": turn.text, "agent": turn.agent}
+    return None
+
+
+async def _push_agent_side(ws: WebSocket, settings: Any, watch: dict[str, Any], lock: asyncio.Lock) -> None:
+    """Poll the stored transcript (works across API processes) and push what the agent side wrote."""
     try:
         while True:
             await asyncio.sleep(settings.assist_poll_s)
@@ -155,16 +193,19 @@ async def _push_agent_turns(ws: WebSocket, settings: Any, watch: dict[str, Any],
                 continue
             try:
                 status, last, turns = await run_in_threadpool(
-                    chat.turns_since, session_id, watch["seq"] or 0, settings=settings
+                    store.turns_since, session_id, watch["seq"] or 0, settings=settings
                 )
             except DomainError:
                 watch["session_id"] = None
                 continue
+            if watch["session_id"] != session_id:
+                continue  # the caller started another conversation meanwhile
             watch["seq"] = last
             async with lock:
                 for turn in turns:
-                    if turn.speaker == "agent":
-                        await ws.send_json({"type": "agent", "seq": turn.seq, "text": turn.text})
+                    pushed = _pushed(turn)
+                    if pushed is not None:
+                        await ws.send_json(pushed)
                 if status != "handoff":
                     await ws.send_json({"type": "handoff_end"})
             if status != "handoff":

@@ -2,7 +2,8 @@
 
 - ``GET /api/dashboard/summary?from=YYYY-MM-DD&to=YYYY-MM-DD``: every figure of the dashboard
   for the local dates [from, to) (default: the last seven days including today).
-- ``GET /api/dashboard/forecast?from&to&weeks=4``: call-volume forecast vs actual per hour.
+- ``GET /api/dashboard/forecast?from&to&weeks=4``: call-volume forecast vs actual per hour; with
+  less than a week of history the forecast is withheld (``enough_history`` false, forecasts null).
 - ``GET /api/dashboard/rules``: inspection rule id -> description (labels for the console).
 - ``GET /api/dashboard/export/{table}.csv?from&to``: one table as CSV (UTF-8 with BOM for
   spreadsheet programs); phone and ID numbers are masked in every cell.
@@ -21,6 +22,7 @@ from fastapi.responses import Response
 from api.deps import Principal, SessionDep, SettingsDep, require_role
 from api.schemas import DashboardSummary, ForecastPublic
 from api.services import dashboard as service
+from api.services import dashboard_export, dashboard_range
 from api.services import forecast as forecasting
 from api.settings import Settings
 
@@ -39,7 +41,7 @@ def _range(settings: Settings, start: dt.date | None, end: dt.date | None) -> tu
         return start or end - week, end
     if start is not None:
         return start, start + week
-    return service.default_range(settings)
+    return dashboard_range.default_range(settings)
 
 
 @router.get("/summary", response_model=DashboardSummary)
@@ -72,7 +74,7 @@ def forecast(
         int, Query(ge=1, le=26, description="用前几周的同星期同时段平均")
     ] = forecasting.DEFAULT_WEEKS,
 ) -> ForecastPublic:
-    """Forecast vs actual contacts per hour, with its accuracy and a backtest."""
+    """Forecast vs actual contacts per hour, with its accuracy and a backtest (none on too little history)."""
     lo, hi = _range(settings, start, end)
     return forecasting.forecast(session, start=lo, end=hi, settings=settings, weeks=weeks)
 
@@ -88,13 +90,17 @@ def export(
 ) -> Response:
     """One dashboard table as a CSV download."""
     lo, hi = _range(settings, start, end)
-    if table not in service.EXPORT_TABLES:
-        raise service.UnknownTable(f"table {table!r}", table=table, tables="、".join(service.EXPORT_TABLES))
+    if table not in dashboard_export.EXPORT_TABLES:
+        raise dashboard_export.UnknownTable(
+            f"table {table!r}", table=table, tables="、".join(dashboard_export.EXPORT_TABLES)
+        )
     if table == "forecast":
         data = forecasting.forecast(session, start=lo, end=hi, settings=settings)
-        rows = service.export_rows(None, table, forecast=data)
+        rows = dashboard_export.export_rows(None, table, forecast=data)
     else:
-        rows = service.export_rows(service.summary(session, start=lo, end=hi, settings=settings), table)
+        rows = dashboard_export.export_rows(
+            service.summary(session, start=lo, end=hi, settings=settings), table
+        )
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     name = f"dashboard-{table}-{lo.isoformat()}_{hi.isoformat()}.csv"

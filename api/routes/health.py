@@ -1,19 +1,16 @@
 """Health: which components work, so a load balancer and an operator see what is degraded.
 
 Each component (database, rasa, actions, knowledge, outbox) is reported with ``ok``; the
-outbox shows how many acknowledged writes wait for the database. The router's lifespan runs
-the outbox replay in the background, so queued writes land once the database is back.
+outbox shows how many acknowledged writes wait for the database; the outbox replay job
+(``api/jobs.py``) lands them once the database is back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text as sql
 
@@ -22,27 +19,7 @@ from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-@contextlib.asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Replay the durable outbox in the background while the app runs (api/services/outbox.py)."""
-    from api.services import outbox
-
-    settings: Settings = app.state.settings
-    interval = settings.outbox_replay_interval_s
-    task = asyncio.create_task(outbox.replay_loop(settings)) if interval > 0 else None
-    app.state.outbox_replay_task = task
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-router = APIRouter(tags=["health"], lifespan=_lifespan)
-
+router = APIRouter(tags=["health"])
 
 _warned: list[bool] = []  # the durability warning is logged once per process
 
@@ -78,9 +55,9 @@ def _knowledge(settings: Settings) -> dict[str, Any]:
 
 
 def _dialogue(settings: Settings) -> dict[str, dict[str, Any]]:
-    from api.services import chat
+    from api.services.conversations import rasa
 
-    status = chat.status(settings)
+    status = rasa.status(settings)
     return {name: {"ok": status.get(name) == "up"} for name in ("rasa", "actions")}
 
 

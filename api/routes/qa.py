@@ -29,7 +29,7 @@ from api.schemas import (
     QaRuleOverrules,
     QaTranscriptIn,
 )
-from api.services import audit
+from api.services import audit, qa_reports
 from api.services import inspection as service
 
 router = APIRouter(prefix="/api/qa", tags=["quality inspection"])
@@ -126,7 +126,7 @@ def review(
 @router.get("/overrules", response_model=list[QaRuleOverrules])
 def overrules(session: SessionDep, principal: SupervisorDep) -> list[QaRuleOverrules]:
     """How often each rule's findings were overruled."""
-    return service.overrule_counts(session)
+    return qa_reports.overrule_counts(session)
 
 
 @router.get("/reports", response_model=QaReport)
@@ -138,4 +138,4 @@ def reports(
     until: dt.date | None = None,
 ) -> QaReport:
     """Average reviewed score and pass rate per agent, rule or day."""
-    return service.team_report(session, group_by=group_by, since=since, until=until)
+    return qa_reports.team_report(session, group_by=group_by, since=since, until=until)

@@ -8,21 +8,19 @@ Who sees what:
   the order is assigned to them by name (``X-Actor`` equals the assignee); supervisors and
   admins see everything. Supervisor notifications need the supervisor role.
 
-The app's lifespan runs ``escalate_overdue`` every ``ticket_escalation_interval_s`` seconds
-(0 turns it off); the task stops with the app.
+A change runs in a unit of work of its own that commits before the answer is sent. The
+escalation job runs in the app's background jobs (``api/jobs.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
+from api.db import unit_of_work
 from api.deps import Principal, SessionDep, SettingsDep, require_role
 from api.limits import limit_caller_ip
 from api.schemas import (
@@ -37,40 +35,14 @@ from api.schemas import (
 )
 from api.services import audit
 from api.services import tickets as service
-from api.settings import Settings
+from api.services.registry import get_session_factory
 
 log = logging.getLogger(__name__)
 
 AgentDep = Annotated[Principal, Depends(require_role("agent"))]
 SupervisorDep = Annotated[Principal, Depends(require_role("supervisor"))]
 
-
-async def _escalation_loop(settings: Settings, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await asyncio.to_thread(service.run_escalation, settings)
-        except Exception:  # keep the loop alive; the next pass retries
-            log.exception("tickets.escalation.failed")
-
-
-@contextlib.asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the periodic escalation job with the app and cancel it on shutdown."""
-    settings: Settings = app.state.settings
-    interval = settings.ticket_escalation_interval_s
-    task = asyncio.create_task(_escalation_loop(settings, interval)) if interval > 0 else None
-    app.state.ticket_escalation_task = task
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-router = APIRouter(prefix="/api/tickets", tags=["tickets"], lifespan=_lifespan)
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 
 def _actor(principal: Principal) -> str:
@@ -87,14 +59,16 @@ def _present(ticket: service.TicketSummaryT, principal: Principal) -> service.Ti
     response_model=TicketMasked,
     dependencies=[Depends(limit_caller_ip)],
 )
-def create(body: TicketCreate, session: SessionDep, settings: SettingsDep) -> TicketMasked:
+def create(body: TicketCreate, settings: SettingsDep) -> TicketMasked:
     """Open a work order from the widget or the bot; the number is returned after commit.
 
-    Priority is the centre's decision, so a public request cannot set it.
+    Priority is the centre's decision and follow-ups are opened by the bot, so a public request
+    sets neither. While the database is down this answers 503 (no conversation here to be told a
+    provisional number in).
     """
-    ticket = service.create_ticket(
-        session,
-        data=body.model_copy(update={"priority": None}),
+    ticket = service.register_order(
+        get_session_factory(settings),
+        body.model_copy(update={"priority": None, "follow_up_of": None}),
         actor="caller",
         channel="api",
         rules=service.rules_from_settings(settings),
@@ -163,51 +137,52 @@ def read(number: str, session: SessionDep, principal: AgentDep, request: Request
 
 @router.post("/{number}/status", response_model=TicketPublic)
 def change_status(
-    number: str, body: TicketUpdate, session: SessionDep, settings: SettingsDep, principal: AgentDep
+    number: str, body: TicketUpdate, settings: SettingsDep, principal: AgentDep
 ) -> TicketPublic:
     """Move the order along its lifecycle with a comment for the history."""
-    ticket = service.change_status(
-        session,
-        number=number,
-        to_status=body.status,
-        actor=_actor(principal),
-        comment=body.comment,
-        channel="api",
-        rules=service.rules_from_settings(settings),
-    )
+    with unit_of_work(get_session_factory(settings)) as session:
+        ticket = service.change_status(
+            session,
+            number=number,
+            to_status=body.status,
+            actor=_actor(principal),
+            comment=body.comment,
+            channel="api",
+            rules=service.rules_from_settings(settings),
+        )
     return _present(ticket, principal)
 
 
 @router.post("/{number}/assign", response_model=TicketPublic)
-def assign(
-    number: str, body: TicketAssign, session: SessionDep, settings: SettingsDep, principal: AgentDep
-) -> TicketPublic:
+def assign(number: str, body: TicketAssign, settings: SettingsDep, principal: AgentDep) -> TicketPublic:
     """Dispatch (派单) the order to a department, optionally to a named handler."""
-    ticket = service.assign(
-        session,
-        number=number,
-        department=body.department,
-        assignee=body.assignee,
-        actor=_actor(principal),
-        comment=body.comment,
-        channel="api",
-        rules=service.rules_from_settings(settings),
-    )
+    with unit_of_work(get_session_factory(settings)) as session:
+        ticket = service.assign(
+            session,
+            number=number,
+            department=body.department,
+            assignee=body.assignee,
+            actor=_actor(principal),
+            comment=body.comment,
+            channel="api",
+            rules=service.rules_from_settings(settings),
+        )
     return _present(ticket, principal)
 
 
 @router.post("/{number}/callbacks", response_model=TicketPublic, status_code=status.HTTP_201_CREATED)
 def add_callback(
-    number: str, body: CallbackCreate, session: SessionDep, settings: SettingsDep, principal: AgentDep
+    number: str, body: CallbackCreate, settings: SettingsDep, principal: AgentDep
 ) -> TicketPublic:
     """Record a 回访: result and satisfaction; 不满意 reopens the order."""
-    ticket = service.add_callback(
-        session,
-        number=number,
-        result=body.result,
-        satisfaction=body.satisfaction,
-        actor=_actor(principal),
-        channel="api",
-        rules=service.rules_from_settings(settings),
-    )
+    with unit_of_work(get_session_factory(settings)) as session:
+        ticket = service.add_callback(
+            session,
+            number=number,
+            result=body.result,
+            satisfaction=body.satisfaction,
+            actor=_actor(principal),
+            channel="api",
+            rules=service.rules_from_settings(settings),
+        )
     return _present(ticket, principal)

@@ -2,11 +2,9 @@
 
 The WebSocket speaks the Twilio Media Streams convention (docs/telephony.md shows how FreeSWITCH
 and Asterisk connect). Recognition, synthesis and the dialogue call run in the thread pool, so a
-call never blocks the event loop. The dialogue is ``app.state.voice_respond`` when set, else the
-chat service, else the knowledge base alone; work orders for key 9 come from the ticket service.
-Every line of the call goes into the conversation store as it happens (``api.services.calls``);
-when the call ends, recording, record, quality inspection and the closing turn are done by the
-app's ``CallEndWorker`` on its own thread, after the line has been released.
+call never blocks the event loop. What a call needs from the rest of the system (dialogue,
+callback work orders, voice lines, the end-of-call worker) is wired in ``api.services.phone``;
+this module only handles the protocol.
 """
 
 from __future__ import annotations
@@ -15,10 +13,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
-import threading
-from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -27,16 +21,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from api.errors import DomainError, ServiceUnavailable
+from api.errors import DomainError
 from api.limits import limit_caller_ip
 from api.schemas import SttResult, SttWord
-from api.services.calls import CallEndWorker, CallLog
+from api.services.phone import PhoneCall, VoiceUnavailable, get_recognizer
 from api.settings import Settings
 from voice.audio import AudioError, decode_audio
-from voice.ivr import CallbackRequest, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
-from voice.recognizer import ModelNotFoundError, Recognizer
-from voice.stream import MediaStreamHandler, StreamStart
-from voice.tts import EspeakPinyinTTS
+from voice.normalize import normalize_transcript
+from voice.stream import MediaStreamHandler
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +39,6 @@ _MULTIPART_OVERHEAD = 64 * 1024
 _STREAM_MAX_MESSAGE = 128 * 1024
 _BATCH_MAX = 250  # stream messages recognised in one worker hop when a call has fallen behind (5 s)
 _INBOX_MAX = 3000  # stream messages a call may fall behind by (a minute of 20 ms frames)
-_CALL_ID_RE = re.compile(r"[^A-Za-z0-9_.:\-]")
 _AUDIO_REASONS = {
     "empty": "没有收到声音内容",
     "truncated": "文件头不完整",
@@ -75,33 +66,6 @@ class AudioTooLong(DomainError):
     key = "audio_too_long"
 
 
-class VoiceUnavailable(ServiceUnavailable):
-    key = "voice_unavailable"
-
-
-@lru_cache(maxsize=4)
-def _recognizer(model_path: str) -> Recognizer:
-    return Recognizer(model_path)
-
-
-def get_recognizer(settings: Settings) -> Recognizer:
-    """The shared recogniser for the configured model; a missing model is a 503 naming the setting."""
-    try:
-        return _recognizer(str(settings.vosk_model))
-    except ModelNotFoundError as exc:
-        raise VoiceUnavailable(str(exc)) from exc
-
-
-@lru_cache(maxsize=1)
-def _tts() -> EspeakPinyinTTS:
-    return EspeakPinyinTTS()
-
-
-@lru_cache(maxsize=1)
-def _prompts() -> dict[str, Any]:
-    return load_prompts()
-
-
 # --- POST /api/stt ----------------------------------------------------------------------------------
 
 
@@ -121,8 +85,6 @@ def _transcribe(settings: Settings, data: bytes, encoding: str | None, rate: int
         raise BadAudio(str(exc), reason=_AUDIO_REASONS.get(exc.code, "格式不支持")) from exc
     except ValueError as exc:  # a bad encoding/rate form field
         raise BadAudio(str(exc), reason="参数有误") from exc
-    from voice.normalize import normalize_transcript
-
     result = recognizer.transcribe(pcm)
     words = [
         SttWord(word=w.word, start=round(w.start, 3), end=round(w.end, 3), conf=round(w.conf, 3))
@@ -170,97 +132,6 @@ async def speech_to_text(request: Request) -> SttResult:
 # --- The phone line ----------------------------------------------------------------------------------
 
 
-def _reply_from_chat(result: Any) -> Reply:
-    texts = [m if isinstance(m, str) else getattr(m, "text", "") for m in result.replies]
-    handoff = getattr(result, "handoff", None)
-    transferred = bool(handoff) and getattr(handoff, "status", "waiting") in ("waiting", "active")
-    return Reply([t for t in texts if t], str(result.kind), transferred, getattr(result, "ticket_id", None))
-
-
-def resolve_respond(app: Any, settings: Settings) -> tuple[RespondFn, bool]:
-    """The dialogue for the IVR: injected, else the chat service, else the knowledge base alone.
-
-    The flag says whether the dialogue stores the caller's question and its answer itself (the
-    chat service does), so the call log does not write them twice.
-    """
-    injected = getattr(app.state, "voice_respond", None)
-    if injected is not None:
-        return injected, False
-    try:
-        from api.services.chat import respond as chat_respond
-    except ImportError:  # the chat service is optional: the knowledge base answers alone
-        from api.services.knowledge import answer
-
-        def answer_only(session_id: str, text: str) -> Reply:
-            result = answer(text, settings=settings)
-            return Reply([result.text], result.kind, False, None)
-
-        return answer_only, False
-
-    def respond(session_id: str, text: str) -> Reply:
-        return _reply_from_chat(chat_respond(session_id, text, channel="phone", settings=settings))
-
-    return respond, True
-
-
-def resolve_callback(app: Any, settings: Settings) -> Callable[[CallbackRequest], str] | None:
-    """Opens the callback work order of key 9: injected, else the ticket service; None disables the key."""
-    injected = getattr(app.state, "voice_create_callback", None)
-    if injected is not None:
-        return injected  # type: ignore[no-any-return]
-    try:
-        from api.schemas import TicketCreate, TranscriptTurn
-        from api.services.registry import get_session_factory
-        from api.services.tickets import create_ticket
-    except ImportError:
-        log.warning("voice.callback.no_ticket_service")
-        return None
-
-    def create(request: CallbackRequest) -> str:
-        turns = [
-            TranscriptTurn(speaker=e["speaker"], text=e["text"][:5000], time=e["at"])
-            for e in request.transcript
-            if e.get("speaker") in ("caller", "bot") and e.get("text")
-        ][-500:]
-        data = TicketCreate(
-            category="求助",
-            topic="回电请求",
-            caller_phone=request.caller or "",
-            description=request.description or "来电人按9申请回电，未说明具体问题。",
-            channel="phone",
-            transcript=turns,
-            conversation_id=request.call_id[:64],
-        )
-        factory = get_session_factory(settings)
-        with factory() as session:
-            ticket = create_ticket(session, data=data, actor="ivr", channel="phone")
-        return str(ticket.number)
-
-    return create
-
-
-_worker_lock = threading.Lock()
-
-
-def call_end_worker(app: Any) -> CallEndWorker:
-    """The app's end-of-call worker (``app.state.voice_call_end``), made on the first call."""
-    with _worker_lock:
-        worker = getattr(app.state, "voice_call_end", None)
-        if worker is None:
-            worker = app.state.voice_call_end = CallEndWorker(app.state.settings)
-        return worker  # type: ignore[no-any-return]
-
-
-def _ivr_config(settings: Settings) -> IvrConfig:
-    return IvrConfig(
-        no_input_s=settings.voice_no_input_s,
-        endpoint_silence_s=settings.voice_endpoint_silence_s,
-        max_utterance_s=settings.voice_max_utterance_s,
-        callback_hours=settings.callback_promise_hours,
-        max_call_s=settings.voice_max_call_s,
-    )
-
-
 def _raw_start(websocket: WebSocket) -> dict[str, Any]:
     """A ``start`` event for bridges that send bare audio frames (FreeSWITCH mod_audio_stream)."""
     q = websocket.query_params
@@ -283,38 +154,6 @@ def _raw_start(websocket: WebSocket) -> dict[str, Any]:
     }
 
 
-class VoiceLines:
-    """The process's voice lines: a call holds one from its start event until its stream closes."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._in_use = 0
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self._lock:
-            if self._in_use >= self.limit:
-                return False
-            self._in_use += 1
-            return True
-
-    def free(self) -> None:
-        with self._lock:
-            self._in_use = max(0, self._in_use - 1)
-
-    @property
-    def in_use(self) -> int:
-        return self._in_use
-
-
-def voice_lines(app: Any, settings: Settings) -> VoiceLines:
-    """The app's voice lines (made on the first call)."""
-    lines = getattr(app.state, "voice_lines", None)
-    if lines is None:
-        lines = app.state.voice_lines = VoiceLines(settings.voice_call_limit)
-    return lines
-
-
 @router.websocket("/voice/stream")
 async def voice_stream(websocket: WebSocket) -> None:
     """A phone call as a Twilio-style media stream (query ``events=0`` turns off extension events)."""
@@ -327,37 +166,10 @@ async def voice_stream(websocket: WebSocket) -> None:
         log.error("voice.stream.no_model", extra={"detail": exc.detail})
         await websocket.close(code=1011, reason="voice model unavailable")
         return
-    respond, dialogue_stores = resolve_respond(app, settings)
-    create_callback = resolve_callback(app, settings)
-    config = _ivr_config(settings)
-    worker = call_end_worker(app)
-
-    lines = voice_lines(app, settings)
-    admitted = False
-
-    def make_call(start: StreamStart) -> IvrCall:
-        nonlocal admitted
-        admitted = lines.take()
-        call_id = _CALL_ID_RE.sub("_", start.call_sid)[:64] or "call"
-        if not admitted:
-            log.warning("voice.stream.lines_busy call_id=%s limit=%d", call_id, settings.voice_call_limit)
-        call_log = CallLog(settings, call_id=call_id, caller=start.caller, dialogue_stores=dialogue_stores)
-        return IvrCall(
-            call_id=call_id,
-            recognizer=recognizer,
-            tts=_tts(),
-            respond=respond,
-            create_callback=create_callback,
-            caller=start.caller,
-            prompts=_prompts(),
-            config=config,
-            on_entry=call_log.on_entry,
-            busy=not admitted,
-        )
-
+    call = PhoneCall(app, settings, recognizer)
     handler = MediaStreamHandler(
-        make_call,
-        on_finished=worker.submit,
+        call.start,
+        on_finished=call.finished,
         extensions=websocket.query_params.get("events", "1") != "0",
     )
     # The IVR ends a call after voice_max_call_s of audio; the wall clock bounds a line that sends
@@ -434,8 +246,7 @@ async def voice_stream(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        if admitted:
-            lines.free()
+        call.release()
         reader.cancel()
         # A server shutting down cancels this handler; the call record must still be finished.
         with anyio.CancelScope(shield=True):

@@ -15,26 +15,21 @@ conversation or is a supervisor, as work orders do for their assignee.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from api.db import unit_of_work
-from api.errors import DomainError
-from api.models.assist import SuggestionFeedback
-from api.models.base import utcnow
 from api.models.conversations import Conversation, Turn
 from api.privacy import mask_phone, mask_text
 from api.schemas import HandoffPublic, SourcePublic, TranscriptTurn, TurnPublic
-from api.services import handoff
+from api.services.conversations import store
 from api.services.registry import get_session_factory
 from api.settings import Settings, get_settings
+from vocab.patterns import MOBILE_RE
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +37,9 @@ __all__ = [
     "AssistView",
     "ChecklistItem",
     "ConversationView",
-    "FeedbackCount",
-    "FeedbackIn",
     "Suggestion",
     "TicketDraft",
     "conversation_view",
-    "feedback_counts",
-    "record_feedback",
     "signature",
     "suggest",
 ]
@@ -56,17 +47,10 @@ __all__ = [
 RECENT_CALLER_TURNS = 4  # the caller's last few utterances drive the suggestions
 MAX_SUGGESTIONS = 3
 _REGION_BONUS = 0.05  # dense-score bonus of a rule that applies to the caller's 参保地
-_ENTRY_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
-_MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _PRIVILEGED_ROLES = ("supervisor", "admin")
 _HUMAN_ONLY_RE = re.compile(
     r"\s*(请|我要|帮我)?(转接人工|转人工|找人工|人工服务|人工客服|人工|真人)[。！!，,吧]*\s*"
 )
-
-
-class InvalidFeedback(DomainError):
-    status_code = 422
-    key = "invalid_request"
 
 
 # --- Schemas (assist only; kept beside the service that fills them) -------------------------------
@@ -114,20 +98,6 @@ class AssistView(BaseModel):
     checklist: list[ChecklistItem] = Field(default_factory=list)
 
 
-class FeedbackIn(BaseModel):
-    entry_id: str = Field(min_length=1, max_length=128)
-    useful: bool
-
-
-class FeedbackCount(BaseModel):
-    entry_id: str
-    title: str = ""
-    useful: int
-    not_useful: int
-    total: int
-    last_at: dt.datetime | None = None
-
-
 class TicketDraft(BaseModel):
     """A work order pre-filled from the conversation (fields of ``TicketCreate``)."""
 
@@ -158,27 +128,12 @@ class ConversationView(HandoffPublic):
 # --- Reading the conversation ----------------------------------------------------------------------
 
 
-def _conversation(db: Session, session_id: str) -> Conversation:
-    from api.services.chat import UnknownSession, _check_session_id
-
-    conv = handoff.get_conversation(db, session_id=_check_session_id(session_id))
-    if conv is None:
-        raise UnknownSession(session_id)
-    return conv
-
-
-def _last_seq(db: Session, conv: Conversation) -> int:
-    return int(
-        db.scalar(select(func.coalesce(func.max(Turn.seq), 0)).where(Turn.conversation_id == conv.id)) or 0
-    )
-
-
 def signature(session_id: str, *, settings: Settings | None = None) -> tuple[int, str, str | None]:
     """(last turn, status, agent) of a conversation: cheap to poll, changes whenever the view would."""
     settings = settings or get_settings()
     with unit_of_work(get_session_factory(settings)) as db:
-        conv = _conversation(db, session_id)
-        return _last_seq(db, conv), conv.status, conv.agent
+        conv = store.load(db, session_id)
+        return store.last_seq(db, conv), conv.status, conv.agent
 
 
 def _caller_texts(turns: Sequence[Turn]) -> list[str]:
@@ -290,7 +245,7 @@ def suggest(session_id: str, *, settings: Settings | None = None) -> AssistView:
 
     settings = settings or get_settings()
     with unit_of_work(get_session_factory(settings)) as db:
-        conv = _conversation(db, session_id)
+        conv = store.load(db, session_id)
         turns = list(conv.turns)
         view = AssistView(
             session_id=conv.session_id,
@@ -327,86 +282,6 @@ def suggest(session_id: str, *, settings: Settings | None = None) -> AssistView:
     return view
 
 
-# --- Feedback ---------------------------------------------------------------------------------------
-
-
-def record_feedback(
-    session: Session,
-    *,
-    session_id: str,
-    entry_id: str,
-    useful: bool,
-    agent: str,
-    now: dt.datetime | None = None,
-) -> FeedbackCount:
-    """Keep an agent's 有用/没用 on a suggestion (a second mark changes the vote); the entry's counts."""
-    if not isinstance(entry_id, str) or not _ENTRY_ID_RE.match(entry_id):
-        raise InvalidFeedback("entry_id must be 1-128 letters, digits or _.:-")
-    if not isinstance(useful, bool):
-        raise InvalidFeedback("useful must be true or false")
-    conv = _conversation(session, session_id)
-    agent = (agent or "").strip()[:64] or "agent"
-    now = now or utcnow()
-    vote = session.scalars(
-        select(SuggestionFeedback).where(
-            SuggestionFeedback.session_id == conv.session_id,
-            SuggestionFeedback.entry_id == entry_id,
-            SuggestionFeedback.agent == agent,
-        )
-    ).one_or_none()
-    if vote is None:
-        vote = SuggestionFeedback(session_id=conv.session_id, entry_id=entry_id, agent=agent, useful=useful)
-        session.add(vote)
-    vote.useful, vote.created_at = useful, now
-    session.commit()
-    log.info("assist.feedback session=%s entry=%s useful=%s", conv.session_id, entry_id, useful)
-    return feedback_counts(session, entry_ids=[entry_id])[0]
-
-
-def feedback_counts(
-    session: Session,
-    *,
-    entry_ids: Sequence[str] | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    titles: dict[str, str] | None = None,
-) -> list[FeedbackCount]:
-    """Useful / not useful votes per entry, most voted first (optionally within a date range)."""
-    useful = func.sum(case((SuggestionFeedback.useful.is_(True), 1), else_=0))
-    stmt = select(
-        SuggestionFeedback.entry_id,
-        func.count(SuggestionFeedback.id),
-        useful,
-        func.max(SuggestionFeedback.created_at),
-    ).group_by(SuggestionFeedback.entry_id)
-    if entry_ids is not None:
-        stmt = stmt.where(SuggestionFeedback.entry_id.in_(list(entry_ids)))
-    if since is not None:
-        stmt = stmt.where(SuggestionFeedback.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(SuggestionFeedback.created_at < until)
-    rows = session.execute(stmt).all()
-    out = [
-        FeedbackCount(
-            entry_id=entry_id,
-            title=(titles or {}).get(entry_id, ""),
-            useful=int(n_useful or 0),
-            not_useful=int(total) - int(n_useful or 0),
-            total=int(total),
-            last_at=_aware(last),
-        )
-        for entry_id, total, n_useful, last in rows
-    ]
-    out.sort(key=lambda c: (-c.total, -c.not_useful, c.entry_id))
-    return out
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 # --- The conversation as the agent sees it -----------------------------------------------------------
 
 
@@ -419,7 +294,7 @@ def _draft(
     caller = _caller_texts(turns)
     phone = str(slots.get("ticket_phone") or "")
     if not phone:
-        found = next((m.group(0) for said in reversed(caller) if (m := _MOBILE_RE.search(said))), "")
+        found = next((m.group(0) for said in reversed(caller) if (m := MOBILE_RE.search(said))), "")
         phone = found
     asked = [str(slots["pending_question"])] if slots.get("pending_question") else []
     said = [c for c in caller if c not in asked]
@@ -447,23 +322,13 @@ def conversation_view(
 
     settings = settings or get_settings()
     with unit_of_work(get_session_factory(settings)) as db:
-        conv = _conversation(db, session_id)
+        conv = store.load(db, session_id)
         turns = list(conv.turns)
         slots = dict(conv.handoff_slots or {})
         region = _caller_region(conv, _caller_texts(turns)) or slots.get("region")
         held = conv.agent is not None and conv.agent == viewer
         unmasked = held or role in _PRIVILEGED_ROLES
         draft = _draft(conv, turns, slots, region)
-        public_turns = [
-            TurnPublic(
-                seq=t.seq,
-                speaker=t.speaker,
-                text=t.text if unmasked else mask_text(t.text),
-                kind=t.kind,
-                at=t.created_at,
-            )
-            for t in turns
-        ]
         view = ConversationView(
             session_id=conv.session_id,
             channel=conv.channel,
@@ -477,7 +342,7 @@ def conversation_view(
             region_name=region_table().display(region) if region else "",
             ticket_id=conv.ticket_number,
             slots=slots,
-            turns=public_turns,
+            turns=store.public_turns(turns, masked=not unmasked),
             draft=draft,
         )
     if not unmasked:

@@ -2,7 +2,8 @@
 
 The IVR (``voice.ivr``) logs every line of a call; ``CallLog.on_entry`` writes each one at once
 into the conversations/turns tables the chat uses (channel ``phone``, session id = call id) through
-``chat.record_turn``, so the agent workspace and the supervisor dashboard follow calls live. Lines
+``conversations.store.record_turn``, so the agent workspace and the supervisor dashboard follow calls
+live. Lines
 the dialogue service stores itself (the caller's question and its answer, marked ``dialogue``) are
 not written twice. A transfer puts the conversation into the hand-off queue at once.
 
@@ -23,15 +24,16 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Protocol, get_args
+from typing import Any, Protocol
 
 from api.db import unit_of_work
 from api.privacy import mask_phone
-from api.schemas import ChatKind
-from api.services import chat, handoff
+from api.services import tickets
+from api.services.conversations import handoff, store
 from api.services.registry import get_session_factory
 from api.settings import Settings
 from api.texts import text as t
+from vocab.terms import REPLY_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,6 @@ __all__ = ["CallEndWorker", "CallLog", "finish_call", "recording_name"]
 CHANNEL = "phone"
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.:\-]")
 _EVENT_TEXTS = {"call_started": "call_started", "barge_in": "call_barge_in", "no_input": "call_no_input"}
-_KINDS = frozenset(get_args(ChatKind))
 _OUTCOMES = frozenset(("transfer", "goodbye", "callback", "hangup", "in_progress"))
 
 
@@ -98,7 +99,7 @@ class CallLog:
             self._turn("caller", text, None, data)
         elif speaker == "bot":
             prompt = str(entry.get("prompt") or "")
-            self._turn("bot", text, kind if kind in _KINDS else None, {**data, "prompt": prompt})
+            self._turn("bot", text, kind if kind in REPLY_KINDS else None, {**data, "prompt": prompt})
         elif kind == "transfer":
             self._turn("system", t("call_transfer"), "event", {**data, "event": "transfer", "reason": text})
             self._hand_off(text)
@@ -124,7 +125,7 @@ class CallLog:
         data: dict[str, Any],
         ticket_number: str | None = None,
     ) -> None:
-        chat.record_turn(
+        store.record_turn(
             self.call_id,
             speaker,
             text[:5000],
@@ -154,11 +155,9 @@ def _seconds(record: CallRecordLike) -> int:
 
 def _attach_to_orders(settings: Settings, record: CallRecordLike, path: str) -> None:
     """The recording joins every work order opened during the call (key 9 or the dialogue)."""
-    from api.services import tickets
-
     for number in record.ticket_ids:
         try:
-            with get_session_factory(settings)() as session:
+            with unit_of_work(get_session_factory(settings)) as session:
                 tickets.attach_recording(session, number=number, call_id=record.call_id, path=path)
         except Exception:  # a provisional outbox number or a database outage: the call is still kept
             log.exception("calls.attach_recording_failed call=%s ticket=%s", record.call_id, number)
@@ -210,7 +209,7 @@ def finish_call(settings: Settings, record: CallRecordLike) -> dict[str, Any]:
             **{k: v for k, v in done.items() if k.startswith("qa_")},
         }
         outcome = t(f"call_outcome_{record.outcome}") if record.outcome in _OUTCOMES else record.outcome
-        chat.record_turn(
+        store.record_turn(
             record.call_id,
             "system",
             t("call_ended", outcome=outcome, seconds=closing["seconds"]),

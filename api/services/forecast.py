@@ -7,6 +7,11 @@ never saw; a weekday with no history falls back to the mean of that hour over al
 days. Contacts are conversations (web chat, phone calls, console), counted by their start.
 Public holidays are not modelled: they count as their weekday.
 
+Too little history: the mean needs every weekday at least once, so with fewer than
+``MIN_HISTORY_DAYS`` days of history before the range no forecast is made (``enough_history`` is
+false, every point's ``forecast`` is None, no accuracy and no peaks): a line of zeros and a MAPE of
+100 % would only look like a prediction. The backtest follows the same rule for its own history.
+
 Accuracy is reported twice: over the hours of the range that have passed (the forecast vs what
 happened) and as a backtest, the same method forecasting the week before the range from the
 weeks before that. MAPE is taken over hours with contacts only (it is undefined at zero); WAPE
@@ -26,13 +31,25 @@ from sqlalchemy.orm import Session
 from api.models.base import utcnow
 from api.models.conversations import Conversation
 from api.schemas import ForecastAccuracy, ForecastPeak, ForecastPoint, ForecastPublic
-from api.services.dashboard import local_bounds
+from api.services.dashboard_range import local_bounds
 from api.settings import Settings
 
-__all__ = ["DEFAULT_WEEKS", "METHOD", "accuracy", "forecast", "hourly_counts", "profile"]
+__all__ = [
+    "DEFAULT_WEEKS",
+    "METHOD",
+    "MIN_HISTORY_DAYS",
+    "ForecastPoint",
+    "ForecastPublic",
+    "accuracy",
+    "forecast",
+    "hourly_counts",
+    "profile",
+]
 
 DEFAULT_WEEKS = 4
 METHOD = "同星期同时段前{weeks}周平均（seasonal mean）"
+MIN_HISTORY_DAYS = 7  # one of each weekday: fewer and some weekday would be forecast from no data
+
 
 Slot = tuple[dt.date, int]  # local date, hour
 
@@ -109,7 +126,9 @@ def forecast(
     backtest_start = start - dt.timedelta(days=7)
     counts = hourly_counts(session, start=backtest_start - dt.timedelta(days=7 * weeks), end=end, timezone=tz)
     before = Counter({k: v for k, v in counts.items() if k[0] < start})
-    model = profile(before, _history_days(before, start, weeks))
+    history = _history_days(before, start, weeks)
+    enough = len(history) >= MIN_HISTORY_DAYS
+    model = profile(before, history) if enough else {}
 
     points = []
     for day, hour in _slots(start, end):
@@ -120,18 +139,19 @@ def forecast(
                 at=at,
                 weekday=day.isoweekday(),
                 hour=hour,
-                forecast=round(model[(day.isoweekday(), hour)], 2),
+                forecast=round(model[(day.isoweekday(), hour)], 2) if enough else None,
                 actual=counts[(day, hour)] if passed else None,
             )
         )
 
     older = Counter({k: v for k, v in counts.items() if k[0] < backtest_start})
-    old_model = profile(older, _history_days(older, backtest_start, weeks))
+    old_history = _history_days(older, backtest_start, weeks)
+    old_model = profile(older, old_history)
     backtest = accuracy(
         (old_model[(d.isoweekday(), h)], counts[(d, h)])
         for d, h in _slots(backtest_start, start)
         if dt.datetime.combine(d, dt.time(h), zone) + dt.timedelta(hours=1) <= now
-    ) if any(older.values()) else ForecastAccuracy(hours=0)  # fmt: skip
+    ) if len(old_history) >= MIN_HISTORY_DAYS else ForecastAccuracy(hours=0)  # fmt: skip
 
     peaks = sorted(model.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     return ForecastPublic(
@@ -140,8 +160,13 @@ def forecast(
         timezone=tz,
         weeks=weeks,
         method=METHOD.format(weeks=weeks),
+        history_days=len(history),
+        min_history_days=MIN_HISTORY_DAYS,
+        enough_history=enough,
         points=points,
-        accuracy=accuracy((p.forecast, p.actual) for p in points if p.actual is not None),
+        accuracy=accuracy(
+            (p.forecast, p.actual) for p in points if p.actual is not None and p.forecast is not None
+        ),
         backtest=backtest,
         peaks=[ForecastPeak(weekday=w, hour=h, forecast=round(v, 2)) for (w, h), v in peaks if v > 0],
     )

@@ -30,11 +30,13 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api.services.conversations import store
+from api.services.provisional import provisional_reference
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,17 +47,15 @@ __all__ = [
     "ReplayResult",
     "get_outbox",
     "is_outage",
-    "is_provisional",
-    "provisional_reference",
     "queue_ticket",
     "replay",
     "replay_loop",
+    "set_ticket_applier",
 ]
 
 KIND_CHAT = "chat"
 KIND_TICKET = "ticket"
 MAX_ATTEMPTS = 5  # non-outage failures before a row is set aside as dead
-_PROVISIONAL_PREFIX = "LS"  # 临时受理号; work-order numbers start with GD
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -210,15 +210,6 @@ def get_outbox(settings: Settings) -> Outbox:
     return box
 
 
-def provisional_reference(key: str) -> str:
-    """The reference a caller is given for a queued request (LS + 10 characters of its key)."""
-    return _PROVISIONAL_PREFIX + key[:10].upper()
-
-
-def is_provisional(number: str | None) -> bool:
-    return bool(number) and str(number).startswith(_PROVISIONAL_PREFIX)
-
-
 def is_outage(exc: BaseException) -> bool:
     """True when ``exc`` (or what caused it) means the database is unreachable, not that the data is bad."""
     from sqlalchemy import exc as sa_exc
@@ -252,9 +243,19 @@ def is_outage(exc: BaseException) -> bool:
 
 
 def queue_ticket(
-    settings: Settings, data: Any, *, actor: str, channel: str, session_id: str | None = None
+    settings: Settings,
+    data: Any,
+    *,
+    actor: str,
+    channel: str,
+    session_id: str | None = None,
+    key: str | None = None,
 ) -> str:
-    """Queue a work order the database refused; returns the provisional reference for the caller."""
+    """Queue a work order the database refused; returns the provisional reference for the caller.
+
+    ``key`` (the intake's idempotency key, else a new one) is the row's key; the replay registers
+    the order under it, so a row applied twice still makes one order.
+    """
     payload = {
         "data": data.model_dump(mode="json"),
         "actor": actor,
@@ -262,66 +263,38 @@ def queue_ticket(
         "session_id": session_id or data.conversation_id,
         "queued_at": dt.datetime.now(dt.UTC).isoformat(),
     }
-    return provisional_reference(get_outbox(settings).put(KIND_TICKET, payload))
+    return provisional_reference(get_outbox(settings).put(KIND_TICKET, payload, key=key))
 
 
 # --- Replay ---------------------------------------------------------------------------------------
 
+# Registers a queued work order (settings, payload, key) -> {"ticket": number, "provisional": ref}.
+# The work-order intake (api/services/tickets/intake.py) sets it when imported: it uses this module,
+# so this module cannot import it back.
+TicketApplier = Callable[[Settings, dict[str, Any], str], dict[str, Any]]
+_ticket_applier: TicketApplier | None = None
+
+
+class IntakeMissing(ConnectionError):
+    """No work-order intake in this process: a queued order waits (like an outage) for one that has it."""
+
+
+def set_ticket_applier(applier: TicketApplier) -> None:
+    global _ticket_applier
+    _ticket_applier = applier
+
 
 def _apply_ticket(settings: Settings, item: Item) -> dict[str, Any]:
-    """Create the queued order once: its note turn or an order of this conversation after queueing
-    means it is already there."""
-    from sqlalchemy import select
-
-    from api.db import unit_of_work
-    from api.models.tickets import Ticket
-    from api.schemas import TicketCreate
-    from api.services import chat
-    from api.services.registry import get_session_factory
-    from api.services.tickets import create_ticket
-
-    data = TicketCreate.model_validate(item.payload["data"])
-    session_id = item.payload.get("session_id")
-    ref = provisional_reference(item.key)
-    queued_at = dt.datetime.fromisoformat(item.payload["queued_at"])
-    with unit_of_work(get_session_factory(settings)) as db:
-        if session_id:
-            done = chat.find_applied(db, session_id=session_id, key=item.key)
-            if done is not None:
-                return {"ticket": done.get("ticket"), "provisional": ref}
-            number = db.scalar(
-                select(Ticket.number)
-                .where(
-                    Ticket.conversation_id == session_id,
-                    Ticket.caller_phone == data.caller_phone,
-                    Ticket.topic == data.topic,
-                    Ticket.created_at >= queued_at,
-                )
-                .limit(1)
-            )
-        else:
-            number = None
-        if number is None:
-            number = create_ticket(
-                db,
-                data=data,
-                actor=item.payload.get("actor") or "bot",
-                channel=item.payload.get("channel") or "api",
-            ).number
-        if session_id:
-            chat.note_queued_ticket(
-                db, session_id=session_id, key=item.key, number=number, provisional=ref, channel=data.channel
-            )
-    log.info("outbox.ticket.applied key=%s provisional=%s number=%s", item.key, ref, number)
-    return {"ticket": number, "provisional": ref}
+    """Register the queued order once, through the work-order intake (the row's key makes it idempotent)."""
+    if _ticket_applier is None:
+        raise IntakeMissing("api.services.tickets is not loaded in this process")
+    return _ticket_applier(settings, item.payload, item.key)
 
 
 def _apply(settings: Settings, item: Item) -> dict[str, Any]:
     if item.kind == KIND_TICKET:
         return _apply_ticket(settings, item)
-    from api.services import chat
-
-    return chat.apply_queued_write(settings, item.payload, key=item.key)
+    return store.apply_queued_write(settings, item.payload, key=item.key)
 
 
 def replay(settings: Settings, *, limit: int = 200) -> ReplayResult:

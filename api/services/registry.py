@@ -1,8 +1,9 @@
 """Process-wide database handles: one engine and one session factory per database URL.
 
 Routes, the CLI and the Rasa action server all call ``get_session_factory(settings)``; the
-first call builds the engine, upgrades the schema (``api.db.init_db``) and records the
-departments of the routing file, later calls return the cached factory.
+first call builds the engine and upgrades the schema (``api.db.init_db``), later calls return
+the cached factory. The registry knows no service: what a service needs at start-up (the work
+orders' departments, ``tickets.sync_configured_departments``) is run by whoever starts it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import init_db, make_engine, make_session_factory, unit_of_work
-from api.services import tickets
+from api.db import init_db, make_engine, make_session_factory
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,19 +29,17 @@ _factories: dict[str, sessionmaker[Session]] = {}
 _INIT_ATTEMPTS = 3
 
 
-def _prepare(engine: Engine, settings: Settings) -> None:
+def _prepare(engine: Engine) -> None:
     """Upgrade the schema, retrying when another process is migrating the same database."""
     for attempt in range(1, _INIT_ATTEMPTS + 1):
         try:
             init_db(engine)
-            break
+            return
         except DBAPIError as exc:
             if attempt == _INIT_ATTEMPTS:
                 raise
             log.warning("registry.init_db.retry attempt=%d error=%s", attempt, type(exc.orig).__name__)
             time.sleep(0.5 * attempt)
-    with unit_of_work(make_session_factory(engine)) as session:
-        tickets.sync_departments(session, rules=tickets.rules_from_settings(settings))
 
 
 def get_engine(settings: Settings) -> Engine:
@@ -61,7 +59,7 @@ def get_session_factory(settings: Settings) -> sessionmaker[Session]:
         if factory is None:
             engine = make_engine(url)
             try:
-                _prepare(engine, settings)
+                _prepare(engine)
             except BaseException:
                 engine.dispose()
                 raise

@@ -11,34 +11,31 @@ What goes, once older than the period (0 days keeps everything):
   satisfaction and dates stay for statistics).
 
 Run by ``hotline purge [--dry-run]`` and once a day in the API process
-(``HOTLINE_RETENTION_INTERVAL_S``). Only counts are logged, never what was purged.
+(``HOTLINE_RETENTION_INTERVAL_S``, scheduled by ``api/jobs.py``). Only counts are logged, never
+what was purged.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from sqlalchemy import Table, func, null, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.db import unit_of_work
-from api.models.conversations import Conversation, Turn
 from api.models.inspection import QaFinding, QaResult
 from api.models.tickets import Ticket, TicketAttachment, TicketCallback, TicketEvent
+from api.services.conversations import store
 from api.services.registry import get_session_factory
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PURGED_TEXT", "PurgeReport", "install_retention_job", "purge", "run_purge"]
+__all__ = ["PURGED_TEXT", "PurgeReport", "purge", "run_purge"]
 
 PURGED_TEXT = "（已超过保存期限，个人信息已清除）"
 _CALL_SUFFIXES = (".wav", ".json")
@@ -63,17 +60,7 @@ class PurgeReport:
 
 
 def _purge_conversations(db: Session, cutoff: dt.datetime, report: PurgeReport) -> None:
-    old = select(Conversation.id).where(Conversation.updated_at < cutoff)
-    pending = (Turn.conversation_id.in_(old), Turn.text != "")
-    report.turns = db.scalar(select(func.count()).select_from(Turn).where(*pending)) or 0
-    report.conversations = (
-        db.scalar(select(func.count(func.distinct(Turn.conversation_id))).where(*pending)) or 0
-    )
-    if report.dry_run or not report.turns:
-        return
-    ids = list(db.scalars(select(Turn.conversation_id).where(*pending).distinct()))
-    db.execute(update(Turn).where(Turn.conversation_id.in_(ids)).values(text="", data=null()))
-    db.execute(update(Conversation).where(Conversation.id.in_(ids)).values(handoff_slots=null()))
+    report.turns, report.conversations = store.erase_before(db, cutoff, dry_run=report.dry_run)
 
 
 def _purge_inspection(db: Session, cutoff: dt.datetime, report: PurgeReport) -> None:
@@ -170,34 +157,3 @@ def run_purge(settings: Settings, *, dry_run: bool = False, now: dt.datetime | N
         report.tickets,
     )
     return report
-
-
-async def _loop(settings: Settings, interval: float) -> None:
-    await asyncio.sleep(min(interval, 60.0))  # soon after start, so daily restarts still purge
-    while True:
-        try:
-            await asyncio.to_thread(run_purge, settings)
-        except Exception:  # keep the job alive; the next pass retries
-            log.exception("retention.purge.failed")
-        await asyncio.sleep(interval)
-
-
-@contextlib.asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    interval = settings.retention_interval_s
-    enabled = interval > 0 and settings.retention_days > 0
-    task = asyncio.create_task(_loop(settings, interval)) if enabled else None
-    app.state.retention_task = task
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-def install_retention_job(app: FastAPI) -> None:
-    """Run the purge periodically while ``app`` runs (a route-less router carries the lifespan)."""
-    app.include_router(APIRouter(lifespan=_lifespan))

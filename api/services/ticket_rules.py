@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from api.services.workdays import deadline
 from api.settings import Settings
 
 __all__ = ["CATEGORIES", "RuleMatch", "TicketRules", "TimeLimit", "load_rules", "rules_from_settings"]
@@ -82,6 +83,17 @@ class TicketRules:
             if match.matches(category, topic, region):
                 return limit
         return self.default_limit
+
+    def due(self, category: str, topic: str, region: str, received: dt.datetime) -> dt.datetime:
+        """When an order received at ``received`` must be done (working days on the Chinese calendar)."""
+        limit = self.time_limit(category, topic, region)
+        return deadline(
+            received,
+            days=limit.days,
+            hours=limit.hours,
+            timezone=self.timezone,
+            close_of_business=self.close_of_business,
+        )
 
 
 def _as_tuple(value: Any, *, where: str) -> tuple[str, ...]:

@@ -15,17 +15,15 @@ from rasa_sdk import Tracker
 
 from api.settings import Settings, get_settings
 from bot.actions import names
+from vocab.terms import DEFAULT_CHANNEL, REPLY_KINDS, Channel, channel_or_default
 
 log = logging.getLogger(__name__)
-
-KINDS = ("answer", "clarify_region", "abstain", "ticket", "greet", "goodbye", "ask_slot")
-CHANNELS = ("phone", "web", "agent")
 
 
 def payload(kind: str, **extra: Any) -> dict[str, Any]:
     """The ``custom`` part of a bot message: its kind plus any non-empty extras."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind not in REPLY_KINDS:
+        raise ValueError(f"kind must be one of {REPLY_KINDS}, got {kind!r}")
     return {"kind": kind, **{k: v for k, v in extra.items() if v not in (None, "", [], {})}}
 
 
@@ -95,13 +93,12 @@ def transcript(tracker: Tracker) -> list[dict[str, str | None]]:
     return turns[-500:]
 
 
-def channel_of(tracker: Tracker) -> str:
+def channel_of(tracker: Tracker) -> Channel:
     """How the caller reached the hotline (metadata of the latest message), default web."""
     for event in reversed(_session_events(tracker)):
         if event.get("event") == "user":
-            channel = (event.get("metadata") or {}).get("channel")
-            return channel if channel in CHANNELS else "web"
-    return "web"
+            return channel_or_default((event.get("metadata") or {}).get("channel"))
+    return DEFAULT_CHANNEL
 
 
 def collected_slots(tracker: Tracker) -> dict[str, Any]:

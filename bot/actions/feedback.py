@@ -1,32 +1,34 @@
 """Satisfaction rating at the end of a conversation; 不满意 opens a follow-up work order.
 
 The rating travels in the reply payload (``custom.rating``); the chat service stores it on
-the conversation, so the inspection and the console see it without asking Rasa.
+the conversation, so the inspection and the console see it without asking Rasa. A follow-up is
+an order of its own (topic ``bot.actions.tickets.FOLLOW_UP_TOPIC``), linked to the conversation's
+earlier order when there is one; the caller hears its new number when the form is done.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names
+from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy
 from bot.actions.parse import parse_rating
 from bot.actions.tickets import open_form
+from vocab.terms import RATINGS
 
-RATINGS = ("满意", "基本满意", "不满意")
 
-
-class ActionRateService(Action):
+class ActionRateService(ThreadedAction):
     """Record 满意 / 基本满意 / 不满意; ask again when no rating was given."""
 
     def name(self) -> str:
         return names.ACTION_RATE_SERVICE
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         rating = common.latest_entity(tracker, names.ENTITY_RATING)

@@ -36,7 +36,7 @@ def is_angry(text: str) -> bool:
 
 def staffed() -> bool:
     """Whether agents are on duty now (settings: staffed hours, weekdays, time zone)."""
-    from api.services.handoff import staffed_now
+    from api.services.conversations.handoff import staffed_now
 
     return staffed_now(common.settings())
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names, routing
+from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy, kb_decision
 from bot.actions.tickets import confirm_events, open_form
 
@@ -27,7 +28,7 @@ def kb_kind(tracker: Tracker, text: str) -> str | None:
     return str(decision.kind) if decision is not None else None
 
 
-class ActionStartTicket(Action):
+class ActionStartTicket(ThreadedAction):
     """A complaint, report, callback request or unhelpful answer: the form, if the evidence says so.
 
     A policy question that NLU weakly took for a complaint is answered (bot/actions/routing.py).
@@ -36,7 +37,7 @@ class ActionStartTicket(Action):
     def name(self) -> str:
         return names.ACTION_START_TICKET
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent, _ = common.latest_intent(tracker)
@@ -52,13 +53,13 @@ class ActionStartTicket(Action):
         return open_form(dispatcher, tracker, reason=route.reason)
 
 
-class ActionGreet(Action):
+class ActionGreet(ThreadedAction):
     """A greeting; one that carries a question ("你好，医保局下了班电话还有人接不？") gets the answer."""
 
     def name(self) -> str:
         return names.ACTION_GREET
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)
@@ -68,13 +69,13 @@ class ActionGreet(Action):
         return []
 
 
-class ActionStartStatus(Action):
+class ActionStartStatus(ThreadedAction):
     """A status query: the status form when it is about a work order, else a chase-up or an answer."""
 
     def name(self) -> str:
         return names.ACTION_START_STATUS
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = common.latest_text(tracker)

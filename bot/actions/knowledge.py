@@ -13,11 +13,12 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names, routing
+from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events, is_angry
 from bot.actions.tickets import confirm_events, open_form
 
@@ -107,7 +108,7 @@ def clarify_region(dispatcher: CollectingDispatcher, result: Any, question: str)
     ]
 
 
-class ActionAnswerPolicy(Action):
+class ActionAnswerPolicy(ThreadedAction):
     """Answer a policy question, resolve a waiting question with a region, or admit a miss.
 
     Dialogue state lives in slots: ``pending_question`` (the question that waits for a region,
@@ -120,7 +121,7 @@ class ActionAnswerPolicy(Action):
     def name(self) -> str:
         return names.ACTION_ANSWER_POLICY
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return self.respond(dispatcher, tracker)

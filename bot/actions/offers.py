@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import names
+from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events
 from bot.actions.knowledge import ActionAnswerPolicy
 from bot.actions.tickets import open_form
@@ -21,13 +22,13 @@ from bot.actions.tickets import open_form
 log = logging.getLogger(__name__)
 
 
-class ActionAffirm(Action):
+class ActionAffirm(ThreadedAction):
     """好的/需要: accept whatever the bot offered last (work order, callback, human)."""
 
     def name(self) -> str:
         return names.ACTION_AFFIRM
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         offer = tracker.get_slot(names.PENDING_OFFER)
@@ -43,13 +44,13 @@ class ActionAffirm(Action):
         return []
 
 
-class ActionDeny(Action):
+class ActionDeny(ThreadedAction):
     """不用了: decline the pending offer, or simply carry on."""
 
     def name(self) -> str:
         return names.ACTION_DENY
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         if tracker.get_slot(names.PENDING_OFFER):

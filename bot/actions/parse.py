@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 
-_CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两０１２３４５６７８９", "0012345678912" + "0123456789")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
-_LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+from vocab.numerals import to_ascii_digits
+from vocab.patterns import AREA_CODE, MOBILE_RE, NO_DIGIT_AFTER, NO_DIGIT_BEFORE
+from vocab.terms import Rating
+
+__all__ = ["extract_name", "extract_phone", "is_correction", "parse_rating", "to_ascii_digits"]
+
+_LANDLINE_RE = re.compile(rf"{NO_DIGIT_BEFORE}({AREA_CODE})-?([0-9]{{7,8}}){NO_DIGIT_AFTER}")
 _HAN = r"[\u4e00-\u9fff]"
 # Phrases that introduce a name; the name is the run of Chinese characters after them.
 _NAME_MARKER = re.compile(r"(?:我的名字叫|我的名字是|名字叫|名字是|姓名是|姓名|我叫|叫我)\s*[:：]?\s*")
@@ -24,18 +28,11 @@ _TITLE_RE = re.compile(rf"^({_HAN})(先生|女士|小姐|阿姨|大爷|大姐|�
 _CORRECTION_RE = re.compile(r"不对|错了|说错|搞错|弄错|更正|改一下|改成|应该是|重新说")
 
 
-def to_ascii_digits(text: str) -> str:
-    """Chinese and full-width numerals to ASCII digits; other characters unchanged."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, not {type(text).__name__}")
-    return text.translate(_CN_DIGITS)
-
-
 def extract_phone(text: str) -> str | None:
     """A mainland mobile (11 digits) or a landline with area code found in ``text``, digits only."""
     flat = re.sub(r"(?<=\d)[\s\-－—]+(?=\d)", "", to_ascii_digits(text or ""))
     flat = re.sub(r"^\+?86", "", flat)
-    mobile = _MOBILE_RE.search(flat)
+    mobile = MOBILE_RE.search(flat)
     if mobile:
         return mobile.group(1)
     landline = _LANDLINE_RE.search(to_ascii_digits(text or "").replace(" ", ""))
@@ -71,7 +68,7 @@ def is_correction(text: str) -> bool:
     return bool(_CORRECTION_RE.search(text or ""))
 
 
-def parse_rating(text: str) -> str | None:
+def parse_rating(text: str) -> Rating | None:
     """满意 / 基本满意 / 不满意 from the caller's words, or None when no rating is given."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")

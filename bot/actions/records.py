@@ -9,23 +9,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names
+from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import answer_question, clarify_region, sources_of
 
 log = logging.getLogger(__name__)
 
 
-class ActionPersonalRecord(Action):
+class ActionPersonalRecord(ThreadedAction):
     """Point the caller to the verified channel for their own records, or to a human."""
 
     def name(self) -> str:
         return names.ACTION_PERSONAL_RECORD
 
-    async def run(
+    def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = common.latest_text(tracker)

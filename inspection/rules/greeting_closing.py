@@ -6,8 +6,9 @@ import re
 
 from inspection.context import Context, RawFinding, quote
 from inspection.textmatch import NormText, PhraseMatcher
+from vocab.numerals import SPOKEN_DIGITS
 
-_NUMERAL = r"(?:\d{2,6}|[零〇一幺二两三四五六七八九]{2,6})"
+_NUMERAL = rf"(?:\d{{2,6}}|[{SPOKEN_DIGITS}]{{2,6}})"
 _NUMBER_AFTER = re.compile(rf"^(?:是|为)?{_NUMERAL}")
 _NUMBER_BEFORE = re.compile(rf"{_NUMERAL}号(?:话务员|坐席|客服|接线员|服务专员|为您服务)")
 _GONGHAO = PhraseMatcher(["工号"], max_fillers=0)

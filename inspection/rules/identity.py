@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 
 from inspection.context import Context, RawFinding, quote
+from vocab.numerals import SPOKEN_DIGITS, UNITS
 
-_ID_DIGITS = re.compile(r"\d{4,}|[零〇一幺二两三四五六七八九xX]{4,}")
-_AMOUNT = re.compile(r"\d|[零〇一二两三四五六七八九十百千万]+(?:块|元|毛|角|个月|月|年|号|天)")
+_ID_DIGITS = re.compile(rf"\d{{4,}}|[{SPOKEN_DIGITS}xX]{{4,}}")
+_AMOUNT = re.compile(rf"\d|[{SPOKEN_DIGITS}{UNITS}]+(?:块|元|毛|角|个月|月|年|号|天)")
 _DONE = ("通过", "无误", "成功", "完成")
 # Numbers that are not personal data: work-order, agent and hotline numbers.
-_NOT_PERSONAL = re.compile(
-    r"(工单号?|编号|工号|热线|电话)(码|是|为)?[0-9零〇一幺二两三四五六七八九]+|12393|12345"
-)
+_NOT_PERSONAL = re.compile(rf"(工单号?|编号|工号|热线|电话)(码|是|为)?[0-9{SPOKEN_DIGITS}]+|12393|12345")
 
 
 def check(ctx: Context) -> list[RawFinding]:

@@ -42,18 +42,14 @@ def main(argv: list[str]) -> int:
             marker.write_text(json.dumps(seen), encoding="utf-8")
             time.sleep(120)
 
-        with factory() as session:
-            svc.create_ticket(session, data=ticket_request(), actor="bot", channel="test", rules=rules)
+        svc.register_order(factory, ticket_request(), actor="bot", channel="test", rules=rules)
         return 3  # not reached: the parent kills us while we sleep
     if mode == "batch":
         count, tag = int(rest[0]), int(rest[1])
         numbers = []
-        with factory() as session:
-            for i in range(count):
-                data = ticket_request(caller_phone=f"139{tag:04d}{i:04d}")
-                numbers.append(
-                    svc.create_ticket(session, data=data, actor="bot", channel="test", rules=rules).number
-                )
+        for i in range(count):
+            data = ticket_request(caller_phone=f"139{tag:04d}{i:04d}")
+            numbers.append(svc.register_order(factory, data, actor="bot", channel="test", rules=rules).number)
         sys.stdout.write(json.dumps(numbers) + "\n")
         return 0
     raise ValueError(f"unknown mode {mode!r}")

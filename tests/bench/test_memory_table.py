@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.bench_load import MemorySampler
+from bench.procs import MemorySampler
 
 
 def _sampler(rss: dict[str, object]) -> MemorySampler:
@@ -28,3 +28,29 @@ def test_steady_growth_shows_in_the_second_half() -> None:
 def test_a_process_that_vanished_is_shown_as_unknown() -> None:
     rows = _sampler({str(t): None for t in range(0, 600, 5)}).rows(window=60)
     assert rows[0]["growth (MB)"] == "-" and rows[0]["RSS 100% (MB)"] == "-"
+
+
+def test_cpu_seconds_count_a_busy_child() -> None:
+    """The CPU meter counts a process with its living descendants (a busy worker shows up)."""
+    import os
+    import subprocess
+    import sys
+
+    from bench.procs import CpuMeter
+
+    burn = (
+        "import time\nt=time.process_time()\nwhile time.process_time()-t<0.5: pass\n"
+        "print('done', flush=True)\ntime.sleep(30)"
+    )
+    meter = CpuMeter({"me": os.getpid()})
+    meter.start()
+    child = subprocess.Popen([sys.executable, "-c", burn], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "done"
+        meter.stop()
+    finally:
+        child.kill()
+        child.wait()
+    assert meter.spent["me"] >= 0.4
+    rows = {r["process"]: r for r in meter.rows(turns=4, elapsed=1.0)}
+    assert float(rows["all"]["CPU s per turn"]) >= 0.1

@@ -2,7 +2,7 @@
 
 Action tests build a ``Tracker`` from a few events and call ``run()``; the knowledge service is
 replaced only where a test fixes what it returns. Integration tests share one Rasa server and
-one action server per pytest session (``stack``), started by api/services/stack.py with the
+one action server per pytest session (``stack``), started by devtools/stack.py with the
 model cached by the hash of its training data, so CI trains at most once.
 """
 
@@ -198,7 +198,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def stack(stack_settings: Settings) -> Iterator[Any]:
     """The real Rasa server and action server, once per test session."""
-    from api.services.stack import ensure_running
+    from devtools.stack import ensure_running
 
     running = ensure_running(stack_settings)
     try:

@@ -7,11 +7,18 @@ logic is reached on purpose; work orders go to a real SQLite database through th
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
+from api.db import unit_of_work
+from api.schemas import TicketPublic
+from api.services.registry import get_session_factory
+from api.services.tickets import get_ticket
+from api.settings import Settings
 from bot.actions import names
 from bot.actions.feedback import ActionRateService
 from bot.actions.handoff import ActionHandoff, is_angry
@@ -19,11 +26,26 @@ from bot.actions.intake import ActionStartTicket
 from bot.actions.knowledge import ActionAnswerPolicy, ActionOutOfScope
 from bot.actions.offers import ActionAffirm, ActionDeny
 from bot.actions.records import ActionPersonalRecord
-from bot.actions.tickets import ActionCreateTicket, ValidateTicketForm
+from bot.actions.tickets import FOLLOW_UP_TOPIC, ActionCreateTicket, ActionTicketStatus, ValidateTicketForm
+from tests.faults.procs import free_port
 
 
 def run(action: Any, dispatcher: Any, tracker: Any, domain: dict[str, Any]) -> list[dict[str, Any]]:
     return asyncio.run(action.run(dispatcher, tracker, domain))
+
+
+def said(text: str) -> dict[str, Any]:
+    """A caller turn as it stands in a tracker's events."""
+    return {"event": "user", "text": text, "timestamp": time.time(), "metadata": {"channel": "web"}}
+
+
+def bot_said(text: str) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": time.time()}
+
+
+def stored_ticket(settings: Settings, number: str) -> TicketPublic:
+    with unit_of_work(get_session_factory(settings)) as session:
+        return get_ticket(session, number=number)
 
 
 def slot_sets(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -265,10 +287,6 @@ class TestTicketForm:
     def test_create_ticket_confirms_a_real_number(
         self, make_tracker, dispatcher, domain, bot_settings
     ) -> None:
-        from api.db import unit_of_work
-        from api.services.registry import get_session_factory
-        from api.services.tickets import get_ticket
-
         slots = {
             names.TICKET_CATEGORY: "投诉", names.TICKET_TOPIC: "投诉", names.TICKET_NAME: "王建国",
             names.TICKET_PHONE: "13912345678", names.TICKET_DESCRIPTION: "县医院要求出院",
@@ -281,8 +299,7 @@ class TestTicketForm:
         assert msg["response"] == names.UTTER_TICKET_CREATED
         assert msg["custom"] == {"kind": "ticket", "ticket_id": number}
         assert msg["phone_masked"] == "139****5678"
-        with unit_of_work(get_session_factory(bot_settings)) as session:
-            stored = get_ticket(session, number=number)
+        stored = stored_ticket(bot_settings, number)
         assert stored.category == "投诉" and stored.caller_phone == "13912345678"
         assert "额度用完" in stored.description and "县医院要求出院" in stored.description
         assert stored.conversation_id == "test-session"
@@ -295,6 +312,97 @@ class TestTicketForm:
         events = run(ActionCreateTicket(), dispatcher, tracker, domain)
         assert responses(dispatcher) == [names.UTTER_TICKET_FAILED]
         assert names.TICKET_NUMBER not in slot_sets(events)
+
+    def test_the_order_holds_only_the_turns_about_its_matter(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        earlier = ["异地就医怎么备案", "生育津贴多久到账"]
+        tracker = make_tracker("县医院重复收费，我要投诉", "complain", history=earlier)
+        started = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert slot_sets(started)[names.TICKET_CONTEXT] == "县医院重复收费，我要投诉"
+        account = "在大同市第一人民医院，同一个检查收了两次"
+        slots = {
+            **slot_sets(started),
+            names.TICKET_NAME: "王建国",
+            names.TICKET_PHONE: "13912345678",
+            names.TICKET_DESCRIPTION: account,
+        }
+        create = make_tracker(account, "inform", slots=slots)
+        create.events = [
+            *tracker.events,
+            *started,
+            bot_said("非常抱歉给您添堵了。我来帮您登记投诉工单"),
+            bot_said("请问您怎么称呼？"),
+            said("我叫王建国"),
+            bot_said("请留一个能联系到您的手机号"),
+            said("13912345678"),
+            bot_said("请简单说一下具体情况"),
+            said(account),
+        ]
+        dispatcher.messages.clear()
+        number = slot_sets(run(ActionCreateTicket(), dispatcher, create, domain))[names.TICKET_NUMBER]
+        stored = stored_ticket(bot_settings, number)
+        caller = [t.text for t in stored.transcript if t.speaker == "caller"]
+        assert caller == ["县医院重复收费，我要投诉", "我叫王建国", "13912345678", account]
+        assert stored.description == f"来电人所述：县医院重复收费，我要投诉\n补充情况：{account}"
+        assert not any(q in stored.description + str(stored.transcript) for q in earlier)
+        assert stored.conversation_id == "test-session"  # the console opens the conversation from it
+
+    def test_an_unanswered_question_belongs_to_its_order(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        history = ["生育津贴多久到账", "衢州零星报销能在手机上办吗"]
+        tracker = make_tracker("你说的这个没用", "not_helpful", history=history)
+        started = run(ActionStartTicket(), dispatcher, tracker, domain)
+        slots = {**slot_sets(started), names.TICKET_NAME: "王建国", names.TICKET_PHONE: "13912345678"}
+        create = make_tracker("你说的这个没用", "not_helpful", slots=slots)
+        create.events = [*tracker.events, *started]
+        number = slot_sets(run(ActionCreateTicket(), dispatcher, create, domain))[names.TICKET_NUMBER]
+        caller = [t.text for t in stored_ticket(bot_settings, number).transcript if t.speaker == "caller"]
+        assert caller == ["衢州零星报销能在手机上办吗", "你说的这个没用"]
+
+    def test_database_down_gives_a_provisional_number(
+        self, make_tracker, dispatcher, domain, bot_settings, tmp_path: Path, monkeypatch
+    ) -> None:
+        down = bot_settings.model_copy(
+            update={
+                "database_url": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/hotline",
+                "outbox_path": tmp_path / "outbox.sqlite3",
+            }
+        )
+        monkeypatch.setattr("bot.actions.common.settings", lambda: down)
+        slots = {
+            names.TICKET_CATEGORY: "投诉", names.TICKET_TOPIC: "投诉", names.TICKET_NAME: "王建国",
+            names.TICKET_PHONE: "13912345678", names.TICKET_DESCRIPTION: "县医院要求出院",
+        }  # fmt: skip
+        events = run(ActionCreateTicket(), dispatcher, make_tracker("县医院要求出院", slots=slots), domain)
+        reference = slot_sets(events)[names.TICKET_NUMBER]
+        assert reference.startswith("LS") and dispatcher.messages[0]["custom"]["queued"] is True
+        assert f"临时受理号{reference}" in dispatcher.messages[0]["text"]
+        assert "139****5678" in dispatcher.messages[0]["text"]
+
+    def test_status_query_reads_the_callers_own_order(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        slots = {
+            names.TICKET_CATEGORY: "投诉", names.TICKET_TOPIC: "投诉", names.TICKET_NAME: "王建国",
+            names.TICKET_PHONE: "13912345678", names.TICKET_DESCRIPTION: "县医院要求出院",
+        }  # fmt: skip
+        created = run(ActionCreateTicket(), dispatcher, make_tracker("县医院要求出院", slots=slots), domain)
+        number = slot_sets(created)[names.TICKET_NUMBER]
+        dispatcher.messages.clear()
+        query = {names.TICKET_ID: number, names.PHONE_LAST4: "5678"}
+        run(ActionTicketStatus(), dispatcher, make_tracker("5678", slots=query), domain)
+        assert responses(dispatcher) == [names.UTTER_TICKET_STATUS]
+        assert (
+            dispatcher.messages[0]["ticket_number"] == number and dispatcher.messages[0]["status"] == "新建"
+        )
+        dispatcher.messages.clear()
+        wrong = {names.TICKET_ID: number, names.PHONE_LAST4: "0000"}
+        run(ActionTicketStatus(), dispatcher, make_tracker("0000", slots=wrong), domain)
+        assert responses(dispatcher) == [names.UTTER_TICKET_NOT_FOUND]
 
 
 class TestRecordsAndFeedback:
@@ -341,7 +449,41 @@ class TestRecordsAndFeedback:
         tracker = make_tracker("/rate_service", "rate_service", entities=entities, history=["住院能报多少"])
         events = run(ActionRateService(), dispatcher, tracker, domain)
         assert FollowupAction(names.TICKET_FORM) in events
-        assert slot_sets(events)[names.TICKET_TOPIC] == "服务不满意回访"
+        assert slot_sets(events)[names.TICKET_TOPIC] == FOLLOW_UP_TOPIC
+        # A button rating says nothing about what went wrong: the form asks, never the old questions.
+        assert slot_sets(events)[names.TICKET_CONTEXT] == ""
+        assert slot_sets(events)[names.TICKET_DESCRIPTION] is None
+
+    def test_dissatisfied_gets_its_own_order_linked_to_the_earlier_one(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        caller = {names.TICKET_NAME: "王建国", names.TICKET_PHONE: "13912345678", names.TOPIC: "零星报销"}
+        complaint = {
+            **caller, names.TICKET_CATEGORY: "投诉", names.TICKET_TOPIC: "零星报销",
+            names.TICKET_DESCRIPTION: "报销材料交了两个月还没到账",
+        }  # fmt: skip
+        first = run(ActionCreateTicket(), dispatcher, make_tracker("还没到账", slots=complaint), domain)
+        earlier = slot_sets(first)[names.TICKET_NUMBER]
+        dispatcher.messages.clear()
+        entities = [{"entity": "rating", "value": "不满意"}]
+        slots = {**caller, names.TICKET_NUMBER: earlier}
+        rating = make_tracker("不满意，等了这么久", "rate_service", entities=entities, slots=slots)
+        rated = run(ActionRateService(), dispatcher, rating, domain)
+        assert names.TICKET_NUMBER not in slot_sets(rated)  # the earlier order stays the one followed up
+        # Name and phone are known and the words describe it: the form has nothing to ask.
+        create = make_tracker("不满意，等了这么久", "rate_service", slots={**slots, **slot_sets(rated)})
+        create.events = [*rating.events, *rated]
+        dispatcher.messages.clear()
+        created = run(ActionCreateTicket(), dispatcher, create, domain)
+        number = slot_sets(created)[names.TICKET_NUMBER]
+        assert number != earlier
+        assert dispatcher.messages[0]["response"] == names.UTTER_TICKET_CREATED
+        assert dispatcher.messages[0]["ticket_number"] == number
+        follow_up = stored_ticket(bot_settings, number)
+        assert (follow_up.category, follow_up.topic) == ("投诉", FOLLOW_UP_TOPIC) and not follow_up.duplicate
+        assert follow_up.related == [earlier] and follow_up.events[0].data["follow_up_of"] == earlier
+        assert [t.text for t in follow_up.transcript] == ["不满意，等了这么久"]
+        assert stored_ticket(bot_settings, earlier).related == [number]
 
     def test_no_rating_asks_again(self, make_tracker, dispatcher, domain, bot_settings) -> None:
         run(ActionRateService(), dispatcher, make_tracker("嗯", "rate_service"), domain)

@@ -13,7 +13,8 @@ import pytest
 
 from api.db import unit_of_work
 from api.schemas import ChatReply
-from api.services import chat, handoff
+from api.services.conversations import handoff, rasa, store
+from api.services.conversations.respond import respond
 from api.services.registry import get_session_factory
 from api.settings import Settings
 
@@ -28,7 +29,7 @@ class Caller:
         self.session_id = f"t-{uuid.uuid4().hex[:10]}"
 
     def say(self, text: str) -> ChatReply:
-        return chat.respond(self.session_id, text, settings=self.settings)
+        return respond(self.session_id, text, settings=self.settings)
 
 
 def joined(reply: ChatReply) -> str:
@@ -73,7 +74,7 @@ def test_human_handoff_silences_the_bot_until_released(caller: Caller, stack_set
     with unit_of_work(factory) as db:
         handoff.release(db, session_id=caller.session_id, agent="坐席01")
     assert caller.say("你好").kind == "greet"
-    speakers = [t.speaker for t in chat.transcript(caller.session_id, settings=stack_settings).turns]
+    speakers = [t.speaker for t in store.transcript(caller.session_id, settings=stack_settings).turns]
     assert speakers.count("caller") == 4
 
 
@@ -152,13 +153,13 @@ def test_rasa_and_action_server_listen_on_loopback_only(stack, stack_settings: S
 
 
 def test_action_server_down_falls_back_to_the_knowledge_base(stack, stack_settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    from api.services.stack import ensure_running
+    from devtools.stack import ensure_running
 
     caller = Caller(stack_settings)
     stack.processes["actions"].terminate()
     stack.processes["actions"].wait(timeout=30)
     try:
-        assert chat.status(stack_settings)["actions"] == "down"
+        assert rasa.status(stack_settings)["actions"] == "down"
         reply = caller.say("杭州的生育津贴多久能到账？")
         assert reply.degraded and reply.kind == "answer" and "工作日" in joined(reply)
         assert "工单" in joined(reply)
@@ -166,4 +167,4 @@ def test_action_server_down_falls_back_to_the_knowledge_base(stack, stack_settin
         restarted = ensure_running(stack_settings)
         stack.processes["actions"] = restarted.processes.pop("actions")
         stack.logs["actions"] = restarted.logs.pop("actions")
-    assert chat.status(stack_settings)["mode"] == "full"
+    assert rasa.status(stack_settings)["mode"] == "full"

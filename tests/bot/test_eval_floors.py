@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from api.services.evaluation import load_items, make_noise, run, summarize
-from api.services.stack import StackEngine
 from api.settings import PROJECT_ROOT, Settings
+from devtools.evaluation import load_items, make_noise, run, summarize
+from devtools.stack import StackEngine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from api.db import unit_of_work
-from api.services import chat
 from api.services import kb_editor as editor
+from api.services.conversations.respond import respond
 from api.services.registry import get_session_factory
 from api.settings import Settings
 
@@ -47,7 +47,7 @@ def _entry() -> editor.EntryIn:
 
 def test_published_entry_is_answered_by_the_running_bot(stack, stack_settings: Settings) -> None:  # type: ignore[no-untyped-def]
     factory = get_session_factory(stack_settings)
-    before = chat.respond(f"t-{uuid.uuid4().hex[:8]}", QUESTION, settings=stack_settings)
+    before = respond(f"t-{uuid.uuid4().hex[:8]}", QUESTION, settings=stack_settings)
     assert FACT not in "".join(m.text for m in before.replies)
     with unit_of_work(factory) as db:
         editor.save(db, stack_settings, data=_entry(), author="editor1", reason="新增亮码渠道", create=True)
@@ -55,7 +55,7 @@ def test_published_entry_is_answered_by_the_running_bot(stack, stack_settings: S
     try:
         deadline = time.monotonic() + 30
         while True:  # the action server checks for a new index version about once a second
-            reply = chat.respond(f"t-{uuid.uuid4().hex[:8]}", QUESTION, settings=stack_settings)
+            reply = respond(f"t-{uuid.uuid4().hex[:8]}", QUESTION, settings=stack_settings)
             if FACT in "".join(m.text for m in reply.replies) or time.monotonic() > deadline:
                 break
             time.sleep(2)

@@ -33,6 +33,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 WEEK1 = {"from": "2026-02-23", "to": "2026-03-02"}
 WEEK2 = {"from": "2026-03-02", "to": "2026-03-09"}
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("HOTLINE_UI_SHOTS", "/tmp/ui_shots"))
 
 
 @pytest.fixture
@@ -134,9 +135,16 @@ def test_dashboard_draws_the_numbers_and_follows_the_date_filter(
     assert page.locator("#chart-tickets svg rect.bar").count() == sum(
         1 for r in summary["tickets"]["by_status"] if r["count"]
     )
-    # Forecast vs actual: a point per hour of the week for the forecast, per passed hour for the actual.
-    forecast_points = page.locator("#chart-forecast svg g.series[data-series='预测'] circle.point")
-    assert forecast_points.count() == len(forecast["points"]) == 7 * 24
+    # The demo data starts on the first day of this week: no history, so no forecast is drawn
+    # (no line at zero, no MAPE), the page says why, and the actual line is still there.
+    assert forecast["enough_history"] is False and forecast["history_days"] == 0
+    assert {p["forecast"] for p in forecast["points"]} == {None}
+    note = page.locator("#forecast-note")
+    assert note.is_visible()
+    assert f"历史数据不足（需至少 {forecast['min_history_days']} 天" in note.inner_text()
+    assert "暂不预测" in note.inner_text()
+    assert page.locator("#chart-forecast svg g.series[data-series='预测'] circle.point").count() == 0
+    assert "MAPE" not in page.inner_text("#forecast-accuracy")
     actual = [p for p in forecast["points"] if p["actual"] is not None]
     assert page.locator("#chart-forecast svg g.series[data-series='实际'] circle.point").count() == len(
         actual
@@ -163,7 +171,115 @@ def test_dashboard_draws_the_numbers_and_follows_the_date_filter(
     assert page.inner_text("#kpi-contacts .kpi-value") == str(other["contacts"])
     assert page.locator("#chart-daily svg rect.bar").count() == sum(1 for d in other["daily"] if d["count"])
     assert f"from={WEEK2['from']}" in page.url
+    # A week of history: the forecast is drawn, one point per hour, with its accuracy.
+    forecast = _api(dash_server, dash_settings, "/api/dashboard/forecast", **WEEK2, weeks=4)
+    assert forecast["enough_history"] is True and forecast["history_days"] == 7
+    forecast_points = page.locator("#chart-forecast svg g.series[data-series='预测'] circle.point")
+    assert forecast_points.count() == len(forecast["points"]) == 7 * 24
+    assert page.locator("#forecast-note").is_hidden()
+    assert "MAPE" in page.inner_text("#forecast-accuracy")
     _shot(page, "supervisor.png")
+
+
+# What a chart's tick labels must look like, by what the axis measures.
+COUNT, PERCENT, SCORE = r"^\d+$", r"^\d+(\.\d+)?%$", r"^\d+(\.\d+)?$"
+AXES = {
+    "#chart-hourly svg g.y-axis": COUNT,
+    "#chart-daily svg g.y-axis": COUNT,
+    "#chart-channels svg g.y-axis": COUNT,
+    "#chart-tickets svg g.y-axis": COUNT,
+    "#chart-satisfaction svg g.y-axis": COUNT,
+    "#chart-forecast svg g.y-axis": COUNT,
+    "#chart-topics svg g.x-axis": COUNT,
+    "#chart-containment svg g.x-axis": PERCENT,
+    "#chart-qa-agents svg g.y-axis": SCORE,
+    "#chart-qa-rules svg g.x-axis": SCORE,
+}
+# Each chart text's size on screen: its font size times the scale the SVG is drawn at.
+TEXT_SIZES = """() => [...document.querySelectorAll('svg.chart text')]
+  .filter(t => t.textContent.trim() && t.getClientRects().length)
+  .map(t => {
+    const svg = t.ownerSVGElement, vb = svg.viewBox.baseVal;
+    const scale = vb && vb.width ? svg.getBoundingClientRect().width / vb.width : 1;
+    return [t.textContent, Math.round(parseFloat(getComputedStyle(t).fontSize) * scale * 10) / 10];
+  })"""
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, {"width": 390, "height": 844}], ids=["1280px", "phone"])
+def test_axes_read_as_what_they_measure_and_labels_are_legible(
+    browser: Any, dash_server: str, viewport: dict[str, int]
+) -> None:
+    import re
+
+    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        _login(page, dash_server, SUPERVISOR)
+        _open(page, dash_server, WEEK2)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"supervisor-{viewport['width']}.png"), full_page=True)
+        small = [(t, size) for t, size in page.evaluate(TEXT_SIZES) if size < 12]
+        assert not small, small[:10]
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        # No axis mixes a count with a percentage, as "1500（84.8%）" did.
+        assert not [
+            t
+            for t in page.locator("svg.chart .axis text, svg.chart text.axis").all_text_contents()
+            if "（" in t
+        ]
+        for axis, pattern in AXES.items():
+            ticks = page.locator(f"{axis} text.tick").all_text_contents()
+            assert len(ticks) >= 2, axis
+            assert all(re.match(pattern, t) for t in ticks), (axis, ticks)
+    finally:
+        context.close()
+
+
+def _rated(settings: Settings, day: dt.date, rating: str) -> None:
+    """A web chat on ``day`` (10:00 in Shanghai) rated ``rating`` by its caller."""
+    from api.models.conversations import Conversation
+
+    at = dt.datetime.combine(day, dt.time(10), SHANGHAI)
+    with unit_of_work(get_session_factory(settings)) as session:
+        session.add(
+            Conversation(
+                session_id=f"rated-{day.isoformat()}",
+                channel="web",
+                created_at=at,
+                updated_at=at,
+                rating=rating,
+            )
+        )
+
+
+def test_colours_follow_good_and_bad(page: Any, dash_server: str, dash_settings: Settings) -> None:
+    _rated(dash_settings, dt.date(2026, 4, 7), "不满意")
+    _rated(dash_settings, dt.date(2026, 4, 14), "满意")
+    _login(page, dash_server, SUPERVISOR)
+
+    def colour(selector: str) -> str:
+        return str(page.eval_on_selector(selector, "e => getComputedStyle(e).color"))
+
+    def css(name: str) -> str:
+        probe = f"() => {{ const e = document.createElement('b'); e.style.color = 'var({name})';"
+        probe += " document.body.append(e); const c = getComputedStyle(e).color; e.remove(); return c; }"
+        return str(page.evaluate(probe))
+
+    # 满意率 0 %: the bad colour, never green.
+    _open(page, dash_server, {"from": "2026-04-06", "to": "2026-04-13"})
+    assert page.inner_text("#kpi-satisfaction .kpi-value") == "0%"
+    bad, good = css("--bad"), css("--ok")
+    assert colour("#kpi-satisfaction .kpi-value") == bad
+    assert colour("#kpi-overdue .kpi-value") != bad  # nothing overdue here
+    # 满意率 100 %: the good colour.
+    _open(page, dash_server, {"from": "2026-04-13", "to": "2026-04-20"})
+    assert page.inner_text("#kpi-satisfaction .kpi-value") == "100%"
+    assert colour("#kpi-satisfaction .kpi-value") == good
+    # Overdue work orders: the bad colour.
+    _open(page, dash_server, WEEK1)
+    summary = _api(dash_server, dash_settings, "/api/dashboard/summary", **WEEK1)
+    assert summary["tickets"]["overdue"] > 0
+    assert colour("#kpi-overdue .kpi-value") == bad
 
 
 def test_csv_download_from_the_page(page: Any, dash_server: str) -> None:

@@ -20,8 +20,8 @@ from typing import IO, Any
 
 import httpx
 
-from api.services.stack import settings_env
 from api.settings import PROJECT_ROOT, Settings
+from devtools.stack import settings_env
 from tests.db import _Server
 
 

@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 from api.db import unit_of_work
 from api.models.conversations import Conversation, Turn
 from api.models.tickets import Ticket
-from api.services import handoff, outbox
+from api.services import outbox
+from api.services.conversations import handoff
 from api.services.registry import get_session_factory
-from api.services.stack import Stack, ensure_running
 from api.settings import PROJECT_ROOT, Settings
+from devtools.stack import Stack, ensure_running
 from tests.faults.procs import ApiProcess, RestartablePostgres, free_port, joined, kill_group, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from api.db import unit_of_work
 from api.models.tickets import Ticket
-from api.services import chat, handoff, outbox
+from api.services import outbox, provisional
+from api.services.conversations import handoff
+from api.services.conversations.respond import respond
 from api.services.registry import get_session_factory
 from api.settings import PROJECT_ROOT, Settings
 from tests.faults.procs import RestartablePostgres, free_port
@@ -40,8 +42,8 @@ def test_outbox_keeps_one_row_per_key_and_sets_bad_rows_aside(tmp_path: Path) ->
 
 
 def test_provisional_reference_is_not_a_ticket_number() -> None:
-    ref = outbox.provisional_reference(uuid.uuid4().hex)
-    assert outbox.is_provisional(ref) and not outbox.is_provisional("GD202601010001")
+    ref = provisional.provisional_reference(uuid.uuid4().hex)
+    assert provisional.is_provisional(ref) and not provisional.is_provisional("GD202601010001")
     assert len(ref) <= 20  # fits conversations.ticket_number
 
 
@@ -69,17 +71,17 @@ def _text(reply: Any) -> str:
 def test_requests_queued_while_database_down_land_once(settings: Settings, pg: RestartablePostgres) -> None:
     caller = f"ob-{uuid.uuid4().hex[:8]}"
     said = ["杭州的生育津贴多久能到账？"]
-    assert chat.respond(caller, said[0], settings=settings).kind == "answer"
+    assert respond(caller, said[0], settings=settings).kind == "answer"
     pg.halt()
     try:
         said.append("我想反映医院乱收费的问题")
-        chat.respond(caller, said[-1], settings=settings)
+        respond(caller, said[-1], settings=settings)
         said.append("我叫李娜，电话13700001234，麻烦回电")
-        queued = chat.respond(caller, said[-1], settings=settings)
-        assert queued.kind == "ticket" and outbox.is_provisional(queued.ticket_id)
+        queued = respond(caller, said[-1], settings=settings)
+        assert queued.kind == "ticket" and provisional.is_provisional(queued.ticket_id)
         assert f"临时受理号{queued.ticket_id}" in _text(queued) and "137****1234" in _text(queued)
         said.append("转人工")
-        human = chat.respond(caller, said[-1], settings=settings)
+        human = respond(caller, said[-1], settings=settings)
         assert human.handoff is not None and human.handoff.status == "waiting"
         assert "临时受理号" in _text(human)
         assert outbox.get_outbox(settings).backlog() == 7  # 3 turns x 2 writes + the work order

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from api.services import knowledge as service
-from api.services.evaluation import KnowledgeEngine, load_items, run, summarize
 from api.settings import Settings
+from devtools.evaluation import KnowledgeEngine, load_items, run, summarize
 from tests.knowledge.conftest import SHARED
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from api.services.stack import render_endpoints
 from api.settings import PROJECT_ROOT, Settings
+from devtools.stack import render_endpoints
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 NGINX = PROJECT_ROOT / "deploy" / "nginx.conf"
@@ -112,7 +112,7 @@ def test_rasa_gets_every_variable_its_endpoints_use(compose: dict[str, Any]) -> 
     assert rasa_env["RASA_LOCK_STORE_DB"] == lock.path.strip("/")
     tracker = _env(compose["services"]["api"])["HOTLINE_RASA_TRACKER_STORE_URL"]
     assert rasa_env["HOTLINE_RASA_TRACKER_STORE_URL"] == tracker
-    # The locally rendered endpoints (api/services/stack.py) have the same sections for these settings.
+    # The locally rendered endpoints (devtools/stack.py) have the same sections for these settings.
     local = yaml.safe_load(
         render_endpoints(Settings(_env_file=None, rasa_tracker_store_url="postgresql://u:p@db/rasa",
                                   rasa_lock_store_url="redis://redis:6379/1"))  # type: ignore[call-arg]

@@ -2,7 +2,7 @@
 
 A real redis-server on a free port and the throwaway PostgreSQL of tests/db.py (tracker store
 in its own database, work orders in the app's) back two Rasa servers started by
-api/services/stack.py with the same cached model, plus one action server. The turns of one
+devtools/stack.py with the same cached model, plus one action server. The turns of one
 conversation alternate between the two instances (as a round-robin load balancer sends them)
 and the conversation keeps its context: a waiting question is answered on the other instance
 once the region is given, and the complaint form is filled across both.
@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 
 from api.db import make_engine, unit_of_work
 from api.schemas import ChatReply
-from api.services import chat
+from api.services.conversations.respond import respond
 from api.services.registry import get_session_factory
-from api.services.stack import Stack, actions_up, ensure_running
 from api.settings import PROJECT_ROOT, Settings
+from devtools.stack import Stack, actions_up, ensure_running
 from tests.faults.procs import free_port, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.postgres]
@@ -170,7 +170,7 @@ class Caller:
     def say(self, text_: str) -> ChatReply:
         settings = self.pair[self.turn % 2]
         self.turn += 1
-        reply = chat.respond(self.session_id, text_, settings=settings)
+        reply = respond(self.session_id, text_, settings=settings)
         assert not reply.degraded, f"instance {'AB'[(self.turn - 1) % 2]} fell back to the knowledge base"
         return reply
 

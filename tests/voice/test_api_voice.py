@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.main
-from api.routes.voice import voice_lines
+from api.routes.voice import router as voice_router
 from api.schemas import QaResultPublic
-from api.services import chat
+from api.services.conversations import store
+from api.services.phone import voice_lines
 from api.settings import Settings
 from tests.faults.procs import wait_for
 from tests.voice.conftest import silence
@@ -39,7 +40,7 @@ def settings(tmp_path: Path, model_path: str) -> Settings:
 @pytest.fixture()
 def client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     # Only the voice router: these tests must not depend on the other resources' routers.
-    monkeypatch.setattr(api.main, "ROUTER_MODULES", ["voice"])
+    monkeypatch.setattr(api.main, "ROUTERS", (voice_router,))
     app = api.main.create_app(settings)
     with TestClient(app) as test_client:
         yield test_client
@@ -126,7 +127,7 @@ def test_stt_without_a_file(client: TestClient) -> None:
 def test_stt_missing_model_is_503_naming_the_setting(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(api.main, "ROUTER_MODULES", ["voice"])
+    monkeypatch.setattr(api.main, "ROUTERS", (voice_router,))
     broken = settings.model_copy(update={"vosk_model": str(tmp_path / "no-model")})
     with TestClient(api.main.create_app(broken)) as test_client:
         response = _upload(test_client, encode_wav(bytes(3200), 16000))
@@ -226,7 +227,7 @@ def test_whole_call_from_greeting_to_work_order(
 
     # The end of the call is processed off the line; wait for it, then everything is kept.
     assert client.app.state.voice_call_end.drain(timeout=120)
-    conversation = chat.transcript("CA-whole-call", settings=settings)
+    conversation = store.transcript("CA-whole-call", settings=settings)
     assert conversation.channel == "phone" and conversation.ticket_id == number
     said = [(turn.speaker, turn.text) for turn in conversation.turns]
     assert ("bot", SPOKEN_ANSWER) in said and ("caller", "按键 9") in said
@@ -286,7 +287,7 @@ def _until_end(line: Line) -> dict[str, Any]:
 def test_call_beyond_the_voice_lines_is_told_and_transferred(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api.main, "ROUTER_MODULES", ["voice"])
+    monkeypatch.setattr(api.main, "ROUTERS", (voice_router,))
     app = api.main.create_app(settings.model_copy(update={"voice_max_calls": 1}))
     with TestClient(app) as client:
         client.app.state.voice_respond = Dialogue()

@@ -19,7 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.main
-from api.services import calls, chat, handoff
+from api.routes.voice import router as voice_router
+from api.services import calls
+from api.services.conversations import handoff, store
 from api.services.registry import get_session_factory
 from api.settings import Settings
 from tests.voice.conftest import silence
@@ -81,7 +83,7 @@ def settings(tmp_path: Path, model_path: str, rasa: str) -> Settings:
 
 @pytest.fixture()
 def client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setattr(api.main, "ROUTER_MODULES", ["voice"])
+    monkeypatch.setattr(api.main, "ROUTERS", (voice_router,))
     with TestClient(api.main.create_app(settings)) as test_client:
         yield test_client
 
@@ -106,14 +108,14 @@ def test_call_is_stored_turn_by_turn_and_inspected_at_the_end(
         )
         line.until_marks(1)
         # Live: the agent workspace already sees the call, the caller's number masked.
-        live = chat.transcript("CA-store-1", settings=settings)
+        live = store.transcript("CA-store-1", settings=settings)
         assert live.channel == "phone"
         assert [(x.speaker, x.kind) for x in live.turns] == [("system", "event"), ("bot", None)]
         assert "138****1234" in live.turns[0].text
 
         line.speak(line_speech + silence(1.0))
         line.until_marks(2)  # the answer, then 还有其他问题吗
-        live = chat.transcript("CA-store-1", settings=settings)
+        live = store.transcript("CA-store-1", settings=settings)
         assert [(x.speaker, x.kind) for x in live.turns][2:] == [
             ("caller", None),
             ("bot", "answer"),
@@ -131,7 +133,7 @@ def test_call_is_stored_turn_by_turn_and_inspected_at_the_end(
         assert end["event"] == "transfer"
 
     assert client.app.state.voice_call_end.drain(timeout=120)
-    stored = chat.transcript("CA-store-1", settings=settings)
+    stored = store.transcript("CA-store-1", settings=settings)
     assert stored.status == "handoff"  # waiting in the agents' queue
     kinds = [(x.speaker, x.kind) for x in stored.turns]
     assert kinds[5:] == [("caller", "dtmf"), ("bot", None), ("system", "event"), ("system", "event")]

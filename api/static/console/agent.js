@@ -1,7 +1,7 @@
 /*
- * 坐席工作台 (agent view): the hand-off queue, the conversation taken with a reply box, the live
- * assist panel (suggested answers, 一次性告知 checklist, 有用/没用) and work orders.
- * Live updates: the queue is polled every 2 s; the conversation and the suggestions arrive as
+ * 坐席工作台 (agent view): the conversation taken from the queue (agent-queue.js: window.AgentQueue)
+ * with a reply box, the live assist panel (suggested answers, 一次性告知 checklist, 有用/没用) and
+ * work orders. Live updates: the conversation and the suggestions arrive as
  * server-sent events from /api/assist/sessions/<id>/stream whenever the transcript grows.
  * Uses window.Console from common.js; no external resources.
  */
@@ -10,16 +10,13 @@
 
   var C = window.Console;
   var esc = C.esc;
-  var QUEUE_MS = 2000;
   var SPEAKERS = { caller: "来电人", bot: "智能助手", agent: "坐席", system: "系统" };
   var CHANNELS = { web: "网页", phone: "电话", agent: "坐席" };
-  var REASONS = { caller_request: "来电人要求转人工", repeated_failure: "机器人多次未能解答", low_confidence: "机器人无法确认答案" };
   var SLOT_LABELS = {
     region: "参保地", topic: "主题", insured_type: "参保类型", person_type: "人员类别",
     pending_question: "待解答问题", ticket_name: "姓名", ticket_phone: "电话", ticket_number: "工单号"
   };
 
-  var me = null;
   var current = null;      // session id of the open conversation
   var stream = null;       // its EventSource
   var conversation = null; // last ConversationView
@@ -38,46 +35,6 @@
   }
 
   function fail(err) { showError(err && err.message ? err.message : "操作失败，请稍后重试。"); }
-
-  // --- Queue ------------------------------------------------------------------------------------
-
-  function loadQueue() {
-    return C.api("/api/chat/handoffs").then(renderQueue).catch(fail);
-  }
-
-  function renderQueue(items) {
-    var list = $("queue");
-    $("queue-count").textContent = String(items.length);
-    $("queue-empty").hidden = items.length > 0;
-    list.innerHTML = items.map(function (h) {
-      var mine = me && h.agent === me.username;
-      var who = h.agent ? (mine ? "由我处理" : "由 " + esc(h.agent) + " 处理") : "等待接入";
-      var region = h.slots && h.slots.region ? esc(h.slots.region) + " · " : "";
-      var action = !h.agent
-        ? '<button type="button" data-accept="' + esc(h.session_id) + '">接入</button>'
-        : mine ? '<button type="button" class="secondary" data-open="' + esc(h.session_id) + '">打开</button>' : "";
-      return '<li data-session="' + esc(h.session_id) + '"' + (mine ? ' class="mine"' : "") + ">" +
-        '<div class="q-top"><span class="mono">' + esc(h.session_id) + "</span>" + action + "</div>" +
-        '<div class="q-meta">' + esc(CHANNELS[h.channel] || h.channel) + " · " + region +
-        esc(REASONS[h.reason] || h.reason || "") + "</div>" +
-        '<div class="q-meta">' + who + " · " + esc(C.fmtTime(h.requested_at)) + "</div></li>";
-    }).join("");
-  }
-
-  $("queue").addEventListener("click", function (ev) {
-    var target = ev.target;
-    if (!(target instanceof HTMLElement)) return;
-    var accept = target.getAttribute("data-accept");
-    var open = target.getAttribute("data-open");
-    if (accept) {
-      target.disabled = true;
-      C.api("/api/chat/" + encodeURIComponent(accept) + "/accept", { method: "POST" })
-        .then(function () { openConversation(accept); return loadQueue(); })
-        .catch(fail);
-    } else if (open) {
-      openConversation(open);
-    }
-  });
 
   // --- Conversation -----------------------------------------------------------------------------
 
@@ -160,7 +117,7 @@
         $("convo").hidden = true;
         $("convo-none").hidden = false;
         renderAssist(null);
-        return loadQueue();
+        return window.AgentQueue.refresh();
       })
       .catch(fail);
   });
@@ -359,10 +316,8 @@
   // --- Start ------------------------------------------------------------------------------------
 
   C.nav("agent").then(function (user) {
-    me = user;
-    loadQueue();
+    window.AgentQueue.start({ me: user, onOpen: openConversation, onError: fail });
     loadTickets();
-    setInterval(loadQueue, QUEUE_MS);
   }).catch(fail);
   window.addEventListener("beforeunload", closeStream);
 })();

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from api.cli import evaluate, main
-from api.services.evaluation import TurnResult, load_items, make_noise
 from api.settings import get_settings
+from devtools.evaluation import TurnResult, load_items, make_noise
 
 ITEMS: list[dict] = [
     {"id": "Q1", "question": "异地就医备案要什么材料？", "kind": "answer", "expect_any": [["材料"]]},
@@ -110,7 +110,7 @@ def test_side_by_side_prints_clean_and_noised_columns(
 
 
 def test_routing_confusion_counts_policy_and_work_order_mixups() -> None:
-    from api.services.evaluation import Scored, routing_confusion
+    from devtools.evaluation import Scored, routing_confusion
 
     def row(expected: str, kind: str) -> Scored:
         return Scored("x", 0, expected, kind, "", [], None, expected == kind, True, expected == kind, False)

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from api.db import unit_of_work
 from api.models.users import AuditEntry
-from api.services import chat, handoff
 from api.services import knowledge as kb_service
+from api.services.conversations import handoff, store
 from api.services.registry import get_session_factory
 from api.settings import Settings
 
@@ -67,7 +67,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def _conversation(settings: Settings, session_id: str, *caller: str, agent: str | None = None) -> None:
     for said in caller:
-        chat.record_turn(session_id, "caller", said, channel="web", settings=settings)
+        store.record_turn(session_id, "caller", said, channel="web", settings=settings)
     with unit_of_work(get_session_factory(settings)) as db:
         handoff.request(
             db, session_id=session_id, reason="caller_request", slots={"ticket_phone": "13812345678"}
@@ -147,7 +147,7 @@ def test_stream_pushes_when_the_transcript_grows(client: TestClient, settings: S
         assert first["event"] == "assist"
         assert first["assist"]["suggestions"][0]["entry_id"] == "out-of-area-taiyuan-self-filing"
         assert first["conversation"]["turns"][-1]["text"] == "异地就医怎么备案"
-        chat.record_turn("api-3", "caller", "杭州的生育津贴多久能到账", channel="web", settings=settings)
+        store.record_turn("api-3", "caller", "杭州的生育津贴多久能到账", channel="web", settings=settings)
         second = next(events)
         assert second["assist"]["last_seq"] > first["assist"]["last_seq"]
         assert second["assist"]["region"] == "浙江/杭州"
@@ -161,7 +161,7 @@ def test_chat_socket_pushes_agent_replies(client: TestClient, settings: Settings
         assert reply["handoff"]["status"] == "waiting"
         with unit_of_work(get_session_factory(settings)) as db:
             handoff.accept(db, session_id="ws-1", agent="zhang")
-        chat.add_agent_turn("ws-1", "您好，我是坐席小张，请讲。", agent="zhang", settings=settings)
+        store.add_agent_turn("ws-1", "您好，我是坐席小张，请讲。", agent="zhang", settings=settings)
         pushed = ws.receive_json()
         assert pushed["type"] == "agent" and pushed["text"] == "您好，我是坐席小张，请讲。"
         with unit_of_work(get_session_factory(settings)) as db:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.main import create_app
 from api.services import tickets
-from api.services.dashboard import EXPORT_TABLES
+from api.services.dashboard_export import EXPORT_TABLES
 from api.settings import Settings
 from tests.api.services.test_dashboard import ID_QUESTION, build_week, score_calls
 from tests.api.ticket_data import ROUTING_FILE, TIME_LIMITS_FILE
@@ -98,4 +98,7 @@ def test_forecast_endpoint(client: TestClient) -> None:
         and "mape" in body["accuracy"]
     )
     assert sum(p["actual"] for p in body["points"]) == 5
+    # The week's data has no history before it: the forecast is withheld, not drawn as zeros.
+    assert body["enough_history"] is False and body["min_history_days"] == 7
+    assert {p["forecast"] for p in body["points"]} == {None} and body["accuracy"]["mape"] is None
     assert client.get("/api/dashboard/forecast", params={"weeks": 0}, headers=SUPERVISOR).status_code == 422

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -12,12 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api import main
-from api.db import unit_of_work
 from api.errors import install_error_handlers
 from api.routes import tickets as routes
-from api.schemas import TicketCreate
-from api.services import tickets as svc
-from api.services.registry import get_session_factory
 from api.settings import Settings
 
 AGENT = {"Authorization": "Bearer agent-secret"}
@@ -66,7 +60,7 @@ def _create(client: TestClient, **fields: object) -> dict:
 
 
 def test_router_is_registered() -> None:
-    assert "tickets" in main.ROUTER_MODULES
+    assert routes.router in main.ROUTERS
 
 
 def test_create_is_public_and_answers_masked(client: TestClient) -> None:
@@ -78,6 +72,18 @@ def test_create_is_public_and_answers_masked(client: TestClient) -> None:
     assert supervisor["priority"] == "一般"  # the public cannot make its own order urgent
     again = _create(client, description="再问一次")
     assert again["number"] == created["number"] and again["duplicate"] is True
+    # The same phone, another person or another matter: an order of its own.
+    for other in ({"caller_name": "李四"}, {"topic": "生育津贴"}):
+        separate = _create(client, **other)
+        assert separate["number"] != created["number"] and separate["duplicate"] is False
+
+
+def test_detail_names_the_conversation(client: TestClient) -> None:
+    transcript = [{"speaker": "caller", "text": "报销两个月没到账"}]
+    number = _create(client, conversation_id="web-abc", transcript=transcript)["number"]
+    detail = client.get(f"/api/tickets/{number}", headers=SUPERVISOR).json()
+    assert detail["conversation_id"] == "web-abc"
+    assert [t["text"] for t in detail["transcript"]] == ["报销两个月没到账"]
 
 
 @pytest.mark.parametrize(
@@ -221,40 +227,8 @@ def test_notifications_are_for_supervisors(client: TestClient) -> None:
     assert response.status_code == 200 and response.json() == []
 
 
-def test_lifespan_runs_the_escalation_job_and_stops_it(make_db_settings: Callable[..., Settings]) -> None:
-    settings = make_db_settings(
-        agent_token="agent-secret", supervisor_token="supervisor-secret", ticket_escalation_interval_s=0.05
-    )
-    app = _app(settings)
-    with TestClient(app) as client:
-        # A 24-hour callback promise made 25 hours ago is overdue now.
-        with unit_of_work(get_session_factory(settings)) as session:
-            ticket = svc.create_ticket(
-                session,
-                data=TicketCreate(**{**BODY, "topic": "人工回电", "category": "求助"}),
-                actor="bot",
-                channel="test",
-                rules=svc.rules_from_settings(settings),
-                now=datetime.now(UTC) - timedelta(hours=25),
-            )
-        deadline = time.monotonic() + 20
-        notes: list = []
-        while time.monotonic() < deadline and not notes:
-            time.sleep(0.1)
-            notes = client.get("/api/tickets/notifications", headers=SUPERVISOR).json()
-        assert [n["number"] for n in notes] == [ticket.number]
-        detail = client.get(f"/api/tickets/{ticket.number}", headers=SUPERVISOR).json()
-        assert detail["priority"] == "紧急" and detail["overdue"] is True
-    # Leaving the context ran the shutdown, which cancelled the timer.
-    assert app.state.ticket_escalation_task.done()
-
-
-def test_no_timer_when_the_interval_is_zero(client: TestClient) -> None:
-    assert client.app.state.ticket_escalation_task is None  # type: ignore[attr-defined]
-
-
 def test_mounted_by_create_app(settings: Settings) -> None:
-    """The real application factory serves the routes and runs the lifespan of the router."""
+    """The real application factory serves the routes (its jobs run the escalation)."""
     app = main.create_app(settings)
     with TestClient(app) as client:
         number = _create(client)["number"]

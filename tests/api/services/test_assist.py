@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from api.db import unit_of_work
-from api.services import assist, chat, handoff
+from api.services import assist, assist_feedback
 from api.services import knowledge as kb_service
+from api.services.conversations import handoff, store
 from api.services.registry import get_session_factory
 from api.settings import Settings
 
@@ -32,7 +33,7 @@ def settings(make_db_settings: Callable[..., Settings], assist_index_dir: Path) 
 
 def _caller(settings: Settings, session_id: str, *texts: str) -> None:
     for said in texts:
-        chat.record_turn(session_id, "caller", said, channel="web", settings=settings)
+        store.record_turn(session_id, "caller", said, channel="web", settings=settings)
 
 
 def _hand_off(
@@ -89,7 +90,7 @@ def test_checklist_turns_told_as_the_agent_answers(settings: Settings) -> None:
     assert not any(c.told for c in view.checklist)
     assert {c.label for c in view.checklist} >= {"所需材料", "办理渠道", "办理时限"}
 
-    chat.add_agent_turn(
+    store.add_agent_turn(
         "as-3", "您可以自助备案，不需要证明材料，个人承诺即可。", agent="zhang", settings=settings
     )
     told = {c.key: c.told for c in assist.suggest("as-3", settings=settings).checklist}
@@ -97,13 +98,13 @@ def test_checklist_turns_told_as_the_agent_answers(settings: Settings) -> None:
 
 
 def test_no_caller_words_no_suggestions(settings: Settings) -> None:
-    chat.record_turn("as-4", "system", "来电接通", channel="phone", settings=settings)
+    store.record_turn("as-4", "system", "来电接通", channel="phone", settings=settings)
     view = assist.suggest("as-4", settings=settings)
     assert view.channel == "phone" and view.suggestions == [] and view.checklist == []
 
 
 def test_unknown_conversation(settings: Settings) -> None:
-    with pytest.raises(chat.UnknownSession):
+    with pytest.raises(store.UnknownSession):
         assist.suggest("never-seen", settings=settings)
 
 
@@ -112,15 +113,19 @@ def test_feedback_is_kept_and_counted(db_settings: Settings) -> None:
     _caller(db_settings, "fb-2", "异地就医怎么备案")
     factory = get_session_factory(db_settings)
     with factory() as db:
-        first = assist.record_feedback(db, session_id="fb-1", entry_id="e-1", useful=True, agent="zhang")
+        first = assist_feedback.record_feedback(
+            db, session_id="fb-1", entry_id="e-1", useful=True, agent="zhang"
+        )
         assert (first.useful, first.not_useful, first.total) == (1, 0, 1)
         # Marking again changes the vote rather than counting twice.
-        again = assist.record_feedback(db, session_id="fb-1", entry_id="e-1", useful=False, agent="zhang")
+        again = assist_feedback.record_feedback(
+            db, session_id="fb-1", entry_id="e-1", useful=False, agent="zhang"
+        )
         assert (again.useful, again.not_useful, again.total) == (0, 1, 1)
-        assist.record_feedback(db, session_id="fb-1", entry_id="e-1", useful=True, agent="li")
-        assist.record_feedback(db, session_id="fb-2", entry_id="e-1", useful=True, agent="zhang")
-        assist.record_feedback(db, session_id="fb-2", entry_id="e-2", useful=False, agent="zhang")
-        counts = assist.feedback_counts(db, titles={"e-1": "条目一"})
+        assist_feedback.record_feedback(db, session_id="fb-1", entry_id="e-1", useful=True, agent="li")
+        assist_feedback.record_feedback(db, session_id="fb-2", entry_id="e-1", useful=True, agent="zhang")
+        assist_feedback.record_feedback(db, session_id="fb-2", entry_id="e-2", useful=False, agent="zhang")
+        counts = assist_feedback.feedback_counts(db, titles={"e-1": "条目一"})
     assert [(c.entry_id, c.useful, c.not_useful, c.total) for c in counts] == [
         ("e-1", 2, 1, 3),
         ("e-2", 0, 1, 1),
@@ -131,10 +136,14 @@ def test_feedback_is_kept_and_counted(db_settings: Settings) -> None:
 def test_feedback_refuses_bad_input(db_settings: Settings) -> None:
     _caller(db_settings, "fb-3", "你好")
     with get_session_factory(db_settings)() as db:
-        with pytest.raises(assist.InvalidFeedback):
-            assist.record_feedback(db, session_id="fb-3", entry_id="bad id!", useful=True, agent="zhang")
-        with pytest.raises(chat.UnknownSession):
-            assist.record_feedback(db, session_id="nobody", entry_id="e-1", useful=True, agent="zhang")
+        with pytest.raises(assist_feedback.InvalidFeedback):
+            assist_feedback.record_feedback(
+                db, session_id="fb-3", entry_id="bad id!", useful=True, agent="zhang"
+            )
+        with pytest.raises(store.UnknownSession):
+            assist_feedback.record_feedback(
+                db, session_id="nobody", entry_id="e-1", useful=True, agent="zhang"
+            )
 
 
 def test_conversation_view_masks_unless_held(db_settings: Settings) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from api.services import chat, handoff
+from api.services.conversations import handoff, rasa, store
+from api.services.conversations.respond import respond
 from api.services.registry import get_session_factory
 from api.settings import PROJECT_ROOT, Settings
 
@@ -47,7 +48,7 @@ def test_render_joins_text_and_custom_parts() -> None:
         {"recipient_id": "s", "text": "请打分", "buttons": [{"title": "满意", "payload": "/rate_service"}]},
         {"recipient_id": "s", "custom": {"kind": "goodbye", "rating_request": True}},
     ]
-    reply, extra = chat.render_rasa("s", messages)
+    reply, extra = rasa.render("s", messages)
     assert [m.text for m in reply.replies] == ["杭州10个工作日到账", "请打分"]
     assert reply.kind == "goodbye"  # the last kind wins
     assert reply.replies[0].sources[0].title == "杭州生育津贴"
@@ -69,7 +70,7 @@ def test_render_handoff_ticket_and_rating() -> None:
         {"text": "工单已登记，工单编号GD202611230001"},
         {"custom": {"kind": "ticket", "ticket_id": "GD202611230001"}},
     ]
-    reply, extra = chat.render_rasa("s", messages)
+    reply, extra = rasa.render("s", messages)
     assert reply.kind == "ticket" and reply.ticket_id == "GD202611230001"
     assert reply.handoff is not None and reply.handoff.status == "waiting" and reply.handoff.reason == "anger"
     assert extra == {"handoff_slots": {"a": 1}, "rating": "不满意"}
@@ -77,66 +78,69 @@ def test_render_handoff_ticket_and_rating() -> None:
 
 
 def test_render_never_returns_silence() -> None:
-    reply, _ = chat.render_rasa("s", [{"custom": {"foo": 1}}])
+    reply, _ = rasa.render("s", [{"custom": {"foo": 1}}])
     assert reply.replies and reply.replies[0].text
 
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [("", chat.EmptyMessage), ("   ", chat.EmptyMessage), ("问" * 5000, chat.MessageTooLong)],
+    [("", store.EmptyMessage), ("   ", store.EmptyMessage), ("问" * 5000, store.MessageTooLong)],
 )
 def test_bad_messages_are_refused(down_settings: Settings, text: str, error: type) -> None:
     with pytest.raises(error):
-        chat.respond("s-bad", text, settings=down_settings)
+        respond("s-bad", text, settings=down_settings)
 
 
 def test_bad_session_id_is_refused(down_settings: Settings) -> None:
-    with pytest.raises(chat.InvalidSession):
-        chat.respond("has space", "你好", settings=down_settings)
-    with pytest.raises(chat.UnknownSession):
-        chat.transcript("never-seen", settings=down_settings)
+    with pytest.raises(store.InvalidSession):
+        respond("has space", "你好", settings=down_settings)
+    with pytest.raises(store.UnknownSession):
+        store.transcript("never-seen", settings=down_settings)
 
 
 def test_status_reports_degraded(down_settings: Settings) -> None:
-    assert chat.status(down_settings) == {"rasa": "down", "actions": "down", "mode": "degraded", "ok": False}
+    assert rasa.status(down_settings) == {"rasa": "down", "actions": "down", "mode": "degraded", "ok": False}
 
 
 @pytest.mark.integration
 def test_rasa_down_still_answers_from_the_knowledge_base(down_settings: Settings) -> None:
-    reply = chat.respond("deg-1", "杭州的生育津贴多久能到账？", settings=down_settings)
+    reply = respond("deg-1", "杭州的生育津贴多久能到账？", settings=down_settings)
     assert reply.degraded
     assert reply.kind == "answer"
     assert "工作日" in reply.replies[0].text
     assert reply.sources
     assert "工单" in reply.replies[-1].text  # the work order is offered
     # A region given one turn later answers the question that waited for it.
-    first = chat.respond("deg-2", "生育津贴多久能到账？", settings=down_settings)
+    first = respond("deg-2", "生育津贴多久能到账？", settings=down_settings)
     assert first.kind == "clarify_region"
-    second = chat.respond("deg-2", "我是杭州的", settings=down_settings)
+    second = respond("deg-2", "我是杭州的", settings=down_settings)
     assert second.kind == "answer" and "工作日" in second.replies[0].text
     # Leaving a phone number opens a real work order.
-    ticket = chat.respond("deg-2", "我叫李秀英，电话13512345678", settings=down_settings)
+    ticket = respond("deg-2", "我叫李秀英，电话13512345678", settings=down_settings)
     assert ticket.kind == "ticket" and ticket.ticket_id and ticket.ticket_id.startswith("GD")
     assert "135****5678" in ticket.replies[0].text
     # The transcript holds every turn, numbers masked.
-    turns = chat.transcript("deg-2", settings=down_settings).turns
+    turns = store.transcript("deg-2", settings=down_settings).turns
     assert [t.speaker for t in turns][:2] == ["caller", "bot"]
     assert "13512345678" not in " ".join(t.text for t in turns)
 
 
 @pytest.mark.integration
 def test_rasa_down_human_request_is_persisted(down_settings: Settings) -> None:
-    reply = chat.respond("deg-3", "转人工", settings=down_settings)
+    reply = respond("deg-3", "转人工", settings=down_settings)
     assert reply.handoff is not None and reply.handoff.status == "waiting"
     assert reply.kind == "abstain"
     from api.db import unit_of_work
 
     with unit_of_work(get_session_factory(down_settings)) as db:
         assert handoff.is_active(db, session_id="deg-3")
-    silent = chat.respond("deg-3", "喂，有人吗", settings=down_settings)
-    assert silent.replies[0].speaker == "system" and silent.handoff is not None
+    silent = respond("deg-3", "喂，有人吗", settings=down_settings)
+    # While a human has it the bot says nothing: no repeated "请稍候" bubble, only the hand-off state.
+    assert silent.replies == [] and silent.handoff is not None and silent.handoff.status == "waiting"
+    turns = store.transcript("deg-3", settings=down_settings).turns
+    assert turns[-1].speaker == "caller" and turns[-1].text == "喂，有人吗"
 
 
 def test_static_files_exist() -> None:
-    static = Path(chat.__file__).resolve().parents[1] / "static"
+    static = Path(store.__file__).resolve().parents[2] / "static"
     assert {"widget.js", "widget.css", "demo.html"} <= {p.name for p in static.iterdir()}

@@ -18,7 +18,7 @@ from api.models.conversations import Conversation, Turn
 from api.models.tickets import Ticket
 from api.schemas import CountRow
 from api.services import dashboard as svc
-from api.services import inspection, tickets
+from api.services import dashboard_export, dashboard_range, inspection, kb_gaps, tickets
 from api.settings import PROJECT_ROOT, Settings
 from tests.api.ticket_data import ROUTING_FILE, TIME_LIMITS_FILE, local, ticket_request
 
@@ -257,12 +257,12 @@ def test_containment_and_handoff_rates(week: Session) -> None:
 
 
 def test_topics_from_the_entries_the_bot_answered_from(week: Session) -> None:
-    rows = svc.topics(week, start=START, end=END, timezone="Asia/Shanghai", topic_of=TOPICS.get)
+    rows = kb_gaps.topics(week, start=START, end=END, timezone="Asia/Shanghai", topic_of=TOPICS.get)
     assert [(r.key, r.count) for r in rows] == [("异地就医", 2), ("待遇报销", 1), ("门诊慢特病申请", 1)]
 
 
 def test_gaps_group_near_identical_questions_and_mask_numbers(week: Session) -> None:
-    rows = svc.gaps(week, start=START, end=END, timezone="Asia/Shanghai")
+    rows = kb_gaps.gaps(week, start=START, end=END, timezone="Asia/Shanghai")
     masked = "我的身份证**************1234能查吗"
     assert [(g.question, g.count, g.kinds) for g in rows] == [
         ("生育津贴多久到账", 2, {"abstain": 2}),
@@ -271,7 +271,7 @@ def test_gaps_group_near_identical_questions_and_mask_numbers(week: Session) -> 
     ]
     assert rows[0].kb_url == "/console/kb?question=" + quote("生育津贴多久到账", safe="")
     assert rows[0].last_at == local(2026, 3, 3, 14, 5) + dt.timedelta(seconds=5)
-    assert svc.gap_key("生育津贴多久到账啊？") == svc.gap_key("生育津贴 多久到账")
+    assert kb_gaps.gap_key("生育津贴多久到账啊？") == kb_gaps.gap_key("生育津贴 多久到账")
 
 
 def test_work_orders_by_status_overdue_and_late(week: Session) -> None:
@@ -305,19 +305,19 @@ def test_inspection_scores_by_agent_and_rule_after_review(week: Session) -> None
 def test_summary_and_csv_rows(week: Session, db_settings: Settings) -> None:
     summary = svc.summary(week, start=START, end=END, settings=db_settings, now=NOW, topic_of=TOPICS.get)
     assert summary.contacts == 5 and summary.containment.contained == 3 and summary.tickets.overdue == 1
-    rows = svc.export_rows(summary, "gaps")
+    rows = dashboard_export.export_rows(summary, "gaps")
     assert rows[0] == ["问题", "次数", "无法回答", "追问参保地", "最近一次"]
     assert rows[2][:2] == ["我的身份证**************1234能查吗", "1"]
-    assert svc.export_rows(summary, "hourly")[15] == ["14", "2", "0", "2", "0"]
-    with pytest.raises(svc.UnknownTable):
-        svc.export_rows(summary, "users")
+    assert dashboard_export.export_rows(summary, "hourly")[15] == ["14", "2", "0", "2", "0"]
+    with pytest.raises(dashboard_export.UnknownTable):
+        dashboard_export.export_rows(summary, "users")
 
 
 def test_empty_database_and_bad_ranges(db_session: Session, db_settings: Settings) -> None:
     summary = svc.summary(db_session, start=START, end=END, settings=db_settings, topic_of=TOPICS.get)
     assert summary.contacts == 0 and summary.containment.containment_rate == 0.0
     assert summary.gaps == [] and summary.qa.results == 0 and summary.satisfaction.satisfied_rate == 0.0
-    with pytest.raises(svc.BadRange):
+    with pytest.raises(dashboard_range.BadRange):
         svc.summary(db_session, start=END, end=START, settings=db_settings)
-    with pytest.raises(svc.BadRange):
+    with pytest.raises(dashboard_range.BadRange):
         svc.contacts(db_session, start=START, end=START + dt.timedelta(days=400), timezone="Asia/Shanghai")

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
+from api.schemas import ForecastPublic
 from api.services import forecast as svc
 from api.settings import Settings
 from tests.api.services.test_dashboard import add_conversation
@@ -36,7 +37,7 @@ def history(db_session: Session) -> Session:
     return db_session
 
 
-def _point(result: svc.ForecastPublic, hour: int) -> tuple[float, int | None]:
+def _point(result: ForecastPublic, hour: int) -> tuple[float, int | None]:
     point = next(p for p in result.points if p.hour == hour)
     return point.forecast, point.actual
 
@@ -79,10 +80,35 @@ def test_weeks_parameter_and_empty_history(db_session: Session, db_settings: Set
     result = svc.forecast(
         db_session, start=DAY, end=DAY + dt.timedelta(days=1), settings=db_settings, weeks=1
     )
-    assert {p.forecast for p in result.points} == {0.0} and result.peaks == []
-    assert result.backtest.hours == 0
+    # No history: no forecast at all (not a line of zeros), hence no accuracy and no peaks.
+    assert not result.enough_history and result.history_days == 0
+    assert {p.forecast for p in result.points} == {None} and result.peaks == []
+    assert result.accuracy.hours == 0 and result.backtest.hours == 0
     with pytest.raises(ValueError, match="weeks"):
         svc.forecast(db_session, start=DAY, end=DAY + dt.timedelta(days=1), settings=db_settings, weeks=0)
+
+
+@pytest.mark.parametrize(("days", "enough"), [(1, False), (svc.MIN_HISTORY_DAYS - 1, False), (7, True)])
+def test_a_forecast_needs_a_week_of_history(
+    db_session: Session, db_settings: Settings, days: int, enough: bool
+) -> None:
+    """History starting ``days`` days before the range: a forecast from a full week on, none before."""
+    for i in range(days):
+        add_conversation(db_session, f"h{i}", local(2026, 3, 8 - i, 10), "web", [])
+    add_conversation(db_session, "today", local(2026, 3, 9, 10), "web", [])
+    result = svc.forecast(
+        db_session, start=DAY, end=DAY + dt.timedelta(days=1), settings=db_settings, now=local(2026, 3, 10)
+    )
+    assert (result.history_days, result.min_history_days, result.enough_history) == (days, 7, enough)
+    point = result.points[10]
+    assert point.actual == 1
+    if enough:
+        assert point.forecast == 1.0 and result.accuracy.hours == 24 and result.accuracy.mape == 0.0
+        assert [(p.weekday, p.hour) for p in result.peaks][:1] == [(1, 10)]
+    else:
+        # A line of zeros would read as "no calls expected" and score a MAPE of 100 %.
+        assert point.forecast is None and result.accuracy.hours == 0 and result.accuracy.mape is None
+        assert result.peaks == []
 
 
 def test_profile_falls_back_to_the_hour_mean_for_a_weekday_without_history() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from api.errors import Conflict, NotFound
-from api.services import handoff
+from api.services.conversations import handoff
 
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -70,3 +70,60 @@ def test_request_accept_release_cycle(db_session) -> None:  # type: ignore[no-un
         handoff.release(db_session, session_id="s-1", agent="坐席01")
     with pytest.raises(NotFound):
         handoff.accept(db_session, session_id="nobody", agent="坐席01")
+
+
+def test_queue_reads_like_an_inbox(db_session) -> None:  # type: ignore[no-untyped-def]
+    """Chinese reasons, the caller's last message masked and shortened, the time waited so far."""
+    from api.models.base import utcnow
+    from api.models.conversations import Conversation, Turn
+
+    asked = utcnow() - dt.timedelta(minutes=3, seconds=5)
+    conv = Conversation(session_id="call-1", channel="phone", created_at=asked, updated_at=asked)
+    db_session.add(conv)
+    db_session.flush()
+    said = [
+        "你好",
+        "我的电话是13912345678，" + "想问门诊慢特病怎么报销" * 10,
+        '/rate_service{"rating": "满意"}',
+    ]
+    for seq, text in enumerate(said, start=1):
+        db_session.add(Turn(conversation_id=conv.id, seq=seq, speaker="caller", text=text, created_at=asked))
+    db_session.add(Turn(conversation_id=conv.id, seq=4, speaker="bot", text="好的", created_at=asked))
+    handoff.request(db_session, session_id="call-1", reason="caller_pressed_0", channel="phone", now=asked)
+    handoff.request(db_session, session_id="web-2", reason="something_new", now=utcnow())
+    db_session.commit()
+
+    first, second = handoff.queue(db_session)
+    assert (first.reason, first.reason_label) == ("caller_pressed_0", "来电人按 0 转人工")
+    assert second.reason_label == "其他原因转人工" and second.preview is None
+    assert first.preview is not None and first.preview.startswith("我的电话是*******5678，想问门诊慢特病")
+    assert "13912345678" not in first.preview
+    assert len(first.preview) == handoff.PREVIEW_CHARS and first.preview.endswith("…")
+    assert first.waiting_s is not None and 185 <= first.waiting_s < 245
+    assert second.waiting_s is not None and second.waiting_s < 60
+
+
+def _reasons_in_use() -> set[str]:
+    """Every hand-off reason code the bot, the chat fallback and the phone line can send."""
+    import re
+
+    from api.settings import PROJECT_ROOT
+
+    found: set[str] = set()
+    for pattern, folder in (
+        (r'handoff_events\([^)]*reason="(\w+)"', "bot"),
+        (r'HandoffInfo\(status="waiting", reason="(\w+)"', "api"),
+        (r'Transfer\("(\w+)"\)', "voice"),
+    ):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            found.update(re.findall(pattern, path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_reason_in_use_has_a_label() -> None:
+    reasons = _reasons_in_use()
+    assert {"caller_request", "anger", "repeated_failure", "caller_pressed_0", "lines_busy"} <= reasons
+    other = handoff.reason_label("unknown_code")
+    for reason in reasons:
+        label = handoff.reason_label(reason)
+        assert label and label != other and "_" not in label, reason

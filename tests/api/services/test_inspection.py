@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.models.inspection import QaReview
 from api.services import inspection as svc
+from api.services import qa_reports
 from api.settings import Settings
 from inspection import Fact
 
@@ -137,7 +138,7 @@ def test_review_overrule_updates_score_and_keeps_history(db_session: Session, se
     after = svc.get_result(db_session, result_id=out.id)
     assert after.score == out.score and after.reviewed_score == out.score + accuracy.points
     assert db_session.scalar(select(func.count(QaReview.id))) == 3
-    counts = {r.rule: r for r in svc.overrule_counts(db_session)}
+    counts = {r.rule: r for r in qa_reports.overrule_counts(db_session)}
     assert (
         counts["accuracy.contradiction"].overruled == 1
         and counts["accuracy.contradiction"].overrule_rate == 1.0
@@ -172,13 +173,14 @@ def test_team_reports_and_listing(db_session: Session, settings: Settings) -> No
         svc.score_transcript(
             db_session, transcript=call(tid, agent, rude=rude, day=day), settings=settings, kb_lookup=facts
         )
-    by_agent = {r.key: r for r in svc.team_report(db_session, group_by="agent").rows}
+    by_agent = {r.key: r for r in qa_reports.team_report(db_session, group_by="agent").rows}
     assert by_agent["1001"].results == 2 and by_agent["1001"].pass_rate == 0.5
     assert by_agent["1002"].average_score == 100 and by_agent["1002"].findings == 0
-    by_day = {r.key: r for r in svc.team_report(db_session, group_by="day").rows}
+    by_day = {r.key: r for r in qa_reports.team_report(db_session, group_by="day").rows}
     assert list(by_day) == ["2026-11-20", "2026-11-21"] and by_day["2026-11-21"].results == 2
     by_rule = {
-        r.key: r for r in svc.team_report(db_session, group_by="rule", since=dt.date(2026, 11, 21)).rows
+        r.key: r
+        for r in qa_reports.team_report(db_session, group_by="rule", since=dt.date(2026, 11, 21)).rows
     }
     assert (
         set(by_rule) == {"greeting.opening", "accuracy.contradiction"}
@@ -186,8 +188,8 @@ def test_team_reports_and_listing(db_session: Session, settings: Settings) -> No
     )
     listing = svc.list_results(db_session, agent_id="1001", passed=False)
     assert listing.total == 1 and listing.items[0].transcript_id == "P2"
-    with pytest.raises(svc.BadReport):
-        svc.team_report(db_session, group_by="month")
+    with pytest.raises(qa_reports.BadReport):
+        qa_reports.team_report(db_session, group_by="month")
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="shared dev transcripts not available")

@@ -17,8 +17,8 @@ from api.db import unit_of_work
 from api.services import kb_editor as editor
 from api.services import knowledge
 from api.services.registry import get_session_factory
-from api.services.stack import settings_env
 from api.settings import PROJECT_ROOT, Settings
+from devtools.stack import settings_env
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,8 @@
-"""Work-order service on SQLite and PostgreSQL: intake, routing, limits, lifecycle, escalation."""
+"""Work-order service on SQLite and PostgreSQL: creation, routing, limits, lifecycle, escalation.
+
+Everything here runs inside one test session's transaction, as the services run inside a caller's
+unit of work; tests/api/services/test_ticket_intake.py covers the intake that owns its own.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound
 from api.models.tickets import Ticket, TicketEvent, TicketNotification
+from api.schemas import TicketPublic, TicketStatus
 from api.services import tickets as svc
 from api.services.tickets import (
     IllegalTransition,
@@ -23,7 +28,7 @@ from api.services.tickets import (
     UseCallback,
     load_rules,
 )
-from api.texts import text
+from api.texts import text as message_of
 from tests.api.ticket_data import ROUTING_FILE, SHANGHAI, TIME_LIMITS_FILE, local, ticket_request
 
 NOW = local(2026, 9, 30, 10)  # the day before the National Day holiday
@@ -34,9 +39,7 @@ def rules() -> TicketRules:
     return load_rules(ROUTING_FILE, TIME_LIMITS_FILE, duplicate_window_hours=72)
 
 
-def _create(
-    session: Session, rules: TicketRules, now: dt.datetime = NOW, **fields: object
-) -> svc.TicketPublic:
+def _create(session: Session, rules: TicketRules, now: dt.datetime = NOW, **fields: object) -> TicketPublic:
     return svc.create_ticket(
         session, data=ticket_request(**fields), actor="bot", channel="rasa", rules=rules, now=now
     )
@@ -216,18 +219,95 @@ def test_duplicate_window_topic_and_closed_orders(db_session: Session, rules: Ti
     assert not fresh.duplicate
 
 
-def test_related_orders_are_linked_both_ways(db_session: Session, rules: TicketRules) -> None:
-    first = _create(db_session, rules)
-    second = _create(
+def test_another_person_or_matter_on_the_same_phone_gets_its_own_order(
+    db_session: Session, rules: TicketRules
+) -> None:
+    """An agent's report for someone else on this caller's phone is not this caller's complaint."""
+    complaint = _create(db_session, rules)  # 张三, 投诉 零星报销
+    # An order without a name (a key-9 callback) may be anyone's on that phone: the same caller.
+    nameless = _create(db_session, rules, caller_name="", description="来电人按9申请回电")
+    assert nameless.number == complaint.number and nameless.duplicate
+    other_person = _create(db_session, rules, caller_name="李四", description="替家人反映报销问题")
+    other_topic = _create(db_session, rules, topic="生育津贴")
+    other_category = _create(db_session, rules, category="咨询")
+    numbers = {complaint.number, other_person.number, other_topic.number, other_category.number}
+    assert len(numbers) == 4
+    assert not (other_person.duplicate or other_topic.duplicate or other_category.duplicate)
+    # 张三 again is still 张三's order, though 李四's on the same phone and matter is newer.
+    again = _create(db_session, rules, description="再问一次进度")
+    assert again.number == complaint.number and again.duplicate
+    events = svc.get_ticket(db_session, number=complaint.number).events
+    assert [e.kind for e in events] == ["created", "duplicate", "duplicate"]
+
+
+def test_related_orders_are_linked_only_for_the_same_caller_and_matter(
+    db_session: Session, rules: TicketRules
+) -> None:
+    earlier = _create(db_session, rules)
+    _walk(db_session, rules, earlier.number, "已分派", "处理中", "已办结")
+    stranger = _create(db_session, rules, caller_phone="13900001111", caller_name="王五")
+    other_matter = _create(db_session, rules, topic="生育津贴")
+    again = _create(
         db_session,
         rules,
-        topic="生育津贴",
-        related=[first.number, "GD209901010001"],
-        caller_phone="13900001111",
+        description="上次办结了，问题又出现了",
+        related=[earlier.number, stranger.number, other_matter.number, "GD209901010001"],
+        now=NOW + dt.timedelta(hours=1),
     )
-    assert second.related == [first.number]
-    assert second.events[0].data["unresolved_related"] == ["GD209901010001"]
-    assert svc.get_ticket(db_session, number=first.number).related == [second.number]
+    assert not again.duplicate and again.related == [earlier.number]
+    assert again.events[0].data["unlinked_related"] == [stranger.number, other_matter.number]
+    assert again.events[0].data["unresolved_related"] == ["GD209901010001"]
+    assert svc.get_ticket(db_session, number=earlier.number).related == [again.number]
+    assert svc.get_ticket(db_session, number=stranger.number).related == []
+
+
+def test_follow_up_opens_its_own_order_linked_to_the_original(
+    db_session: Session, rules: TicketRules
+) -> None:
+    original = _create(db_session, rules, conversation_id="conv-7")
+    follow_up = _create(
+        db_session,
+        rules,
+        topic="服务不满意回访",
+        description="对服务不满意",
+        conversation_id="conv-7",
+        follow_up_of=original.number,
+    )
+    assert follow_up.number != original.number and not follow_up.duplicate
+    assert follow_up.related == [original.number]
+    assert follow_up.events[0].data["follow_up_of"] == original.number
+    assert svc.get_ticket(db_session, number=original.number).related == [follow_up.number]
+    # Someone else's order is not linked, whatever number a request names.
+    stranger = _create(db_session, rules, caller_phone="13900001111", caller_name="王五")
+    odd = _create(db_session, rules, topic="服务不满意回访", caller_name="张三", follow_up_of=stranger.number)
+    assert odd.number == follow_up.number and odd.duplicate  # same caller, same matter: one order
+    lone = _create(
+        db_session,
+        rules,
+        caller_phone="13700002222",
+        topic="服务不满意回访",
+        follow_up_of=stranger.number,
+    )
+    assert lone.related == [] and lone.events[0].data["unresolved_follow_up"] == stranger.number
+
+
+def test_the_same_intake_key_gives_the_same_order(db_session: Session, rules: TicketRules) -> None:
+    first = svc.create_ticket(
+        db_session, data=ticket_request(), actor="bot", channel="rasa", rules=rules, now=NOW, key="k1"
+    )
+    again = svc.create_ticket(
+        db_session, data=ticket_request(), actor="bot", channel="rasa", rules=rules, now=NOW, key="k1"
+    )
+    assert again.number == first.number and not again.duplicate
+    assert [e.kind for e in again.events] == ["created"]  # nothing added the second time
+    added = svc.create_ticket(
+        db_session, data=ticket_request(), actor="bot", channel="rasa", rules=rules, now=NOW, key="k2"
+    )
+    assert added.number == first.number and added.duplicate
+    repeat = svc.create_ticket(
+        db_session, data=ticket_request(), actor="bot", channel="rasa", rules=rules, now=NOW, key="k2"
+    )
+    assert repeat.duplicate and len(repeat.events) == 2
 
 
 # --- State machine ---------------------------------------------------------------------------------
@@ -299,7 +379,7 @@ def test_every_transition_outside_the_table_is_refused(db_session: Session, rule
                 svc.change_status(
                     db_session, number=ticket.number, to_status=target, actor="x", comment="试试", rules=rules
                 )
-            message = text(caught.value.key, **caught.value.fmt)
+            message = message_of(caught.value.key, **caught.value.fmt)
             assert start in message and target in message
             assert caught.value.status_code == 409 and isinstance(caught.value, Conflict)
             checked += 1
@@ -315,7 +395,7 @@ def test_archived_is_terminal_and_named_in_the_message(db_session: Session, rule
     _walk(db_session, rules, ticket.number, "已归档")
     with pytest.raises(IllegalTransition) as caught:
         _walk(db_session, rules, ticket.number, "重开")
-    assert text(caught.value.key, **caught.value.fmt) == "工单当前状态为“已归档”，不能变更为“重开”。"
+    assert message_of(caught.value.key, **caught.value.fmt) == "工单当前状态为“已归档”，不能变更为“重开”。"
 
 
 def test_statuses_with_their_own_operation(db_session: Session, rules: TicketRules) -> None:
@@ -360,7 +440,7 @@ def test_assign_checks_department_and_state(db_session: Session, rules: TicketRu
     ticket = _create(db_session, rules)
     with pytest.raises(UnknownDepartment) as caught:
         svc.assign(db_session, number=ticket.number, department="不存在科", actor="班长", rules=rules)
-    assert "不存在科" in text(caught.value.key, **caught.value.fmt)
+    assert "不存在科" in message_of(caught.value.key, **caught.value.fmt)
     _walk(db_session, rules, ticket.number, "已分派", "处理中")
     with pytest.raises(IllegalTransition):
         svc.assign(db_session, number=ticket.number, department="待遇保障科", actor="班长", rules=rules)
@@ -432,7 +512,7 @@ def test_lookup_for_caller_is_masked_and_silent_on_mismatch(db_session: Session,
     ]:
         with pytest.raises(TicketLookupFailed) as caught:
             svc.lookup_for_caller(db_session, number=number, phone_last4=last4)
-        messages.add(text(caught.value.key, **caught.value.fmt))
+        messages.add(message_of(caught.value.key, **caught.value.fmt))
     assert len(messages) == 1  # the same words whichever part was wrong
 
 
@@ -544,13 +624,40 @@ def test_every_change_writes_an_event(db_session: Session, rules: TicketRules) -
 def test_schema_vocabulary_matches_the_service() -> None:
     from typing import get_args
 
-    from api.schemas import TicketCategory, TicketPriority, TicketStatus
+    from api.schemas import TicketCategory, TicketPriority
 
-    assert get_args(TicketStatus) == svc.STATUSES
+    assert tuple(TicketStatus) == svc.STATUSES
     assert get_args(TicketCategory) == svc.CATEGORIES
     assert get_args(TicketPriority) == svc.PRIORITIES
     assert set(svc.TRANSITIONS) == set(svc.STATUSES)
     assert all(targets <= set(svc.STATUSES) for targets in svc.TRANSITIONS.values())
+    assert svc.OPEN_STATUSES | svc.CLOSED_STATUSES == set(svc.STATUSES)
+
+
+def test_status_enum_round_trip(db_session: Session, rules: TicketRules) -> None:
+    """Members go in, the same Chinese words are stored, members come back out."""
+    ticket = _create(db_session, rules)
+    assert ticket.status is TicketStatus.NEW and ticket.model_dump(mode="json")["status"] == "新建"
+    svc.assign(db_session, number=ticket.number, department="待遇保障科", actor="班长", rules=rules)
+    moved = svc.change_status(
+        db_session, number=ticket.number, to_status=TicketStatus.IN_PROGRESS, actor="王五", rules=rules
+    )
+    stored = db_session.execute(
+        text("SELECT status FROM tickets WHERE number = :n"), {"n": ticket.number}
+    ).scalar_one()
+    assert stored == "处理中" and type(stored) is str
+    events = db_session.execute(text("SELECT to_status FROM ticket_events ORDER BY id")).scalars().all()
+    assert events == ["新建", "已分派", "处理中"]
+    assert moved.status is TicketStatus.IN_PROGRESS
+    assert [e.to_status for e in moved.events] == ["新建", "已分派", "处理中"]
+    assert [p.status for p in svc.caller_view(moved).progress] == [
+        TicketStatus.NEW,
+        TicketStatus.ASSIGNED,
+        TicketStatus.IN_PROGRESS,
+    ]
+    listed = svc.list_tickets(db_session, status=[TicketStatus.IN_PROGRESS, "已分派"])
+    assert [t.status for t in listed.items] == [TicketStatus.IN_PROGRESS]
+    assert TicketPublic.model_validate_json(moved.model_dump_json()).status is TicketStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize(

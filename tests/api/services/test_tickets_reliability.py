@@ -1,4 +1,4 @@
-"""Creation is one transaction and numbers are unique under concurrency, on both databases."""
+"""Creation is one transaction (the intake's own unit of work) and numbers are unique under concurrency."""
 
 from __future__ import annotations
 
@@ -77,9 +77,8 @@ def test_killed_creation_leaves_no_trace(
 
 def test_hundred_concurrent_creations_in_threads(session_factory: sessionmaker[Session]) -> None:
     def create(i: int) -> str:
-        with session_factory() as session:
-            data = ticket_request(caller_phone=f"1390000{i:04d}")
-            return svc.create_ticket(session, data=data, actor="bot", channel="test", rules=RULES).number
+        data = ticket_request(caller_phone=f"1390000{i:04d}")
+        return svc.register_order(session_factory, data, actor="bot", channel="test", rules=RULES).number
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         numbers = list(pool.map(create, range(100)))
@@ -93,10 +92,9 @@ def test_concurrent_duplicates_make_one_order(session_factory: sessionmaker[Sess
     """The same caller pressing submit several times at once still gets one order."""
 
     def create(_: int) -> str:
-        with session_factory() as session:
-            return svc.create_ticket(
-                session, data=ticket_request(), actor="bot", channel="test", rules=RULES
-            ).number
+        return svc.register_order(
+            session_factory, ticket_request(), actor="bot", channel="test", rules=RULES
+        ).number
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         numbers = set(pool.map(create, range(8)))

@@ -6,11 +6,13 @@ scoring rule is exercised on purpose.
 
 from __future__ import annotations
 
-from api.services.evaluation import TurnResult, run, summarize
+from devtools.evaluation import TurnResult, run, summarize
 
 
 class ScriptedEngine:
     """Replies with the next scripted (kind, text) for every turn."""
+
+    name = "scripted"
 
     def __init__(self, replies: list[tuple[str, str]]) -> None:
         self.replies = list(replies)

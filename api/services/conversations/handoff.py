@@ -1,6 +1,6 @@
 """Hand-off to a human agent: staffed hours, and the persisted state of handed-off conversations.
 
-While a conversation is handed off, ``api.services.chat`` stores the caller's messages but does
+While a conversation is handed off, ``api.services.conversations`` stores the caller's messages but does
 not forward them to Rasa: the bot stays silent until an agent releases the conversation. The
 state lives in the conversations table, so it survives restarts of the API and of Rasa.
 """
@@ -13,15 +13,16 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound
 from api.models.base import utcnow
-from api.models.conversations import STATUS_BOT, STATUS_HANDOFF, Conversation
+from api.models.conversations import STATUS_BOT, STATUS_HANDOFF, Conversation, Turn
 from api.privacy import mask_phone, mask_text
 from api.schemas import HandoffPublic
 from api.settings import Settings
+from api.texts import TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ __all__ = [
     "parse_hours",
     "parse_weekdays",
     "queue",
+    "reason_label",
     "release",
     "request",
     "staffed_now",
@@ -110,13 +112,50 @@ def get_conversation(session: Session, *, session_id: str) -> Conversation | Non
     return session.scalars(select(Conversation).where(Conversation.session_id == session_id)).one_or_none()
 
 
-def _public(conv: Conversation) -> HandoffPublic:
+PREVIEW_CHARS = 80  # the queue shows the start of the caller's last message
+
+
+def reason_label(reason: str | None) -> str | None:
+    """The Chinese label of a hand-off reason code (``handoff_reason_<code>`` in api.texts)."""
+    if not reason:
+        return None
+    return TEXTS.get(f"handoff_reason_{reason}") or TEXTS["handoff_reason_other"]
+
+
+def _previews(session: Session, conv_ids: list[int]) -> dict[int, str]:
+    """Conversation id -> the caller's last message (not a button payload), masked and shortened."""
+    if not conv_ids:
+        return {}
+    last = (
+        select(Turn.conversation_id, func.max(Turn.seq).label("seq"))
+        .where(Turn.conversation_id.in_(conv_ids), Turn.speaker == "caller", ~Turn.text.startswith("/"))
+        .group_by(Turn.conversation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Turn.conversation_id, Turn.text).join(
+            last, (Turn.conversation_id == last.c.conversation_id) & (Turn.seq == last.c.seq)
+        )
+    )
+    out = {}
+    for conv_id, text in rows:
+        # Masked before it is shortened, so a cut can never leave part of a number readable.
+        flat = mask_text(" ".join((text or "").split()))
+        out[conv_id] = flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+    return out
+
+
+def _public(conv: Conversation, *, preview: str | None = None) -> HandoffPublic:
+    waited = (utcnow() - conv.handoff_at).total_seconds() if conv.handoff_at else None
     return HandoffPublic(
         session_id=conv.session_id,
         channel=conv.channel,
         status=conv.status,
         reason=conv.handoff_reason,
+        reason_label=reason_label(conv.handoff_reason),
         requested_at=conv.handoff_at,
+        waiting_s=max(0, int(waited)) if waited is not None else None,
+        preview=preview,
         agent=conv.agent,
         # The queue is seen by every agent: numbers stay masked here; the agent who takes the
         # conversation reads them through the assist view, which is audited.
@@ -194,8 +233,9 @@ def release(
 
 
 def queue(session: Session) -> list[HandoffPublic]:
-    """Conversations waiting for or held by a human, oldest request first."""
+    """Conversations waiting for or held by a human, oldest request first, with the caller's last message."""
     rows = session.scalars(
         select(Conversation).where(Conversation.status == STATUS_HANDOFF).order_by(Conversation.handoff_at)
     ).all()
-    return [_public(c) for c in rows]
+    previews = _previews(session, [c.id for c in rows])
+    return [_public(c, preview=previews.get(c.id)) for c in rows]
