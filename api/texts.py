@@ -91,6 +91,10 @@ TEXTS: dict[str, str] = {
     "chat_agent_joined": "人工客服{agent}已接入，正在为您服务。",
     "chat_agent_left": "人工客服{agent}已结束服务，接下来由智能助手继续为您解答。",
     "chat_agent_default": "坐席",
+    "chat_ticket_merged": (
+        "您反映的这件事已有一张未办结的工单，编号{number}。您这次说的情况已补充到这张工单里，"
+        "工作人员会在{due}前按电话{phone}联系您，不用重复登记。"
+    ),
     "chat_degraded_note": (
         "（智能对话服务暂时不可用，以上由政策知识库直接答复。）如需登记工单，请留下您的姓名和手机号；"
         "需要人工帮助请说“转人工”。"

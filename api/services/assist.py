@@ -288,14 +288,18 @@ def suggest(session_id: str, *, settings: Settings | None = None) -> AssistView:
 def _draft(
     conv: Conversation, turns: Sequence[Turn], slots: dict[str, Any], region: str | None
 ) -> TicketDraft:
-    """A work order pre-filled from the hand-off slots and the transcript (phone masked later if needed)."""
+    """A work order pre-filled from the hand-off slots and the matter's turns (phone masked later if
+    needed): the phone number may come from anywhere in the conversation, the description and the
+    transcript only from the matter that was handed over."""
     from knowledge.regions import region_table
 
-    caller = _caller_texts(turns)
+    everything = _caller_texts(turns)
     phone = str(slots.get("ticket_phone") or "")
     if not phone:
-        found = next((m.group(0) for said in reversed(caller) if (m := MOBILE_RE.search(said))), "")
+        found = next((m.group(0) for said in reversed(everything) if (m := MOBILE_RE.search(said))), "")
         phone = found
+    turns = _matter(conv, turns)
+    caller = _caller_texts(turns)
     asked = [str(slots["pending_question"])] if slots.get("pending_question") else []
     said = [c for c in caller if c not in asked]
     description = "；".join([*asked, *said])[-1500:] or "来电人转人工咨询"
@@ -312,6 +316,21 @@ def _draft(
             for t in turns[-200:]
         ],
     )
+
+
+def _matter(conv: Conversation, turns: Sequence[Turn]) -> Sequence[Turn]:
+    """The turns about the matter handed over: what follows the bot's last settled answer before the
+    latest hand-off request (an answered question was settled; the whole conversation when the bot
+    answered nothing before it, or when it was never handed over)."""
+    if conv.handoff_at is None:
+        return turns
+    handed = conv.handoff_at.replace(tzinfo=None)
+    settled = [
+        i
+        for i, t in enumerate(turns)
+        if t.speaker == "bot" and t.kind == "answer" and t.created_at.replace(tzinfo=None) <= handed
+    ]
+    return turns[settled[-1] + 1 :] if settled else turns
 
 
 def conversation_view(

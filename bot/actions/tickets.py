@@ -30,6 +30,7 @@ from api.privacy import mask_phone
 from api.schemas import TicketCreate
 from api.services import tickets
 from api.services.provisional import is_provisional, queued_ticket_text
+from api.texts import text as t
 from bot.actions import common, names
 from bot.actions.base import ThreadedAction
 from bot.actions.parse import extract_name, extract_phone, is_correction, to_ascii_digits
@@ -251,16 +252,22 @@ class ActionCreateTicket(ThreadedAction):
             )
         else:
             ticket = result.ticket
-            dispatcher.utter_message(
-                response=names.UTTER_TICKET_CREATED,
-                ticket_number=ticket.number,
-                name=ticket.caller_name or "您",
-                phone_masked=mask_phone(ticket.caller_phone),
-                due=ticket.due_at.astimezone(ZoneInfo(cfg.timezone)).strftime("%m月%d日%H:%M"),
-                json_message=common.payload(
-                    "ticket", ticket_id=ticket.number, duplicate=ticket.duplicate or None
-                ),
-            )
+            due = ticket.due_at.astimezone(ZoneInfo(cfg.timezone)).strftime("%m月%d日%H:%M")
+            payload = common.payload("ticket", ticket_id=ticket.number, duplicate=ticket.duplicate or None)
+            if ticket.duplicate:  # the same caller's open order on the same matter: added to it
+                merged = t(
+                    "chat_ticket_merged", number=ticket.number, due=due, phone=mask_phone(ticket.caller_phone)
+                )
+                dispatcher.utter_message(text=merged, json_message=payload)
+            else:
+                dispatcher.utter_message(
+                    response=names.UTTER_TICKET_CREATED,
+                    ticket_number=ticket.number,
+                    name=ticket.caller_name or "您",
+                    phone_masked=mask_phone(ticket.caller_phone),
+                    due=due,
+                    json_message=payload,
+                )
             if common.latest_intent(tracker)[0] in (names.GOODBYE, names.THANK):
                 dispatcher.utter_message(response=names.UTTER_GOODBYE)  # the caller is leaving
         return [

@@ -305,6 +305,24 @@ class TestTicketForm:
         assert stored.conversation_id == "test-session"
         assert [t.speaker for t in stored.transcript][:2] == ["caller", "bot"]
 
+    def test_the_same_matter_again_is_added_to_the_open_order(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        slots = {
+            names.TICKET_CATEGORY: "投诉", names.TICKET_TOPIC: "医院收费", names.TICKET_NAME: "李桂兰",
+            names.TICKET_PHONE: "13712345678", names.TICKET_DESCRIPTION: "市一院多收了三百元",
+        }  # fmt: skip
+        first = run(ActionCreateTicket(), dispatcher, make_tracker("市一院多收了三百元", slots=slots), domain)
+        number = slot_sets(first)[names.TICKET_NUMBER]
+        dispatcher.messages.clear()
+        again = {**slots, names.TICKET_DESCRIPTION: "上周说的多收费，到现在没人管"}
+        second = run(ActionCreateTicket(), dispatcher, make_tracker("没人管", slots=again), domain)
+        assert slot_sets(second)[names.TICKET_NUMBER] == number
+        msg = dispatcher.messages[0]
+        # Not "工单已登记" for an order that already existed: the caller hears it was added to it.
+        assert msg.get("response") is None and "已有一张未办结的工单" in msg["text"] and number in msg["text"]
+        assert msg["custom"] == {"kind": "ticket", "ticket_id": number, "duplicate": True}
+
     def test_create_ticket_failure_never_invents_a_number(
         self, make_tracker, dispatcher, domain, bot_settings
     ) -> None:

@@ -283,6 +283,16 @@
     $("d-number").textContent = t.number;
     $("d-status").textContent = t.status;
     $("d-description").textContent = t.description;
+    // The conversation the order came from, opened in the workspace (read-only unless taken).
+    $("d-conversation").hidden = !t.conversation_id;
+    $("d-conversation").setAttribute("data-session", t.conversation_id || "");
+    $("d-related").textContent = (t.related || []).length ? "关联工单：" + t.related.join("、") : "";
+    var said = t.transcript || [];
+    $("d-transcript-box").hidden = said.length === 0;
+    $("d-transcript").innerHTML = said.map(function (turn) {
+      var who = { caller: "来电人", bot: "智能助手", agent: "坐席", system: "系统" }[turn.speaker] || turn.speaker;
+      return "<li><b>" + esc(who) + "：</b>" + esc(turn.text) + "</li>";
+    }).join("");
     $("d-department").value = t.department || "";
     $("d-events").innerHTML = t.events.map(function (e) {
       var change = e.to_status && e.to_status !== e.from_status ? "：" + esc(e.from_status || "") + " → " + esc(e.to_status) : "";
@@ -298,6 +308,11 @@
       .then(function (t) { showError(""); renderTicket(t); return loadTickets(); })
       .catch(fail);
   }
+
+  $("d-conversation").addEventListener("click", function () {
+    var sessionId = $("d-conversation").getAttribute("data-session");
+    if (sessionId) openConversation(sessionId);
+  });
 
   $("d-assign-form").addEventListener("submit", function (ev) {
     ev.preventDefault();

@@ -168,3 +168,26 @@ def test_conversation_view_masks_unless_held(db_settings: Settings) -> None:
 
     supervisor = assist.conversation_view("cv-1", viewer="boss", role="supervisor", settings=db_settings)
     assert supervisor.unmasked and "13812345678" in supervisor.turns[-1].text
+
+
+def test_work_order_draft_holds_only_the_handed_over_matter(db_settings: Settings) -> None:
+    """An earlier, settled question stays out of the order; the phone number said then is still used."""
+    _caller(db_settings, "cv-2", "我的电话是13812345678", "门诊慢特病怎么申请")
+    store.record_turn(
+        "cv-2",
+        "bot",
+        "门诊慢特病可以在参保地医保经办机构申请……",
+        channel="web",
+        kind="answer",
+        settings=db_settings,
+    )
+    _caller(db_settings, "cv-2", "医院多收了我三百块钱，我要投诉")
+    _hand_off(db_settings, "cv-2", agent="zhang")
+    _caller(db_settings, "cv-2", "是上周五在市一院交的费")
+    view = assist.conversation_view("cv-2", viewer="zhang", role="agent", settings=db_settings)
+    draft = view.draft
+    assert draft.caller_phone == "13812345678"
+    assert "医院多收了我三百块钱" in draft.description and "上周五在市一院" in draft.description
+    assert "门诊慢特病" not in draft.description
+    assert [t.text for t in draft.transcript] == ["医院多收了我三百块钱，我要投诉", "是上周五在市一院交的费"]
+    assert len(view.turns) == 5  # the agent still sees the whole conversation
