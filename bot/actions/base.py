@@ -8,6 +8,7 @@ in ``work`` on a worker thread instead, so the loop keeps serving other callers 
 from __future__ import annotations
 
 import asyncio
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,15 +18,19 @@ from rasa_sdk.executor import CollectingDispatcher
 __all__ = ["ThreadedAction"]
 
 
-class ThreadedAction(Action):
-    """An action whose ``work`` runs off the event loop (the dispatcher is only used by that thread)."""
+class ThreadedAction(Action, metaclass=ABCMeta):
+    """An action whose ``work`` runs off the event loop (the dispatcher is only used by that thread).
+
+    Abstract, so the action server's scan of ``Action`` subclasses registers only the real actions.
+    """
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return await asyncio.to_thread(self.work, dispatcher, tracker, domain)
 
+    @abstractmethod
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        raise NotImplementedError
+        """The action's blocking work."""

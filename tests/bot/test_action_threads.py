@@ -65,3 +65,14 @@ def test_a_slow_action_leaves_the_loop_free_for_others() -> None:
     ticks, messages = asyncio.run(scenario())
     assert ticks >= 20  # the loop kept running other work while the action waited
     assert messages[0]["text"] == "done"
+
+
+def test_the_action_server_registers_every_action_and_no_base_class() -> None:
+    """rasa-sdk scans every Action subclass and asks its name: a base class must not be among them."""
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    registered = set(executor.actions)
+    assert {"action_answer_policy", "action_create_ticket", "action_rate_service"} <= registered
+    assert len(registered) >= len(_action_classes())
