@@ -25,6 +25,8 @@ from api.routes import (
     tickets,
     voice,
 )
+from api.routes.telephony import freeswitch, jambonz
+from api.routes.telephony import twilio as twilio_line
 from api.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     tickets.router,
     chat.router,
     voice.router,
+    twilio_line.router,  # phone platforms, one documented protocol each (docs/telephony.md)
+    freeswitch.router,
+    jambonz.router,
     qa.router,
     dashboard.router,
     assist.router,

