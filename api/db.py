@@ -6,6 +6,7 @@ a fresh machine and a production server reach the same tables the same way.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,31 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Take SQLite's write lock up front (BEGIN IMMEDIATE).
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database is
+    locked" when another writer committed in between; taking the lock first makes concurrent
+    writers queue on the busy timeout instead. PostgreSQL locks rows explicitly instead.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not getattr(raw, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_key(session: Session, *parts: str) -> None:
+    """Serialise writers about one thing (a matter, a conversation) until commit (PostgreSQL: an
+    advisory transaction lock on a hash of ``parts``; SQLite's write lock already does)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)  # pg_advisory_xact_lock takes a signed bigint
+    session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def durability_warnings(session: Session) -> list[str]:

@@ -291,6 +291,8 @@ class TurnPublic(BaseModel):
     at: dt.datetime
     agent: str | None = None  # the agent's display name on an agent's turn or a hand-off event
     event: Literal["joined", "left"] | None = None  # on a hand-off event: an agent joined or left
+    sources: list[SourcePublic] = Field(default_factory=list)  # a bot answer's sources
+    buttons: list[QuickReply] = Field(default_factory=list)  # the quick replies a bot turn offered
 
 
 class TranscriptPublic(BaseModel):

@@ -152,10 +152,12 @@ async def chat_socket(ws: WebSocket) -> None:
                 continue
             handed = reply.handoff is not None and reply.handoff.status != "offline"
             if handed and watch["session_id"] != body.session_id:
-                # Push what the agent side writes from now on: the rest is on the caller's screen.
-                _, watch["seq"], _ = await run_in_threadpool(
+                # Push what the agent side writes from the caller's and the bot's last turn on: an
+                # agent who joined meanwhile is pushed too; the rest is on the caller's screen.
+                _, _, turns = await run_in_threadpool(
                     store.turns_since, body.session_id, 0, settings=settings
                 )
+                watch["seq"] = max((t.seq for t in turns if _pushed(t) is None), default=0)
                 watch["session_id"] = body.session_id
             async with lock:
                 await ws.send_json(reply.model_dump(mode="json"))

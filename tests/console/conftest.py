@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import threading
@@ -30,11 +29,6 @@ from api.services import auth
 from api.services import knowledge as kb_service
 from api.settings import Settings
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 VIEWPORT = {"width": 1280, "height": 860}
 TOKENS = {"agent_token": "console-test-agent", "supervisor_token": "console-test-supervisor"}
 TOKENS["admin_token"] = "console-test-admin"
@@ -129,20 +123,6 @@ def make_user(console_app_settings: Settings) -> Callable[..., auth.UserPublic]:
                 return auth.set_roles(session, username=username, roles=roles)
 
     return create
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, once per test session."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @pytest.fixture

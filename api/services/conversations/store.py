@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import func, null, select, update
 from sqlalchemy.orm import Session
 
-from api.db import unit_of_work
+from api.db import begin_write, lock_key, unit_of_work
 from api.errors import Conflict, DomainError, NotFound
 from api.models.base import utcnow
 from api.models.conversations import STATUS_HANDOFF, Conversation, Turn
 from api.privacy import mask_text
-from api.schemas import SESSION_ID_PATTERN, TranscriptPublic, TurnPublic
+from api.schemas import SESSION_ID_PATTERN, QuickReply, SourcePublic, TranscriptPublic, TurnPublic
 from api.services.conversations import handoff
 from api.services.provisional import is_provisional
 from api.services.registry import get_session_factory
@@ -98,7 +98,16 @@ def check_session_id(session_id: str) -> str:
 # --- Writing ---------------------------------------------------------------------------------------
 
 
+def lock(db: Session, session_id: str) -> None:
+    """Serialise the writers of one conversation until commit, so two turns written at once (a
+    caller's message and an agent's reply) never get the same number."""
+    begin_write(db)
+    lock_key(db, "conversation", session_id)
+
+
 def get_or_create(db: Session, session_id: str, channel: str) -> Conversation:
+    """The conversation of ``session_id`` for writing (locked, created when new)."""
+    lock(db, session_id)
     conv = handoff.get_conversation(db, session_id=session_id)
     if conv is None:
         now = utcnow()
@@ -110,8 +119,11 @@ def get_or_create(db: Session, session_id: str, channel: str) -> Conversation:
     return conv
 
 
-def load(db: Session, session_id: str) -> Conversation:
-    """The conversation of ``session_id``; a malformed id or an unknown one is a domain error."""
+def load(db: Session, session_id: str, *, write: bool = False) -> Conversation:
+    """The conversation of ``session_id`` (locked when ``write``); a malformed id or an unknown one
+    is a domain error."""
+    if write:
+        lock(db, check_session_id(session_id))
     conv = handoff.get_conversation(db, session_id=check_session_id(session_id))
     if conv is None:
         raise UnknownSession(session_id)
@@ -185,7 +197,7 @@ def state_of(db: Session, conv: Conversation, *, limit: int = 6) -> State:
 
 def note_handoff(db: Session, session_id: str, event: str, agent_display: str) -> None:
     """Tell the caller, in the conversation, that an agent joined or left (``event``: joined/left)."""
-    conv = load(db, session_id)
+    conv = load(db, session_id, write=True)
     name = agent_display.strip()[:32] or t("chat_agent_default")
     text = t("chat_agent_joined" if event == "joined" else "chat_agent_left", agent=name)
     add_turn(db, conv, "system", text, HANDOFF_EVENT, {"event": event, "agent_display": name})
@@ -276,7 +288,7 @@ def add_agent_turn(
     settings = settings or get_settings()
     text = check_message(text, settings.chat_max_chars)
     with unit_of_work(get_session_factory(settings)) as db:
-        conv = load(db, session_id)
+        conv = load(db, session_id, write=True)
         if conv.status != STATUS_HANDOFF:
             raise Conflict(f"conversation {session_id} is not handed off")
         data = {"agent": agent[:64], "agent_display": display.strip()[:32] or t("chat_agent_default")}
@@ -322,6 +334,8 @@ def public_turns(rows: Sequence[Turn], *, masked: bool = True) -> list[TurnPubli
             at=x.created_at,
             agent=(x.data or {}).get("agent_display") or None,
             event=(x.data or {}).get("event") if x.kind == HANDOFF_EVENT else None,
+            sources=[SourcePublic(**s) for s in (x.data or {}).get("sources") or [] if isinstance(s, dict)],
+            buttons=[QuickReply(**b) for b in (x.data or {}).get("buttons") or [] if isinstance(b, dict)],
         )
         for x in rows
     ]

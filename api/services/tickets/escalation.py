@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import texts
-from api.db import unit_of_work
+from api.db import begin_write, unit_of_work
 from api.models.base import utcnow
 from api.models.tickets import Ticket, TicketNotification
 from api.services.registry import get_session_factory
@@ -39,7 +39,7 @@ def escalate_overdue(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     zone = ZoneInfo(store.rules_or_configured(rules).timezone)
-    store.begin_write(session)
+    begin_write(session)
     stmt = (
         select(Ticket)
         .where(Ticket.status.in_(CLOCK_STATUSES), Ticket.due_at < now, Ticket.escalated_at.is_(None))

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import unit_of_work
+from api.db import begin_write, lock_key, unit_of_work
 from api.models.base import utcnow
 from api.models.tickets import Ticket, TicketAttachment, TicketEvent, TicketLink
 from api.privacy import mask_phone
@@ -168,9 +168,9 @@ def create_ticket(
     channel = store.check_name(channel, "channel", 16)
     rules = store.rules_or_configured(rules)
     now = now or utcnow()
-    store.begin_write(session)
+    begin_write(session)
     # Two simultaneous requests of one caller on one matter must not both open an order.
-    store.lock_matter(session, data.caller_phone, data.category, data.topic)
+    lock_key(session, data.caller_phone, data.category, data.topic)
     if key is not None and (earlier := _find_by_key(session, data, key)) is not None:
         return public(session, earlier[0], now=now, duplicate=earlier[1])
     stamp = {"intake_key": key} if key is not None else {}

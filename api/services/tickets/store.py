@@ -8,7 +8,6 @@ work again, on a conflict another writer caused (SQLite busy, a PostgreSQL seria
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import random
 import re
@@ -17,13 +16,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import unit_of_work
+from api.db import begin_write, unit_of_work
 from api.errors import NotFound, ServiceUnavailable
 from api.models.tickets import Department, Ticket, TicketCounter, TicketEvent
 from api.services.registry import get_session_factory
@@ -75,30 +74,6 @@ def normalise_number(number: str) -> str:
 
 
 # --- Locks and numbers ----------------------------------------------------------------------------
-
-
-def begin_write(session: Session) -> None:
-    """Take SQLite's write lock up front (BEGIN IMMEDIATE).
-
-    A deferred SQLite transaction that reads and then writes fails at once with "database is
-    locked" when another writer committed in between; taking the lock first makes concurrent
-    writers queue on the busy timeout instead. PostgreSQL locks rows explicitly instead.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    raw = conn.connection.dbapi_connection
-    if raw is not None and not getattr(raw, "in_transaction", True):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def lock_matter(session: Session, *parts: str) -> None:
-    """Serialise writers about one matter until commit (PostgreSQL; SQLite's write lock already does)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)  # pg_advisory_xact_lock takes a signed bigint
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _next_sequence(session: Session, day: str) -> int:

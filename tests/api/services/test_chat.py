@@ -144,3 +144,72 @@ def test_rasa_down_human_request_is_persisted(down_settings: Settings) -> None:
 def test_static_files_exist() -> None:
     static = Path(store.__file__).resolve().parents[2] / "static"
     assert {"widget.js", "widget.css", "demo.html"} <= {p.name for p in static.iterdir()}
+
+
+def test_turns_written_at_once_all_land_in_order(db_settings: Settings) -> None:
+    """A caller's messages and an agent's replies stored at the same moment: none lost, none sharing
+    a number (two writers once both took the same next turn number and the agent's reply failed)."""
+    import threading
+
+    from api.db import unit_of_work
+    from api.services.registry import get_session_factory
+
+    store.record_turn("race-1", "caller", "转人工", channel="web", settings=db_settings)
+    with unit_of_work(get_session_factory(db_settings)) as db:
+        handoff.request(db, session_id="race-1", reason="caller_request")
+    errors: list[BaseException] = []
+
+    def write(kind: str) -> None:
+        try:
+            for i in range(15):
+                if kind == "caller":
+                    store.record_turn(
+                        "race-1", "caller", f"来电人第{i}句", channel="web", settings=db_settings
+                    )
+                else:
+                    store.add_agent_turn("race-1", f"坐席第{i}句", agent="zhang", settings=db_settings)
+        except BaseException as exc:  # noqa: BLE001 - the test reports every failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in ("caller", "agent", "caller", "agent")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    turns = store.transcript("race-1", settings=db_settings).turns
+    assert len(turns) == 1 + 60
+    assert [t.seq for t in turns] == list(range(1, 62))
+
+
+def test_the_transcript_gives_back_what_the_caller_saw(db_settings: Settings) -> None:
+    """A reloaded widget rebuilds its screen from the transcript: an answer's sources and the quick
+    replies a turn offered come back with it."""
+    from api.db import unit_of_work
+    from api.services.registry import get_session_factory
+
+    source = {
+        "id": "e-1",
+        "title": "异地就医备案",
+        "region": "山西/太原",
+        "score": 0.9,
+        "source": "001.txt L3",
+    }
+    button = {"title": "不满意", "payload": '/rate_service{"rating": "不满意"}'}
+    turns = [
+        {"speaker": "caller", "text": "异地就医怎么备案"},
+        {
+            "speaker": "bot",
+            "text": "可以在国家医保服务平台备案。",
+            "kind": "answer",
+            "data": {"sources": [source]},
+        },
+        {"speaker": "bot", "text": "请您评价", "kind": "goodbye", "data": {"buttons": [button]}},
+    ]
+    with unit_of_work(get_session_factory(db_settings)) as db:
+        store.apply_write(db, {"session_id": "seen-1", "channel": "web", "turns": turns})
+    shown = store.transcript("seen-1", settings=db_settings).turns
+    assert [s.title for s in shown[1].sources] == ["异地就医备案"] and shown[1].sources[
+        0
+    ].region == "山西/太原"
+    assert [b.title for b in shown[2].buttons] == ["不满意"] and shown[0].sources == []
