@@ -286,6 +286,7 @@ def start_system(timeout: float = 900.0, *, root: Path = PROJECT_ROOT) -> System
         "HOTLINE_DATABASE_URL": f"sqlite:///{folder / 'hotline.db'}",
         "HOTLINE_OUTBOX_PATH": str(folder / "outbox.sqlite3"),
         "HOTLINE_DATA_DIR": str(get_settings().data_dir),
+        "HOTLINE_RASA_VENV": str(get_settings().rasa_venv),
         "HOTLINE_RATE_LIMIT_IP_PER_MIN": "0",
         "HOTLINE_RATE_LIMIT_SESSION_PER_MIN": "0",
         "HOTLINE_RETENTION_INTERVAL_S": "0",
