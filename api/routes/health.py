@@ -2,7 +2,8 @@
 
 Each component (database, rasa, actions, knowledge, outbox) is reported with ``ok``; the
 outbox shows how many acknowledged writes wait for the database; the outbox replay job
-(``api/jobs.py``) lands them once the database is back.
+(``api/jobs.py``) lands them once the database is back. ``speech`` describes each recogniser
+(name, language, model path, found, loaded) without loading one; it does not change ``status``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ def _outbox(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _speech(settings: Settings) -> dict[str, Any]:
+    from voice.asr import engine_status
+
+    return engine_status(**settings.asr_options)
+
+
 @router.get("/api/health")
 async def health(settings: SettingsDep) -> dict[str, Any]:
     """``status`` is ok, degraded (answers still flow from the knowledge base) or down.
@@ -96,4 +103,5 @@ async def health(settings: SettingsDep) -> dict[str, Any]:
     else:
         status = "down"
     degraded = sorted(name for name, c in components.items() if not c.get("ok"))
-    return {"status": status, "degraded": degraded, "components": components}
+    speech = _speech(settings)
+    return {"status": status, "degraded": degraded, "components": components, "speech": speech}

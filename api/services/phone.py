@@ -25,10 +25,11 @@ from api.services.calls import CallEndWorker, CallLog, CallRecordLike
 from api.services.conversations.handoff import staffed_now
 from api.services.conversations.respond import respond as converse
 from api.settings import Settings
+from voice.asr import make_recognizer
 from voice.ivr import CallbackRequest, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
-from voice.recognizer import ModelNotFoundError, Recognizer
+from voice.recognizer import ModelNotFoundError, SpeechRecognizer
 from voice.stream import StreamStart
-from voice.tts import EspeakPinyinTTS
+from voice.tts_voice import PhoneVoice, make_tts
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +54,32 @@ class VoiceUnavailable(ServiceUnavailable):
     key = "voice_unavailable"
 
 
-@lru_cache(maxsize=4)
-def _recognizer(model_path: str) -> Recognizer:
-    return Recognizer(model_path)
-
-
-def get_recognizer(settings: Settings) -> Recognizer:
-    """The shared recogniser for the configured model; a missing model is a 503 naming the setting."""
+def get_recognizer(settings: Settings) -> SpeechRecognizer:
+    """The shared recogniser of the configured engine (``HOTLINE_ASR_ENGINE``); a missing model is a
+    503 naming its setting."""
     try:
-        return _recognizer(str(settings.vosk_model))
+        return make_recognizer(**settings.asr_options)
     except ModelNotFoundError as exc:
         raise VoiceUnavailable(str(exc)) from exc
 
 
-@lru_cache(maxsize=1)
-def _tts() -> EspeakPinyinTTS:
-    return EspeakPinyinTTS()
+@lru_cache(maxsize=4)
+def _voice(voice: str, worker_url: str, recordings_dir: str | None, cache_dir: str, hours: int) -> PhoneVoice:
+    return make_tts(
+        voice,
+        worker_url=worker_url,
+        recordings_dir=recordings_dir,
+        cache_dir=cache_dir,
+        prompts=_prompts(),
+        fill={"hours": hours},
+        check=False,  # a voice worker that is down must not fail the call: cached prompts still play
+    )
+
+
+def _tts(settings: Settings) -> PhoneVoice:
+    """The configured phone voice (``HOTLINE_TTS_VOICE``), its prompts cached on disk."""
+    o = settings.tts_options
+    return _voice(o["voice"], o["worker_url"], o["recordings_dir"], o["cache_dir"], o["fill"]["hours"])
 
 
 @lru_cache(maxsize=1)
@@ -192,7 +203,7 @@ def _ivr_config(settings: Settings) -> IvrConfig:
 class PhoneCall:
     """One media stream's call: its line, its dialogue and work-order desk, and what happens at the end."""
 
-    def __init__(self, app: Any, settings: Settings, recognizer: Recognizer) -> None:
+    def __init__(self, app: Any, settings: Settings, recognizer: SpeechRecognizer) -> None:
         self.settings = settings
         self.recognizer = recognizer
         self.respond, self.dialogue_stores = resolve_respond(app, settings)
@@ -213,7 +224,7 @@ class PhoneCall:
         return IvrCall(
             call_id=call_id,
             recognizer=self.recognizer,
-            tts=_tts(),
+            tts=_tts(self.settings),
             respond=self.respond,
             create_callback=self.create_callback,
             caller=start.caller,

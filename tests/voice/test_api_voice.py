@@ -28,6 +28,8 @@ from voice.audio import encode_wav, pcm16_to_ulaw
 @pytest.fixture()
 def settings(tmp_path: Path, model_path: str) -> Settings:
     return Settings(
+        asr_engine="vosk",  # the Korean test model: the audio here is espeak-ng Korean
+        tts_voice="espeak",  # no voice worker in these tests: the bot speaks through espeak-ng
         data_dir=tmp_path,
         vosk_model=model_path,
         stt_max_upload_mb=1,

@@ -72,6 +72,8 @@ def rasa() -> Iterator[str]:
 @pytest.fixture()
 def settings(tmp_path: Path, model_path: str, rasa: str) -> Settings:
     return Settings(
+        asr_engine="vosk",  # the Korean test model: the audio here is espeak-ng Korean
+        tts_voice="espeak",  # no voice worker in these tests: the bot speaks through espeak-ng
         data_dir=tmp_path,
         vosk_model=model_path,
         voice_no_input_s=1.0,
