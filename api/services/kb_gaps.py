@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.privacy import mask_text
 from api.schemas import CountRow, GapQuestion
-from api.services.conversations import store
+from api.services.conversations import bulk
 from api.services.dashboard_range import local_bounds
 from api.settings import Settings
 
@@ -70,7 +70,7 @@ def topics(
     under its source title.
     """
     lo, hi = local_bounds(start, end, timezone)
-    rows = store.answer_data(session, lo, hi)
+    rows = bulk.answer_data(session, lo, hi)
     seen: dict[int, set[str]] = defaultdict(set)
     for conv_id, data in rows:
         sources = (data or {}).get("sources") or []
@@ -113,7 +113,7 @@ def gaps(
     Questions are masked (phone and ID numbers) before they leave this function.
     """
     lo, hi = local_bounds(start, end, timezone)
-    rows = store.dialogue_rows(session, lo, hi)
+    rows = bulk.dialogue_rows(session, lo, hi)
     asked: list[tuple[str, dt.datetime, str]] = []  # (question, at, reply kind)
     pending: tuple[str, dt.datetime] | None = None
     replies: list[tuple[str, str | None]] = []

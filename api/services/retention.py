@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from api.db import unit_of_work
 from api.models.inspection import QaFinding, QaResult
 from api.models.tickets import Ticket, TicketAttachment, TicketCallback, TicketEvent
-from api.services.conversations import store
+from api.services.conversations import bulk
 from api.services.registry import get_session_factory
 from api.settings import Settings
 
@@ -60,7 +60,7 @@ class PurgeReport:
 
 
 def _purge_conversations(db: Session, cutoff: dt.datetime, report: PurgeReport) -> None:
-    report.turns, report.conversations = store.erase_before(db, cutoff, dry_run=report.dry_run)
+    report.turns, report.conversations = bulk.erase_before(db, cutoff, dry_run=report.dry_run)
 
 
 def _purge_inspection(db: Session, cutoff: dt.datetime, report: PurgeReport) -> None:

@@ -46,6 +46,13 @@ STAFF_ENTRY: dict[tuple[str, str], str] = {
     ("GET", "/docs/oauth2-redirect"): "API documentation",
     ("GET", "/redoc"): "API documentation",
 }
+# Telephony platforms: no staff login, but the platform's own credential (Twilio's request signature,
+# the shared secret of FreeSWITCH and jambonz); without it they refuse with 403.
+PLATFORM: dict[tuple[str, str], str] = {
+    ("POST", "/api/voice/twilio/incoming"): "Twilio's call webhook (X-Twilio-Signature)",
+    ("POST", "/api/voice/twilio/after"): "Twilio's <Connect action> callback (X-Twilio-Signature)",
+    ("POST", "/api/voice/jambonz/after"): "jambonz's actionHook (shared secret)",
+}
 PUBLIC = CALLER_FACING | STAFF_ENTRY
 
 
@@ -100,6 +107,10 @@ def test_every_non_caller_route_rejects_anonymous_requests(client: TestClient, s
             continue
         resp = client.request(method, url, json={})
         checked += 1
+        if (method, path) in PLATFORM:
+            if resp.status_code != 403:
+                failures.append(f"{method} {path}: {resp.status_code} without the platform's credential")
+            continue
         if resp.status_code != 401:
             failures.append(f"{method} {path}: {resp.status_code} {resp.text[:120]}")
     assert checked >= 20

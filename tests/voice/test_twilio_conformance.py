@@ -203,7 +203,7 @@ def test_without_an_auth_token_every_twilio_request_is_refused(
     monkeypatch.setattr(api.main, "ROUTERS", (twilio_line.router,))
     with TestClient(api.main.create_app(settings.model_copy(update={"twilio_auth_token": ""}))) as bare:
         params = {"CallSid": "CA1", "From": CALLER}
-        assert post_signed(bare, "/api/voice/twilio/incoming", params).status_code == 503
+        assert post_signed(bare, "/api/voice/twilio/incoming", params).status_code == 403
         with pytest.raises(WebSocketDenialResponse) as denied:
             with bare.websocket_connect("/api/voice/twilio"):
                 pass

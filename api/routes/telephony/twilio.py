@@ -69,7 +69,7 @@ def signed_url(settings: Settings, request: Request) -> str:
 async def verified_form(request: Request, settings: Settings) -> FormData:
     """The webhook's POST parameters once ``X-Twilio-Signature`` checks out (403 otherwise)."""
     if not settings.twilio_auth_token:
-        raise ServiceUnavailable("HOTLINE_TWILIO_AUTH_TOKEN is not set: Twilio webhooks are refused")
+        raise Forbidden("HOTLINE_TWILIO_AUTH_TOKEN is not set: Twilio webhooks are refused")
     form = await request.form(max_files=0, max_fields=100)
     signature = request.headers.get("x-twilio-signature", "")
     validator = RequestValidator(settings.twilio_auth_token)
