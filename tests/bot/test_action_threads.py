@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import inspect
 import pkgutil
-import time
+import threading
 from typing import Any
 
 from rasa_sdk import Action
@@ -41,30 +41,32 @@ def test_every_action_that_can_block_runs_off_the_loop() -> None:
     assert blocking == []
 
 
-class _Slow(ThreadedAction):
+class _WaitsForTheLoop(ThreadedAction):
+    """A slow action (a database or embedding call) that can only finish if the event loop keeps
+    running other work meanwhile: another coroutine must set ``go`` while this one waits."""
+
+    def __init__(self, go: threading.Event | None = None) -> None:  # rasa-sdk builds it without one
+        self.go = go or threading.Event()
+
     def name(self) -> str:
-        return "action_slow"
+        return "action_waits_for_the_loop"
 
     def work(self, dispatcher: CollectingDispatcher, tracker: Any, domain: dict[str, Any]) -> list[Any]:
-        time.sleep(0.5)  # a slow database or embedding call
-        dispatcher.utter_message(text="done")
+        dispatcher.utter_message(text="done" if self.go.wait(timeout=30) else "the loop was blocked")
         return []
 
 
 def test_a_slow_action_leaves_the_loop_free_for_others() -> None:
-    async def scenario() -> tuple[int, list[dict[str, Any]]]:
-        ticks = 0
+    async def scenario() -> list[dict[str, Any]]:
+        go = threading.Event()
         dispatcher = CollectingDispatcher()
-        task = asyncio.create_task(_Slow().run(dispatcher, None, {}))  # type: ignore[arg-type]
-        while not task.done():
-            await asyncio.sleep(0.01)
-            ticks += 1
+        task = asyncio.create_task(_WaitsForTheLoop(go).run(dispatcher, None, {}))  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # the action starts; a blocking one would hold the loop right here
+        go.set()  # another caller's work, done on the loop while the action waits
         await task
-        return ticks, dispatcher.messages
+        return dispatcher.messages
 
-    ticks, messages = asyncio.run(scenario())
-    assert ticks >= 20  # the loop kept running other work while the action waited
-    assert messages[0]["text"] == "done"
+    assert asyncio.run(scenario())[0]["text"] == "done"
 
 
 def test_the_action_server_registers_every_action_and_no_base_class() -> None:
