@@ -70,7 +70,8 @@ def test_human_handoff_silences_the_bot_until_released(caller: Caller, stack_set
     with unit_of_work(factory) as db:
         assert handoff.is_active(db, session_id=caller.session_id)
     silent = caller.say("喂？还在吗")
-    assert [m.speaker for m in silent.replies] == ["system"] and silent.handoff is not None
+    # The bot stays silent (no repeated "请稍候"); the reply only carries the hand-off state.
+    assert silent.replies == [] and silent.handoff is not None and silent.handoff.status == "waiting"
     with unit_of_work(factory) as db:
         handoff.release(db, session_id=caller.session_id, agent="坐席01")
     assert caller.say("你好").kind == "greet"
