@@ -250,8 +250,64 @@ def join_transcripts(parts: Iterable[Transcript], *, duration: float) -> Transcr
     return Transcript(" ".join(p.text for p in parts), words, 0.0, duration, "file")
 
 
+class FramedSession:
+    """What every recogniser's session does alike: cut the audio into frames for ``_process``, and
+    the no-input timer the IVR arms after each prompt (Vosk's stream and Whisper's utterances)."""
+
+    time: float
+    no_input_s: float | None
+    _in_utterance: bool
+    _listen_since: float | None
+    _buffer: bytearray
+    _frame_bytes: int
+
+    def _process(self, frame: bytes) -> list[Event]:
+        raise NotImplementedError
+
+    @property
+    def in_utterance(self) -> bool:
+        """True while the caller is speaking (or has spoken and the endpoint is not reached yet)."""
+        return self._in_utterance
+
+    @property
+    def listening(self) -> bool:
+        """True while the no-input timer is armed."""
+        return self._listen_since is not None
+
+    def listen(self, no_input_s: float | None = None) -> None:
+        """Arm the no-input timer from now (the prompt has finished playing)."""
+        if no_input_s is not None:
+            self.no_input_s = no_input_s
+        self._listen_since = self.time
+
+    def stop_listening(self) -> None:
+        """Disarm the no-input timer (a prompt is playing or the bot is thinking)."""
+        self._listen_since = None
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        """Add int16 audio at the recogniser's rate; returns the events it caused, in order."""
+        if not isinstance(chunk, bytes | bytearray):
+            raise TypeError(f"chunk must be bytes, got {type(chunk).__name__}")
+        self._buffer += chunk
+        events: list[Event] = []
+        step = self._frame_bytes
+        while len(self._buffer) >= step:
+            frame = bytes(self._buffer[:step])
+            del self._buffer[:step]
+            events += self._process(frame)
+        return events
+
+    def _drain(self) -> list[Event]:
+        """The events of the last, partial frame at the end of the stream."""
+        if len(self._buffer) < 2:
+            return []
+        frame = bytes(self._buffer[: len(self._buffer) - len(self._buffer) % 2])
+        self._buffer.clear()
+        return self._process(frame)
+
+
 @dataclass
-class StreamingSession:
+class StreamingSession(FramedSession):
     """Feeds audio to Vosk in fixed frames and reports speech events.
 
     Args:
@@ -292,46 +348,9 @@ class StreamingSession:
         self._rec = self.recognizer.kaldi()
         self._frame_bytes = int(self.recognizer.sample_rate * self.frame_ms / 1000) * 2
 
-    @property
-    def in_utterance(self) -> bool:
-        """True while the caller is speaking (or has spoken and the endpoint is not reached yet)."""
-        return self._in_utterance
-
-    @property
-    def listening(self) -> bool:
-        """True while the no-input timer is armed."""
-        return self._listen_since is not None
-
-    def listen(self, no_input_s: float | None = None) -> None:
-        """Arm the no-input timer from now (the prompt has finished playing)."""
-        if no_input_s is not None:
-            self.no_input_s = no_input_s
-        self._listen_since = self.time
-
-    def stop_listening(self) -> None:
-        """Disarm the no-input timer (a prompt is playing or the bot is thinking)."""
-        self._listen_since = None
-
-    def feed(self, chunk: bytes) -> list[Event]:
-        """Add int16 audio at the model's rate; returns the events it caused, in order."""
-        if not isinstance(chunk, bytes | bytearray):
-            raise TypeError(f"chunk must be bytes, got {type(chunk).__name__}")
-        self._buffer += chunk
-        events: list[Event] = []
-        step = self._frame_bytes
-        while len(self._buffer) >= step:
-            frame = bytes(self._buffer[:step])
-            del self._buffer[:step]
-            events += self._process(frame)
-        return events
-
     def finish(self) -> list[Event]:
         """End of stream: decode what is buffered and return the last final result, if any."""
-        events: list[Event] = []
-        if len(self._buffer) >= 2:
-            frame = bytes(self._buffer[: len(self._buffer) - len(self._buffer) % 2])
-            self._buffer.clear()
-            events += self._process(frame)
+        events = self._drain()
         result = json.loads(self._rec.FinalResult())
         if result.get("text") or self._in_utterance:
             events.append(self._final(result, "flush"))

@@ -28,6 +28,7 @@ from voice.audio import Pcm, resample
 from voice.recognizer import (
     Event,
     Final,
+    FramedSession,
     ModelNotFoundError,
     NoInput,
     SpeechStarted,
@@ -243,7 +244,7 @@ class WhisperRecognizer:
 
 
 @dataclass
-class UtteranceSession:
+class UtteranceSession(FramedSession):
     """Cuts the audio into utterances with the VAD and decodes each one when it ends.
 
     The arguments and events are those of ``voice.recognizer.StreamingSession`` (``partials`` and
@@ -290,46 +291,9 @@ class UtteranceSession:
         self._frame_bytes = int(SAMPLE_RATE * self.frame_ms / 1000) * 2
         self._pre_roll_bytes = int(SAMPLE_RATE * self.pre_roll_s) * 2
 
-    @property
-    def in_utterance(self) -> bool:
-        """True while the caller is speaking (or has spoken and the endpoint is not reached yet)."""
-        return self._in_utterance
-
-    @property
-    def listening(self) -> bool:
-        """True while the no-input timer is armed."""
-        return self._listen_since is not None
-
-    def listen(self, no_input_s: float | None = None) -> None:
-        """Arm the no-input timer from now (the prompt has finished playing)."""
-        if no_input_s is not None:
-            self.no_input_s = no_input_s
-        self._listen_since = self.time
-
-    def stop_listening(self) -> None:
-        """Disarm the no-input timer (a prompt is playing or the bot is thinking)."""
-        self._listen_since = None
-
-    def feed(self, chunk: bytes) -> list[Event]:
-        """Add int16 audio at 16 kHz; returns the events it caused (a ``Final`` after a decode)."""
-        if not isinstance(chunk, bytes | bytearray):
-            raise TypeError(f"chunk must be bytes, got {type(chunk).__name__}")
-        self._buffer += chunk
-        events: list[Event] = []
-        step = self._frame_bytes
-        while len(self._buffer) >= step:
-            frame = bytes(self._buffer[:step])
-            del self._buffer[:step]
-            events += self._process(frame)
-        return events
-
     def finish(self) -> list[Event]:
         """End of stream: an utterance still open is decoded now."""
-        events: list[Event] = []
-        if len(self._buffer) >= 2:
-            frame = bytes(self._buffer[: len(self._buffer) - len(self._buffer) % 2])
-            self._buffer.clear()
-            events += self._process(frame)
+        events = self._drain()
         if self._in_utterance:
             events.append(self._final("flush"))
         return events
