@@ -28,3 +28,24 @@ def launch() -> Iterator[Any]:
             yield instance
         finally:
             instance.close()
+
+
+PHONE = {"width": 390, "height": 844}
+ANSWER_WAIT_MS = 90_000  # a first answer loads models in the server; Rasa on 2 shared cores is slow
+
+
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A caller's phone-sized page in a fresh context (empty localStorage: a new caller)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def say(page: Any, text: str) -> None:
+    """Type a message into the widget, send it, and wait until the reply has arrived."""
+    page.fill(".hl-input", text)
+    page.press(".hl-input", "Enter")
+    page.wait_for_function("() => !document.querySelector('.hl-typing')", timeout=ANSWER_WAIT_MS)

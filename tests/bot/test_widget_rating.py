@@ -3,7 +3,6 @@ gets a follow-up order of its own with a new number (the earlier order's number 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,26 +11,11 @@ from api.db import unit_of_work
 from api.services import tickets
 from api.services.registry import get_session_factory
 from api.settings import Settings
+from tests.browser import say
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SLOW = 90_000  # a real Rasa answer on 2 shared cores
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def _say(page: Any, text: str) -> None:
-    page.fill(".hl-input", text)
-    page.press(".hl-input", "Enter")
-    page.wait_for_function("() => !document.querySelector('.hl-typing')", timeout=SLOW)
 
 
 def _ticket(page: Any) -> str | None:
@@ -39,8 +23,9 @@ def _ticket(page: Any) -> str | None:
 
 
 def test_dissatisfied_gets_a_new_order_not_the_old_number(
-    page: Any, api_url: str, stack_settings: Settings
+    caller: Any, api_url: str, stack_settings: Settings
 ) -> None:
+    page = caller
     page.goto(f"{api_url}/chat/demo")
     page.locator(".hl-panel").wait_for(state="visible")
     for said in (
@@ -49,17 +34,17 @@ def test_dissatisfied_gets_a_new_order_not_the_old_number(
         "13800001111",
         "太原市中心医院收费单上同一个检查收了两次",
     ):
-        _say(page, said)
+        say(page, said)
     first = _ticket(page)
     assert first and first.startswith("GD")
 
-    _say(page, "好的，没别的了，再见")
+    say(page, "好的，没别的了，再见")
     page.locator(".hl-rating", has_text="不满意").click()
     page.wait_for_function("() => !document.querySelector('.hl-typing')", timeout=SLOW)
     for answer in ("等了一个月也没人联系我", "就是上面说的这件事"):  # what the follow-up form may ask
         if _ticket(page) != first:
             break
-        _say(page, answer)
+        say(page, answer)
     second = _ticket(page)
     assert second and second != first
     bubbles = page.locator(".hl-msg").all_inner_texts()

@@ -11,7 +11,7 @@ takes. The dialogue through Rasa itself is covered by tests/bot/test_widget.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from api.settings import PROJECT_ROOT
+from tests.browser import say
 from tests.console.conftest import TOKENS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -26,23 +27,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "agent.png"
 PASSWORD = "Agent-Pass-2026!"
 WAIT = 90_000  # the first question loads the embedding model in the server
-
-
-@pytest.fixture
-def caller(browser: Any) -> Iterator[Any]:
-    """A second, phone-sized browser context: the caller's widget."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def _say(caller: Any, text: str) -> None:
-    caller.fill(".hl-input", text)
-    caller.press(".hl-input", "Enter")
-    caller.locator(".hl-typing").wait_for(state="detached", timeout=WAIT)
 
 
 def test_agent_takes_answers_assists_and_files_a_work_order(
@@ -57,7 +41,7 @@ def test_agent_takes_answers_assists_and_files_a_work_order(
     # The caller asks a question, then asks for a human.
     caller.goto(f"{base}/chat/demo")
     caller.locator(".hl-panel").wait_for(state="visible")
-    _say(caller, "我是太原的，跨省异地就医怎么备案？")
+    say(caller, "我是太原的，跨省异地就医怎么备案？")
     caller.click(".hl-human")
     caller.locator(".hl-handoff").wait_for(state="visible", timeout=WAIT)
     session_id = caller.evaluate("() => localStorage.getItem('hotline12393.session')")
@@ -99,14 +83,14 @@ def test_agent_takes_answers_assists_and_files_a_work_order(
     assert counts and counts[0]["useful"] == 1
 
     # The caller keeps typing: the transcript and the suggestions follow.
-    _say(caller, "生孩子的生育津贴多久能到账？")
+    say(caller, "生孩子的生育津贴多久能到账？")
     page.locator("#transcript .turn.caller").filter(has_text="生育津贴").wait_for()
     page.locator("#suggestions .suggestion").filter(has_text="生育津贴").first.wait_for(timeout=WAIT)
     assert "生育津贴" in page.locator("#assist-query").inner_text()
     assert page.locator("#convo-mask").is_hidden()  # the agent holds it: numbers shown
 
     # A work order from the conversation, pre-filled from what the caller said.
-    _say(caller, "我叫李娜，电话13812345678，麻烦帮我登记一下")
+    say(caller, "我叫李娜，电话13812345678，麻烦帮我登记一下")
     page.locator("#transcript .turn.caller").filter(has_text="李娜").wait_for()
     page.click("#ticket-open")
     assert page.input_value("#t-phone") == "13812345678"  # the agent holds the conversation

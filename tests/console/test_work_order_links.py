@@ -5,31 +5,17 @@ person had been linked to this caller's complaint)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from tests.browser import say
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PASSWORD = "Agent-Pass-2026!"
 WAIT = 90_000  # the first question loads the embedding model in the server
-
-
-@pytest.fixture
-def caller(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def _say(caller: Any, text: str) -> None:
-    caller.fill(".hl-input", text)
-    caller.press(".hl-input", "Enter")
-    caller.locator(".hl-typing").wait_for(state="detached", timeout=WAIT)
 
 
 def _file(page: Any, *, category: str, topic: str, name: str) -> tuple[str, str]:
@@ -54,7 +40,7 @@ def test_orders_hold_their_matter_link_their_conversation_and_merge_only_the_sam
     # A question the bot settles, then a complaint handed to a human.
     caller.goto(f"{base}/chat/demo")
     caller.locator(".hl-panel").wait_for(state="visible")
-    _say(caller, "我是太原的，跨省异地就医怎么备案？")
+    say(caller, "我是太原的，跨省异地就医怎么备案？")
     caller.click(".hl-human")
     caller.locator(".hl-handoff").wait_for(state="visible", timeout=WAIT)
     session_id = caller.evaluate("() => localStorage.getItem('hotline12393.session')")
@@ -63,7 +49,7 @@ def test_orders_hold_their_matter_link_their_conversation_and_merge_only_the_sam
     assert resp.ok, resp.text()
     page.goto(f"{base}/console/agent")
     page.locator(f'#queue li[data-session="{session_id}"] button[data-accept]').click()
-    _say(caller, "我叫王芳，电话13812345678，市一院多收了我三百块钱")
+    say(caller, "我叫王芳，电话13812345678，市一院多收了我三百块钱")
     page.locator("#transcript .turn.caller").filter(has_text="多收了我三百块钱").wait_for()
 
     # The complaint's order: only its matter, not the settled question before the hand-off.
