@@ -9,10 +9,12 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from api.settings import Settings
 from voice.audio import decode_audio, encode_wav
 from voice.recognizer import Recognizer
 from voice.tts import EspeakPinyinTTS
@@ -109,3 +111,17 @@ def silence(seconds: float, rate: int = 8000) -> bytes:
 
 def wav_bytes(pcm: bytes, rate: int) -> bytes:
     return encode_wav(pcm, rate)
+
+
+def phone_settings(data_dir: Path, model_path: str, **extra: Any) -> Settings:
+    """Settings of a phone-line test: the Korean Vosk model (the test audio is espeak-ng Korean),
+    espeak-ng as the bot's voice (no voice worker), and short IVR timings; ``extra`` adds to them."""
+    return Settings(
+        asr_engine="vosk",
+        tts_voice="espeak",
+        data_dir=data_dir,
+        vosk_model=model_path,
+        voice_no_input_s=1.0,
+        voice_endpoint_silence_s=0.6,
+        **extra,
+    )

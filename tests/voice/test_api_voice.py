@@ -20,22 +20,18 @@ from api.services.conversations import store
 from api.services.phone import voice_lines
 from api.settings import Settings
 from tests.faults.procs import wait_for
-from tests.voice.conftest import silence
+from tests.voice.conftest import phone_settings, silence
 from tests.voice.test_ivr import ANSWER, SPOKEN_ANSWER, Dialogue
 from voice.audio import encode_wav, pcm16_to_ulaw
 
 
 @pytest.fixture()
 def settings(tmp_path: Path, model_path: str) -> Settings:
-    return Settings(
-        asr_engine="vosk",  # the Korean test model: the audio here is espeak-ng Korean
-        tts_voice="espeak",  # no voice worker in these tests: the bot speaks through espeak-ng
-        data_dir=tmp_path,
-        vosk_model=model_path,
+    return phone_settings(
+        tmp_path,
+        model_path,
         stt_max_upload_mb=1,
         stt_max_seconds=30,
-        voice_no_input_s=1.0,
-        voice_endpoint_silence_s=0.6,
     )
 
 

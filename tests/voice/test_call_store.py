@@ -24,7 +24,7 @@ from api.services import calls
 from api.services.conversations import handoff, store
 from api.services.registry import get_session_factory
 from api.settings import Settings
-from tests.voice.conftest import silence
+from tests.voice.conftest import phone_settings, silence
 from tests.voice.test_api_voice import Line, _qa_result
 from tests.voice.test_ivr import ANSWER, Dialogue, Phone, make_call
 from voice.recognizer import Recognizer
@@ -71,13 +71,9 @@ def rasa() -> Iterator[str]:
 
 @pytest.fixture()
 def settings(tmp_path: Path, model_path: str, rasa: str) -> Settings:
-    return Settings(
-        asr_engine="vosk",  # the Korean test model: the audio here is espeak-ng Korean
-        tts_voice="espeak",  # no voice worker in these tests: the bot speaks through espeak-ng
-        data_dir=tmp_path,
-        vosk_model=model_path,
-        voice_no_input_s=1.0,
-        voice_endpoint_silence_s=0.6,
+    return phone_settings(
+        tmp_path,
+        model_path,
         rasa_url=rasa,
         rasa_timeout_s=10.0,
     )

@@ -25,7 +25,7 @@ from starlette.websockets import WebSocketDisconnect
 import api.main
 from api.routes.telephony import freeswitch, jambonz
 from api.settings import Settings
-from tests.voice.conftest import silence
+from tests.voice.conftest import phone_settings, silence
 from tests.voice.test_ivr import Dialogue
 
 SECRET = "shared-secret-for-tests"
@@ -39,13 +39,9 @@ def app_state(client: TestClient) -> Any:
 
 @pytest.fixture()
 def settings(tmp_path: Path, model_path: str) -> Settings:
-    return Settings(
-        asr_engine="vosk",  # the Korean test model: the audio here is espeak-ng Korean
-        tts_voice="espeak",  # no voice worker in these tests: the bot speaks through espeak-ng
-        data_dir=tmp_path,
-        vosk_model=model_path,
-        voice_no_input_s=1.0,
-        voice_endpoint_silence_s=0.6,
+    return phone_settings(
+        tmp_path,
+        model_path,
         voice_shared_secret=SECRET,
         voice_agent_number=AGENTS,
     )
