@@ -34,6 +34,9 @@ FOLLOWUP_MAX_CHARS = 16
 FACET_RESIDUAL_MAX = 3
 # Confidences this close are a tie between sibling entries (see prefer_focus).
 FOCUS_TIE_MARGIN = 0.01
+# A region's own entry answers a caller of that region when this close to the best match (a rule
+# for everyone, or a re-run question's topic filed under another name in that region).
+TOPIC_FALLBACK_MARGIN = 0.05
 _FOLLOWUP_START = (
     "那",
     "那么",
@@ -122,6 +125,16 @@ def prefer_focus(ranked: Sequence[Hit], conf: dict[int, float], types: Sequence[
         if not focus_types(hit.doc) - asked:
             return [hit, *ranked[:i], *ranked[i + 1 :]]
     return list(ranked)
+
+
+def prefer_own_region(applicable: Sequence[Hit], conf: dict[int, float]) -> list[Hit]:
+    """For a caller whose region is known, the region's own rule before a rule for everyone
+    ("零星报销时限各地不一样……" gives way to 衢州's 5个工作日) when it matches about as well."""
+    if not applicable:
+        return list(applicable)
+    best = conf[id(applicable[0])]
+    own = [h for h in applicable if h.doc.region and conf[id(h)] >= best - TOPIC_FALLBACK_MARGIN]
+    return own + [h for h in applicable if all(h is not o for o in own)]
 
 
 def is_illustrative(doc: Doc) -> bool:
@@ -334,7 +347,13 @@ class Answerer:
         if caller_region:
             applicable = [h for h in eligible if self.regions.applies(h.doc.region, caller_region)]
             if topic:
-                applicable = [h for h in applicable if h.doc.topic == topic]
+                # The region's rule under the topic asked about; when the region files that rule
+                # under another topic ("非工作时间留言" for a "7×24小时" question), its entry must be
+                # among the question's best matches, else a sibling rule would answer instead.
+                on_topic = [h for h in applicable if h.doc.topic == topic]
+                near_best = [h for h in applicable if conf[id(h)] >= best_conf - TOPIC_FALLBACK_MARGIN]
+                applicable = on_topic or near_best
+            applicable = prefer_own_region(applicable, conf)
             if applicable:
                 return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
             if is_illustrative(best.doc) and not asks_specifics(text, types):

@@ -1,4 +1,4 @@
-"""Hand-off to a human agent (the yes/no answers to its offers are in bot/actions/offers.py).
+"""Hand-off to a human agent (the action is in bot/actions/human.py; yes/no to its offers in offers.py).
 
 The hand-off itself is a structured payload (``custom.handoff``) that the chat service turns
 into persisted state (api/services/handoff.py) and that each channel renders its own way.
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -65,15 +64,3 @@ def handoff_events(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason
     )
     log.info("action.handoff.requested reason=%s", reason)
     return [*events, SlotSet(names.HANDED_OFF, True), SlotSet(names.PENDING_OFFER, None)]
-
-
-class ActionHandoff(Action):
-    """转人工: the caller asked for a human."""
-
-    def name(self) -> str:
-        return names.ACTION_HANDOFF
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return handoff_events(dispatcher, tracker, reason="caller_request")

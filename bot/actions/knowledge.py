@@ -94,6 +94,29 @@ def sources_of(result: Any) -> list[dict[str, Any]]:
     return [s.model_dump() if hasattr(s, "model_dump") else dict(s) for s in (result.sources or [])]
 
 
+def give_answer(dispatcher: CollectingDispatcher, result: Any) -> list[EventType]:
+    """Say the knowledge base's answer; the dialogue now stands on its entry and topic
+    (a region said next re-runs the question, a facet follow-up is answered from the entry)."""
+    dispatcher.utter_message(
+        text=result.text,
+        json_message=common.payload(
+            "answer",
+            sources=sources_of(result),
+            topic=result.topic,
+            region=result.region,
+            entry_id=result.entry_id,
+        ),
+    )
+    return [
+        SlotSet(names.PENDING_QUESTION, None),
+        SlotSet(names.PENDING_TOPIC, None),
+        SlotSet(names.FAILURES, 0.0),
+        SlotSet(names.PENDING_OFFER, None),
+        SlotSet(names.TOPIC, result.topic),
+        SlotSet(names.LAST_ENTRY, result.entry_id),
+    ]
+
+
 def clarify_region(dispatcher: CollectingDispatcher, result: Any, question: str) -> list[EventType]:
     """Ask where the caller is insured and keep the question (and its topic) waiting for the answer."""
     dispatcher.utter_message(
@@ -192,25 +215,7 @@ class ActionAnswerPolicy(ThreadedAction):
             return [*events, SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
 
         if result.kind == "answer":
-            dispatcher.utter_message(
-                text=result.text,
-                json_message=common.payload(
-                    "answer",
-                    sources=sources_of(result),
-                    topic=result.topic,
-                    region=result.region,
-                    entry_id=result.entry_id,
-                ),
-            )
-            return [
-                *events,
-                SlotSet(names.PENDING_QUESTION, None),
-                SlotSet(names.PENDING_TOPIC, None),
-                SlotSet(names.FAILURES, 0.0),
-                SlotSet(names.PENDING_OFFER, None),
-                SlotSet(names.TOPIC, result.topic),
-                SlotSet(names.LAST_ENTRY, result.entry_id),
-            ]
+            return events + give_answer(dispatcher, result)
         if result.kind == "clarify_region":
             return events + clarify_region(dispatcher, result, question)
         if route_misses and question == text and text:

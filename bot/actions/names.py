@@ -92,6 +92,7 @@ UTTER_HANDOFF = "utter_handoff"
 UTTER_HANDOFF_OFFLINE = "utter_handoff_offline"
 UTTER_HANDOFF_ANGER = "utter_handoff_anger"
 UTTER_NO_OFFER = "utter_no_offer"
+UTTER_THANK = "utter_thank"
 UTTER_OFFER_DECLINED = "utter_offer_declined"
 UTTER_ANYTHING_ELSE = "utter_anything_else"
 UTTER_TICKET_INTRO = {

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import names
+from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events
 from bot.actions.knowledge import ActionAnswerPolicy
@@ -23,7 +23,12 @@ log = logging.getLogger(__name__)
 
 
 class ActionAffirm(ThreadedAction):
-    """好的/需要: accept whatever the bot offered last (work order, callback, human)."""
+    """好的/需要: accept whatever the bot offered last (work order, callback, human).
+
+    NLU takes many turns for a yes ("我是退休职工", "好的，谢谢，再见", a new question after 好的):
+    only a plain yes, or a yes whose rest asks nothing, accepts the offer. Thanks or goodbye
+    close the conversation; anything else is answered as what it is.
+    """
 
     def name(self) -> str:
         return names.ACTION_AFFIRM
@@ -32,16 +37,27 @@ class ActionAffirm(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         offer = tracker.get_slot(names.PENDING_OFFER)
-        if offer == names.OFFER_HANDOFF:
-            return handoff_events(dispatcher, tracker, reason="caller_request")
-        if offer in (names.OFFER_TICKET, names.OFFER_CALLBACK):
-            reason = "callback" if offer == names.OFFER_CALLBACK else "unresolved"
-            return [SlotSet(names.PENDING_OFFER, None), *open_form(dispatcher, tracker, reason=reason)]
+        text = common.latest_text(tracker)
+        if offer and routing.accepts(text):
+            return _accept(dispatcher, tracker, offer)
+        if routing.is_closing(text) and not routing.asks_something(text):
+            dispatcher.utter_message(response=names.UTTER_THANK)
+            return [SlotSet(names.PENDING_OFFER, None)]
+        if offer:  # not a yes: a qualifier, a place or a question of its own
+            log.info("action.affirm.not_a_yes offer=%s", offer)
+            return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
         answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)  # "用啥子登记？" is no yes
         if answered is not None:
             return answered
         dispatcher.utter_message(response=names.UTTER_NO_OFFER)
         return []
+
+
+def _accept(dispatcher: CollectingDispatcher, tracker: Tracker, offer: str) -> list[EventType]:
+    if offer == names.OFFER_HANDOFF:
+        return handoff_events(dispatcher, tracker, reason="caller_request")
+    reason = "callback" if offer == names.OFFER_CALLBACK else "unresolved"
+    return [SlotSet(names.PENDING_OFFER, None), *open_form(dispatcher, tracker, reason=reason)]
 
 
 class ActionDeny(ThreadedAction):

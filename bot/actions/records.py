@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names
 from bot.actions.base import ThreadedAction
-from bot.actions.knowledge import answer_question, clarify_region, sources_of
+from bot.actions.knowledge import answer_question, clarify_region, give_answer
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,9 @@ class ActionPersonalRecord(ThreadedAction):
             except Exception:
                 log.exception("action.personal_record.kb_failed")
         if result is not None and result.kind == "answer":
-            dispatcher.utter_message(
-                text=result.text,
-                json_message=common.payload("answer", sources=sources_of(result), topic=result.topic),
-            )
-            return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
+            # The verified channel, or a policy answer NLU took for a record look-up: either way
+            # the dialogue goes on from this entry; a human stays on offer for the record itself.
+            return [*give_answer(dispatcher, result), SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]
         if result is not None and result.kind == "clarify_region":
             # The knowledge base knows a regional rule for these words ("没身份证能先给娃办医保不"
             # reads like a record look-up to NLU): a policy question, so ask for the region.

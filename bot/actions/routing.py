@@ -171,7 +171,17 @@ def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
         return Route("ticket", ticket_reason(None, found), "cue")
     if kb_kind() in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
+    if _ASKS_RE.search(text) and not _CASE_RE.search(text):
+        # "医保热线是几号来着？" asks a number, not about a case of theirs: an honest miss.
+        return Route("answer", why="question_without_case")
     return Route("status", why="intent")
+
+
+# Words that point at the caller's own case (a status query without the word 工单).
+_CASE_RE = re.compile(
+    r"工单|单号|编号|反映|投诉|举报|登记|申请|提交|报上去|交上去|办的|报的|催|受理|回复|答复|进度|结果|办到|到哪|"
+    r"(我|俺|咱)(家)?(那个|那件|这个|的|上次的?)(事|事儿|事情)"
+)
 
 
 # Words of a turn that carry no question (greetings, thanks, yes/no, fillers).
@@ -188,3 +198,46 @@ def asks_something(text: str) -> bool:
         return False
     rest = _SOCIAL_RE.sub("", text)
     return len(rest) >= 5 and bool(_ASKS_RE.search(text))
+
+
+# What a plain "yes" to an offer sounds like; anything left over after removing these is content.
+_YES_RE = re.compile(
+    r"好的?|好吧|好嘞|行吧?|可以|要的?|需要的?|是的?|对的?|嗯+|中|成|没问题|当然|确定|同意|愿意|麻烦(你|您)?了?|"
+    r"那就|那好|来吧|弄吧|整吧|办吧|帮我|请|给我|ok|OK|Ok|yes|对头|要得|可以的|得嘞|"
+    r"登记(一下|一个)?吧?|转(人工|过去|一下)?吧?|记(一下)?吧?|"
+    r"[啊呀吧呢哈哦噢喔嘛呗的了，。,.!！~～\s]"
+)
+_CLOSING_RE = re.compile(r"谢谢|多谢|感谢|再见|拜拜|不用了|算了|没事了|没别的|就这样|就这些")
+# The caller names the person they want: a human, an agent, someone on the line.
+_HUMAN_RE = re.compile(
+    r"人工|真人|活人|客服|坐席|接线员|话务员|工作人员|值班(的)?人|专员|(找|跟|和|让|叫)(个|一个)?人(说|问|聊|讲|来)|"
+    r"转(接|过去|给人)|有人(接|听|说话)|不(想|要)(跟|和)(机器|你)"
+)
+
+
+def is_clear_yes(text: str) -> bool:
+    """ "好的" / "行，登记吧" / "需要": a yes and nothing else (not "好的，谢谢", not "我是退休职工")."""
+    if not text or _CLOSING_RE.search(text):
+        return False
+    return _YES_RE.sub("", text).strip() == ""
+
+
+def accepts(text: str) -> bool:
+    """A yes to the pending offer: the button (no text), a plain yes, or a yes and a reason
+    ("需要，我爸腿脚不好") that asks nothing new."""
+    if not text or is_clear_yes(text):
+        return True
+    head = _YES_RE.match(text)
+    return bool(head and head.group(0).strip()) and not is_closing(text) and not asks_something(text)
+
+
+def is_closing(text: str) -> bool:
+    """Thanks or goodbye ("好的谢谢，再见", "那算了"): the caller ends, they do not accept an offer."""
+    return bool(text) and bool(_CLOSING_RE.search(text))
+
+
+def wants_human(text: str) -> bool:
+    """Whether the caller asks for a person, rather than asking a question NLU took for one."""
+    if not text:
+        return True  # the 转人工 button
+    return bool(_HUMAN_RE.search(text)) or not asks_something(text)

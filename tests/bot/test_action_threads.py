@@ -17,7 +17,7 @@ import bot.actions
 from bot.actions.base import ThreadedAction
 
 # Actions that only read the tracker and write the reply: nothing in them can block.
-PURE = {"ActionHandoff"}
+PURE: set[str] = set()
 
 
 def _action_classes() -> list[type[Action]]:

@@ -21,7 +21,8 @@ from api.services.tickets import get_ticket
 from api.settings import Settings
 from bot.actions import names
 from bot.actions.feedback import ActionRateService
-from bot.actions.handoff import ActionHandoff, is_angry
+from bot.actions.handoff import is_angry
+from bot.actions.human import ActionHandoff
 from bot.actions.intake import ActionStartTicket
 from bot.actions.knowledge import ActionAnswerPolicy, ActionOutOfScope
 from bot.actions.offers import ActionAffirm, ActionDeny
@@ -211,6 +212,35 @@ class TestHandoff:
         assert FollowupAction(names.TICKET_FORM) in events
         assert slot_sets(events)[names.TICKET_TOPIC] == "预约回电"
         assert slot_sets(events)[names.TICKET_DESCRIPTION]  # the earlier turns describe the request
+
+    def test_a_question_taken_for_a_wish_for_a_person_is_answered(
+        self, make_tracker, dispatcher, domain, kb_returns, offline_settings
+    ) -> None:
+        calls = kb_returns("answer", "可以在医保网厅查办事点")
+        tracker = make_tracker("想找个离家近的医保办事点，咋找？", "request_human")
+        events = run(ActionHandoff(), dispatcher, tracker, domain)
+        assert kinds(dispatcher) == ["answer"]
+        assert calls and slot_sets(events)[names.PENDING_OFFER] is None  # no callback offered
+
+    @pytest.mark.parametrize("said", ["我是退休职工", "好的，出院的时候能直接结算不？"])
+    def test_words_that_are_no_yes_do_not_open_the_offered_form(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings, said
+    ) -> None:
+        calls = kb_returns("answer", "退休职工报81%")
+        tracker = make_tracker(said, "affirm", slots={names.PENDING_OFFER: names.OFFER_CALLBACK})
+        events = run(ActionAffirm(), dispatcher, tracker, domain)
+        assert FollowupAction(names.TICKET_FORM) not in events
+        assert kinds(dispatcher) == ["answer"] and calls
+
+    def test_thanks_after_an_offer_close_instead_of_accepting(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        tracker = make_tracker(
+            "好的，谢谢，再见", "affirm", slots={names.PENDING_OFFER: names.OFFER_CALLBACK}
+        )
+        events = run(ActionAffirm(), dispatcher, tracker, domain)
+        assert responses(dispatcher) == [names.UTTER_THANK]
+        assert slot_sets(events)[names.PENDING_OFFER] is None
 
     def test_handoff_closes_an_open_form(self, make_tracker, dispatcher, domain, bot_settings) -> None:
         tracker = make_tracker("转人工", "request_human", active_loop=names.TICKET_FORM)

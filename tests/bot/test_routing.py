@@ -6,12 +6,16 @@ import pytest
 
 from bot.actions import names
 from bot.actions.routing import (
+    accepts,
     asks_something,
     cues,
+    is_clear_yes,
+    is_closing,
     route_policy_miss,
     route_status,
     route_ticket_intent,
     ticket_reason,
+    wants_human,
 )
 
 
@@ -225,3 +229,48 @@ def test_reasons_follow_cues_before_intents() -> None:
 )
 def test_social_turns_that_really_ask(text: str, asks: bool) -> None:
     assert asks_something(text) is asks
+
+    def test_a_question_about_no_case_of_theirs_is_answered(self) -> None:
+        route = route_status("医保热线是几号来着？老记不住", kb_kind=lambda: "abstain")
+        assert route.action == "answer"
+
+
+class TestOffers:
+    @pytest.mark.parametrize(
+        "text", ["好的", "行，登记吧", "需要", "嗯嗯", "对，麻烦你了", "那就转人工吧", ""]
+    )
+    def test_a_plain_yes_accepts(self, text: str) -> None:
+        assert accepts(text)
+
+    def test_a_yes_with_a_reason_that_asks_nothing_accepts(self) -> None:
+        assert accepts("需要，我爸腿脚不好出不了门")
+        assert not is_clear_yes("需要，我爸腿脚不好出不了门")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "我是退休职工",
+            "好的，谢谢，再见",
+            "那算了，谢谢",
+            "太原的",
+            "好的，出院的时候能直接结算不？",
+            "是不是得自己去外面买？",
+        ],
+    )
+    def test_no_yes_does_not_accept(self, text: str) -> None:
+        assert not accepts(text)
+
+    def test_thanks_close(self) -> None:
+        assert is_closing("好的，谢谢，再见") and not is_closing("好的")
+
+
+class TestHuman:
+    @pytest.mark.parametrize(
+        "text", ["转人工", "我要找人工客服", "能让我跟工作人员说几句吗", "人工", "有人吗", ""]
+    )
+    def test_a_wish_for_a_person(self, text: str) -> None:
+        assert wants_human(text)
+
+    @pytest.mark.parametrize("text", ["想找个离家近的医保办事点，咋找？", "社保卡密码忘了，在医院能不能改？"])
+    def test_a_question_is_no_wish_for_a_person(self, text: str) -> None:
+        assert not wants_human(text)

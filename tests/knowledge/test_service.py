@@ -119,3 +119,21 @@ def test_dev_set_floors(kb_settings: Settings, tmp_path) -> None:  # type: ignor
     (tmp_path / "summary.json").write_text(json.dumps(summary, ensure_ascii=False))
     assert right >= 0.83, summary
     assert not_guessing >= 0.60, summary
+
+
+def test_a_callers_region_gets_its_own_rule_before_the_overview(kb_settings: Settings) -> None:
+    # Without a region the overview ("各地不一样……") answers; with one, that region's own entry.
+    question = "零星报销在手机上报了以后，一般几天能到账？"
+    result = service.answer(question, region="衢州", settings=kb_settings)
+    assert result.kind == "answer" and result.region == "浙江/衢州"
+    assert "5个工作日" in result.text
+
+
+def test_a_region_given_later_finds_its_rule_filed_under_another_topic(kb_settings: Settings) -> None:
+    # The question was first answered with Zhengzhou's "7×24" rule as an example; 库尔勒 files
+    # its after-hours rule under another topic, and that rule is the answer for a caller there.
+    question = "医保服务热线下班后有人接吗"
+    first = service.answer(question, settings=kb_settings)
+    again = service.answer(question, region="库尔勒", topic=first.topic, settings=kb_settings)
+    assert again.kind == "answer" and again.region == "新疆/巴音郭楞/库尔勒"
+    assert "留言" in again.text

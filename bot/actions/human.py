@@ -1,0 +1,39 @@
+"""转人工: the caller asks for a person, or NLU took a question for such a request.
+
+Questions that name a place or a service ("想找个离家近的医保办事点，咋找？", "社保卡密码忘了，在医院能不能
+改？") are classified as ``request_human`` often enough that the intent alone is weak evidence: a
+hand-off (or, outside staffed hours, a callback offer) starts when the words ask for a person or
+ask nothing; a question is answered (or honestly missed) instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import common, names, routing
+from bot.actions.base import ThreadedAction
+from bot.actions.handoff import handoff_events
+from bot.actions.knowledge import ActionAnswerPolicy
+
+log = logging.getLogger(__name__)
+
+
+class ActionHandoff(ThreadedAction):
+    """Hand off when the caller wants a person; answer a question NLU mistook for that wish."""
+
+    def name(self) -> str:
+        return names.ACTION_HANDOFF
+
+    def work(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = common.latest_text(tracker)
+        if tracker.active_loop_name or routing.wants_human(text):
+            return handoff_events(dispatcher, tracker, reason="caller_request")
+        log.info("action.handoff.question_not_request")
+        return ActionAnswerPolicy().respond(dispatcher, tracker)
