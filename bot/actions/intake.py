@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
+from bot.actions.grievance import grievance
 from bot.actions.knowledge import ActionAnswerPolicy, kb_decision
 from bot.actions.tickets import confirm_events, open_form
 
@@ -43,7 +44,11 @@ class ActionStartTicket(ThreadedAction):
         intent, _ = common.latest_intent(tracker)
         text = common.latest_text(tracker)
         route = routing.route_ticket_intent(
-            intent, common.intent_ranking(tracker), text, kb_kind=lambda: kb_kind(tracker, text)
+            intent,
+            common.intent_ranking(tracker),
+            text,
+            kb_kind=lambda: kb_kind(tracker, text),
+            grievance=lambda: grievance(text),
         )
         log.info("action.start_ticket route=%s reason=%s why=%s", route.action, route.reason, route.why)
         if route.action == "answer":

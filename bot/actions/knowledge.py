@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
+from bot.actions.grievance import grievance
 from bot.actions.handoff import handoff_events, is_angry
 from bot.actions.tickets import confirm_events, open_form
 
@@ -198,9 +199,14 @@ class ActionAnswerPolicy(ThreadedAction):
             return events
 
         route_misses = route_misses and not tracker.active_loop_name  # no second form inside a form
-        if route_misses and question == text:  # indignation, a theft, a chase-up: the form first
+        routed = route_misses and question == text and bool(text)
+        by_cue = None
+        if routed:  # indignation, a theft, a chase-up: the form first
             by_cue = routing.route_cues(
-                intent, text, kb_kind=lambda: self._kb_kind(question, region, tracker)
+                intent,
+                text,
+                kb_kind=lambda: self._kb_kind(question, region, tracker),
+                grievance=lambda: grievance(text),
             )
             if by_cue is not None and by_cue.action == "ticket":
                 log.info("action.answer_policy.cue reason=%s", by_cue.reason)
@@ -216,15 +222,22 @@ class ActionAnswerPolicy(ThreadedAction):
 
         if result.kind == "answer":
             return events + give_answer(dispatcher, result)
-        if result.kind == "clarify_region":
-            return events + clarify_region(dispatcher, result, question)
-        if route_misses and question == text and text:
-            route = routing.route_policy_miss(intent, common.intent_ranking(tracker), text)
+        if routed and by_cue is None and result.kind in ("clarify_region", "abstain"):
+            # Not answered, and no cue word decided it: a grievance told as a question or a story?
+            route = routing.route_policy_miss(
+                intent,
+                common.intent_ranking(tracker),
+                text,
+                kb_kind=result.kind,
+                grievance=lambda: grievance(text),
+            )
             log.info("action.answer_policy.miss route=%s why=%s", route.action, route.why)
             if route.action == "ticket":
                 return events + open_form(dispatcher, tracker, reason=route.reason)
             if route.action == "confirm":
                 return events + confirm_events(dispatcher, tracker, text)
+        if result.kind == "clarify_region":
+            return events + clarify_region(dispatcher, result, question)
         missed = self._miss(dispatcher, tracker, result, low=self._low_confidence(intent, confidence))
         # The question stays: a region said next re-runs it (no topic: none was found for it).
         kept = [SlotSet(names.PENDING_QUESTION, question), SlotSet(names.PENDING_TOPIC, None)]

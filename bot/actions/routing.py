@@ -33,6 +33,16 @@ WEAK_TICKET = 0.5
 # A policy question the knowledge base cannot answer, with this much work-order intent beside
 # it, is a complaint phrased as a question (opens the form); half of it is a tie.
 TICKET_BESIDE_POLICY = 0.25
+# The grievance score (bot/actions/grievance.py) that opens the form for words the knowledge base
+# does not answer: when it abstains, when it only asks for the region, and when the words ask in
+# general ("要是……一般咋处理", "啥叫骗保") rather than tell what happened. Below the veto, a complaint
+# or report cue word in a question is vocabulary, not a grievance ("定点医院可以拒收医保病人吗？").
+GRIEVANCE_MISS = 0.55
+GRIEVANCE_CLARIFY = 0.6
+GRIEVANCE_GENERAL = 0.8
+GRIEVANCE_VETO = 0.3
+# Fewer characters than this carry too little to tell a grievance ("就那个事").
+GRIEVANCE_MIN_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -81,11 +91,45 @@ def ticket_reason(intent: str | None, found: set[str]) -> str:
     return "unresolved"
 
 
+def _no_grievance() -> float:
+    return 0.0
+
+
+def _vocabulary_only(text: str, grievance: Callable[[], float]) -> bool:
+    """A question whose complaint words are vocabulary: asked in general ("要是碰上多收钱，一般找谁")
+    without a strong grievance, or about no one's case and without even a weak one."""
+    if _GENERAL_RE.search(text):
+        return grievance() < GRIEVANCE_GENERAL
+    return not _CLAIM_RE.search(text) and grievance() < GRIEVANCE_VETO
+
+
+def grievance_opens(text: str, kb_kind: str | None, score: float) -> bool:
+    """Whether a grievance score opens the form for words the knowledge base met with ``kb_kind``.
+
+    A confident answer is never overruled (a policy question in complaint words gets its answer);
+    an abstention or a region question is, when the words sound enough like a grievance.
+    """
+    if kb_kind not in ("abstain", "clarify_region", None):
+        return False
+    if len(re.sub(r"[\W_]", "", text)) < GRIEVANCE_MIN_CHARS:
+        return False
+    needed = GRIEVANCE_MISS if kb_kind != "clarify_region" else GRIEVANCE_CLARIFY
+    if _GENERAL_RE.search(text):
+        needed = max(needed, GRIEVANCE_GENERAL)
+    return score >= needed
+
+
 def _top(ranking: Sequence[Mapping[str, object]], group: Sequence[str]) -> float:
     return max((float(str(r.get("confidence") or 0)) for r in ranking if r.get("name") in group), default=0.0)
 
 
-def route_cues(intent: str | None, text: str, *, kb_kind: Callable[[], str | None]) -> Route | None:
+def route_cues(
+    intent: str | None,
+    text: str,
+    *,
+    kb_kind: Callable[[], str | None],
+    grievance: Callable[[], float] = _no_grievance,
+) -> Route | None:
     """What the cues alone decide for any typed turn, or None when they leave it open.
 
     A theft, a chase-up or "你说的不管用" opens its order at once. Indignation and reports open one unless the
@@ -99,6 +143,8 @@ def route_cues(intent: str | None, text: str, *, kb_kind: Callable[[], str | Non
         # Only a question asks a facet: "医院乱收费，我要举报" names 收费 but asks nothing.
         if _ASKS_RE.search(text) and asked_facets(text) and kb_kind() in ("answer", "clarify_region"):
             return Route("answer", why="asks_facet_kb_confident")
+        if _ASKS_RE.search(text) and _vocabulary_only(text, grievance):
+            return Route("answer", why="cue_word_in_a_question")
         return Route("ticket", ticket_reason(intent, found), "cue")
     return None
 
@@ -109,6 +155,7 @@ def route_ticket_intent(
     text: str,
     *,
     kb_kind: Callable[[], str | None],
+    grievance: Callable[[], float] = _no_grievance,
 ) -> Route:
     """A turn classified as complaint, report, callback or not-helpful: form, answer or ask.
 
@@ -122,7 +169,7 @@ def route_ticket_intent(
     """
     if not text:
         return Route("ticket", ticket_reason(intent, set()), "button")
-    by_cue = route_cues(intent, text, kb_kind=kb_kind)
+    by_cue = route_cues(intent, text, kb_kind=kb_kind, grievance=grievance)
     if by_cue is not None:
         return by_cue
     ticket = _top(ranking, TICKET_INTENTS)
@@ -134,17 +181,28 @@ def route_ticket_intent(
         and ("callback_cue" in cues(text) or not asks)
     ):
         return Route("ticket", ticket_reason(intent, set()), "service_request")
-    if kb_kind() in ("answer", "clarify_region"):
+    known = kb_kind()
+    if grievance_opens(text, known, grievance()):
+        return Route("ticket", ticket_reason(intent, set()), "grievance")
+    if known in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
-    if asks:  # a question with no cue of a complaint: not known is an honest miss, not a form
+    if asks:  # a question that does not sound like a grievance: not known is an honest miss
         return Route("answer", why="question_without_cue")
     if ticket >= WEAK_TICKET and ticket - policy >= 0.2:
         return Route("ticket", ticket_reason(intent, set()), "intent")
     return Route("confirm", ticket_reason(intent, set()), "tie")
 
 
-def route_policy_miss(intent: str | None, ranking: Sequence[Mapping[str, object]], text: str) -> Route:
-    """A policy (or unclassified) turn the knowledge base did not answer: complaint or a miss."""
+def route_policy_miss(
+    intent: str | None,
+    ranking: Sequence[Mapping[str, object]],
+    text: str,
+    *,
+    kb_kind: str = "abstain",
+    grievance: Callable[[], float] = _no_grievance,
+) -> Route:
+    """A policy (or unclassified) turn the knowledge base did not answer (``kb_kind`` abstain) or
+    only asked the region for (clarify_region): a complaint, or a miss."""
     found = cues(text) if text else set()
     if found & {"complaint_cue", "report_cue", "theft_cue", "chase_cue", "unhelpful_cue"}:
         return Route("ticket", ticket_reason(intent, found), "cue")
@@ -155,6 +213,10 @@ def route_policy_miss(intent: str | None, ranking: Sequence[Mapping[str, object]
         default=None,
     )
     runner = str(best.get("name")) if best else None
+    if grievance_opens(text, kb_kind, grievance()):
+        return Route("ticket", ticket_reason(runner, found), "grievance")
+    if kb_kind == "clarify_region":
+        return Route("answer", why="regional_rule")
     if ticket >= TICKET_BESIDE_POLICY:
         return Route("ticket", ticket_reason(runner, found), "intent_beside_policy")
     if ticket >= TICKET_BESIDE_POLICY / 2:
@@ -171,8 +233,8 @@ def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
         return Route("ticket", ticket_reason(None, found), "cue")
     if kb_kind() in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
-    if _ASKS_RE.search(text) and not _CASE_RE.search(text):
-        # "医保热线是几号来着？" asks a number, not about a case of theirs: an honest miss.
+    if _ASKS_RE.search(text) and not (_CASE_RE.search(text) and _CLAIM_RE.search(text)):
+        # "医保热线是几号来着？", "举报后能查进度不？" ask about no case of theirs: answered or missed.
         return Route("answer", why="question_without_case")
     return Route("status", why="intent")
 
@@ -182,6 +244,16 @@ _CASE_RE = re.compile(
     r"工单|单号|编号|反映|投诉|举报|登记|申请|提交|报上去|交上去|办的|报的|催|受理|回复|答复|进度|结果|办到|到哪|"
     r"(我|俺|咱)(家)?(那个|那件|这个|的|上次的?)(事|事儿|事情)"
 )
+
+
+# Words that ask in general ("要是……", "一般咋处理", "啥叫……") rather than tell what happened.
+_GENERAL_RE = re.compile(
+    r"要是|如果|假如|万一|一般|通常|啥叫|什么叫|是指|指的是|算不算|怎么算|咋算|界定|什么意思|啥意思|"
+    r"了解|问问|问一下|问一哈|问下|请问|有没有(这个|这种)?(要求|规定)|(要求|规定)(有)?没有|"
+    r"会(怎么|咋)(处理|办)|怎么处理|咋处理"
+)
+# Words that tell what happened to the caller (or someone they speak for): a claim, not a question.
+_CLAIM_RE = re.compile(r"我|俺|咱|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年")
 
 
 # Words of a turn that carry no question (greetings, thanks, yes/no, fillers).

@@ -230,3 +230,16 @@ def api_url(stack: Any, stack_settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def grievance_is(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Fix the grievance score (bot/actions/grievance.py, the embedding model) of every turn;
+    0.0 unless a test sets it, so the other evidence decides."""
+
+    def install(score: float) -> None:
+        for module in ("bot.actions.knowledge", "bot.actions.intake"):
+            monkeypatch.setattr(f"{module}.grievance", lambda text: score)
+
+    install(0.0)
+    return install

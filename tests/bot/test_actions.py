@@ -613,13 +613,44 @@ class TestRouting:
         assert responses(dispatcher) == [names.UTTER_TICKET_INTRO["complaint"]]
 
     def test_a_complaint_phrased_as_a_policy_question_opens_the_form(
-        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings, grievance_is
     ) -> None:
         kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        grievance_is(0.95)
         tracker = make_tracker("这也能驳回？还讲不讲理了", "ask_policy", confidence=0.7)
         events = run(ActionAnswerPolicy(), dispatcher, tracker, domain)
         assert FollowupAction(names.TICKET_FORM) in events
         assert slot_sets(events)[names.TICKET_CATEGORY] == "投诉"
+
+    def test_a_cue_word_in_a_general_question_is_not_a_grievance(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings, grievance_is
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        grievance_is(0.15)
+        tracker = make_tracker("定点医院可以拒收医保病人吗？规定上允许不？", "complain")
+        events = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert FollowupAction(names.TICKET_FORM) not in events
+        assert kinds(dispatcher) == ["abstain"]
+
+    @pytest.mark.parametrize("kb_kind", ["abstain", "clarify_region"])
+    def test_a_grievance_told_as_a_story_opens_the_form_without_cue_words(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings, grievance_is, kb_kind
+    ) -> None:
+        kb_returns(kb_kind, "请问您的参保地？")
+        grievance_is(0.8)
+        said = "我在外地住院，备案早就办好了，医院还是让我先全垫上回去报，这不是耍人吗"
+        events = run(ActionAnswerPolicy(), dispatcher, make_tracker(said, "ask_policy"), domain)
+        assert FollowupAction(names.TICKET_FORM) in events
+
+    def test_a_policy_answer_is_not_overruled_by_a_grievance_score(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings, grievance_is
+    ) -> None:
+        kb_returns("answer", "可以通过12393或者当地医保部门举报")
+        grievance_is(0.9)
+        tracker = make_tracker("医院乱收费一般去哪儿反映比较好？", "ask_policy")
+        events = run(ActionAnswerPolicy(), dispatcher, tracker, domain)
+        assert FollowupAction(names.TICKET_FORM) not in events
+        assert kinds(dispatcher) == ["answer"]
 
     def test_a_stolen_card_hears_what_to_do_now(
         self, make_tracker, dispatcher, domain, kb_returns, bot_settings

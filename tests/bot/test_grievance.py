@@ -1,0 +1,48 @@
+"""The grievance score: NLU examples against policy questions, through the real embedding model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from api.services import knowledge
+from api.settings import Settings
+from bot.actions import grievance as module
+
+
+def test_training_set_labels_work_order_intents_and_strips_annotations() -> None:
+    texts, labels = module.training_set(["异地就医怎么备案？"])
+    assert len(texts) == len(labels) and 0 < labels.sum() < len(labels)
+    assert not any("](" in t for t in texts)  # "[太原](region)" became "太原"
+    assert labels[texts.index("异地就医怎么备案？")] == 0
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, module.GrievanceModel]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("grievance"))
+    try:
+        settings.require_model("embedding_model")
+    except Exception as exc:  # the model is a wheel the setup installs
+        pytest.skip(str(exc))
+    return settings, module.load_model(settings)
+
+
+def test_grievances_told_in_other_words_score_above_policy_questions(fitted) -> None:  # type: ignore[no-untyped-def]
+    settings, model = fitted
+    grievances = [
+        "这也能驳回？还讲不讲理了",
+        "挂着定点的牌子又不给刷，谁来管管",
+        "交了钱半年了没人理，到底有没有人管",
+    ]
+    questions = ["异地就医备案要带什么材料", "新生儿怎么参保", "门诊慢特病在哪里申请"]
+    vectors = knowledge.make_embedder(settings).encode(grievances + questions)
+    scores = model.score(vectors)
+    assert np.all(scores[:3] > 0.5) and np.all(scores[3:] < 0.5)
+
+
+def test_the_fit_is_cached_by_its_inputs(fitted) -> None:  # type: ignore[no-untyped-def]
+    settings, model = fitted
+    cached = list((settings.data_dir / "cache").glob("grievance-*.npz"))
+    assert len(cached) == 1
+    again = module.load_model(settings)
+    assert np.allclose(again.coef, model.coef) and again.intercept == pytest.approx(model.intercept)
