@@ -288,6 +288,10 @@ def ensure_running(
         if tts:
             _spawn_tts(stack)
         if not actions_up(settings):
+            # Fitted here (cached by its inputs) so the first complaint does not wait for the fit.
+            from bot.actions.grievance import load_model
+
+            load_model(settings)
             _spawn(stack, "actions", [
                 sys.executable, "-m", "rasa_sdk",
                 "--actions", "bot.actions", "--port", str(settings.action_port),

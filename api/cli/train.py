@@ -16,9 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from bot.actions.grievance import load_model
     from bot.rasa_model import ensure_model
 
     settings = get_settings()
     path = ensure_model(settings.rasa_model_dir, settings.rasa_venv, force=args.force)
+    load_model(settings)  # the routing's grievance score, fitted on the same NLU data (cached)
     sys.stdout.write(f"{path}\n")
     return 0
