@@ -10,7 +10,9 @@ switched off by its setting), so tests and operators can see what runs.
   once it is back), every ``outbox_replay_interval_s`` seconds;
 - ``retention_task``: ``retention.run_purge`` every ``retention_interval_s`` seconds, the first
   pass within a minute of the start so that daily restarts still purge (off when
-  ``retention_days`` is 0).
+  ``retention_days`` is 0);
+- ``kb_clusters_task``: ``kb_clusters.refresh`` every ``kb_cluster_interval_s`` seconds (daily by
+  default): the declined and handed-over questions grouped by meaning for the dashboard and editor.
 
 At start-up the ticket rules' departments are synced once. The work itself stays in its service;
 this module only schedules it. A failed pass is logged and the next pass retries.
@@ -27,7 +29,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.services import outbox, retention, tickets
+from api.services import kb_clusters, outbox, retention, tickets
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,12 @@ async def _retention(settings: Settings) -> None:
     await every(interval, retention.run_purge, settings, event="retention.purge", first=first)
 
 
+async def _kb_clusters(settings: Settings) -> None:
+    interval = settings.kb_cluster_interval_s
+    first = min(interval, 600.0)  # not at start-up, while the knowledge base loads
+    await every(interval, kb_clusters.refresh, settings, event="kb_clusters.refresh", first=first)
+
+
 @dataclass(frozen=True)
 class Job:
     """One background job: where its task is kept, when it runs, and the coroutine that runs it."""
@@ -73,6 +81,7 @@ JOBS: tuple[Job, ...] = (
     Job("ticket_escalation_task", lambda s: s.ticket_escalation_interval_s > 0, _escalation),
     Job("outbox_replay_task", lambda s: s.outbox_replay_interval_s > 0, outbox.replay_loop),
     Job("retention_task", lambda s: s.retention_interval_s > 0 and s.retention_days > 0, _retention),
+    Job("kb_clusters_task", lambda s: s.kb_cluster_interval_s > 0, _kb_clusters),
 )
 
 

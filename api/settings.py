@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default_factory=lambda: _wheel_model_dir("embedding", "m3e-small"))
     embedding_threads: int = 1
     answer_threshold: float | None = None  # None: the calibrated value in knowledge/data/confidence.json
+    # An entry is due for review this many months after its ``effective`` date: the editor flags it
+    # as stale and its answers state the rule's date (0: never stale).
+    kb_review_months: int = Field(default=12, ge=0)
+    # Learning from the line (api/services/kb_clusters.py): how alike two unanswered questions must
+    # be (cosine of their embeddings) to fall in one cluster, and how many days back the job looks.
+    kb_cluster_similarity: float = Field(default=0.85, gt=0.0, le=1.0)
+    kb_cluster_days: int = Field(default=30, ge=1)
+    kb_cluster_interval_s: float = 86400.0  # the daily clustering job in the API process (0 disables)
     hnsw_min_size: int = 50_000
 
     # Speech.
@@ -135,6 +143,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     ticket_routing_file: Path = Field(default=PROJECT_ROOT / "api" / "routing.yaml")
     ticket_time_limits_file: Path = Field(default=PROJECT_ROOT / "api" / "time_limits.yaml")
+    # 法定节假日 and 调休 working days the centre maintains; they take precedence over chinesecalendar.
+    holidays_file: Path = Field(default=PROJECT_ROOT / "api" / "holidays.yaml")
     ticket_duplicate_window_hours: float = 72.0
     ticket_escalation_interval_s: float = 300.0  # 0 disables the periodic job in the API process
 

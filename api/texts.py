@@ -31,6 +31,8 @@ TEXTS: dict[str, str] = {
         "可以为您转接人工客服，或者登记工单，由工作人员在规定时限内回复您。"
     ),
     "region_note": "（以上是{region}的规定，其他地区请以当地医保部门口径为准。）",
+    # Said on the phone too (no brackets, which the voice drops): the rule's date is part of the answer.
+    "stale_note": "以上为{date}的规定，请以最新政策为准。",
     "facet_points": "关于{title}，{points}",
     "facet_not_stated": "{labels}方面，我这里的资料没有写到，建议以经办机构的答复为准。",
     "facet_missing": (
@@ -157,6 +159,8 @@ TEXTS: dict[str, str] = {
     "kb_reason_required": "请填写修改原因（每次修改都会记录作者和原因）。",
     "kb_entry_exists": "条目编号“{entry_id}”已存在，请换一个编号，或直接编辑该条目。",
     "kb_entry_not_found": "没有找到条目“{entry_id}”。",
+    "kb_cluster_not_found": "没有找到这组来电问题（{entry_id}），可能已有新的来电，请刷新后再试。",
+    "kb_cluster_no_answer": "这组问题还没有坐席答复，请新建条目并写上答复。",
     "kb_entry_retired": "条目“{entry_id}”已下线，不能再编辑；如需恢复请新建条目。",
     "kb_nothing_to_publish": "没有待发布的修改。",
     "kb_bad_id": "编号只能用小写字母、数字和连字符（2–64 位），例如 maternity-kaifeng-time-limit",
@@ -174,6 +178,31 @@ TEXTS: dict[str, str] = {
     "kb_field_audience": "适用对象",
     "kb_field_source": "来源",
     "kb_field_effective": "生效时间",
+    # FAQ sheet import (api/services/kb_import.py): a reason per problem, shown with its row number.
+    "kb_import_col_question": "问题",
+    "kb_import_col_answer": "答案",
+    "kb_import_col_region": "地区",
+    "kb_import_col_effective": "生效日期",
+    "kb_import_col_source": "来源",
+    "kb_import_col_topic": "主题",
+    "kb_import_col_audience": "受众",
+    "kb_import_col_similar": "相似问题",
+    "kb_import_missing": "“{column}”为空",
+    "kb_import_missing_column": "表头缺少“{column}”列（可用中文或英文表头）",
+    "kb_import_too_long": "“{column}”超过 {detail} 个字",
+    "kb_import_too_many": "相似问题超过 {detail} 条",
+    "kb_import_bad_region": "地区“{detail}”无法识别，请写成“开封”或“河南/开封”，全国通用写“全国”",
+    "kb_import_bad_date": "生效日期“{detail}”无法识别，请写成 2023、2023-07 或 2023-07-01",
+    "kb_import_bad_audience": "受众“{detail}”只能是 public/公众 或 agent/坐席",
+    "kb_import_duplicate": "与第 {detail} 行的问题和地区重复",
+    "kb_import_encoding": "文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV",
+    "kb_import_unreadable": "无法读取表格文件，请确认是 .xlsx 或 .csv 格式",
+    "kb_import_bad_format": "不支持的文件类型“{detail}”，请上传 .csv 或 .xlsx",
+    "kb_import_empty": "表格是空的",
+    "kb_import_no_rows": "表格只有表头，没有数据行",
+    "kb_import_too_many_rows": "一次最多导入 {detail} 行",
+    "kb_import_rejected": "表格有 {count} 处错误，未导入任何内容，请按行修改后重新上传。",
+    "kb_import_too_large": "文件太大（最大 {limit} MB），请拆分后分批导入。",
 }
 
 

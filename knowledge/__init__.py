@@ -6,5 +6,8 @@ passages), chunk (splitting), embed (sentence-transformers), index (FAISS),
 lexical (jieba ranker), fusion (rank fusion), search (hybrid search),
 answering (answer / clarify / abstain decisions), calibration (threshold and confidence-model
 fitting), facets (follow-ups by facet), named (named services that name their region),
-coverage (fact-bearing document sentences no entry cites), asr_noise (speech-recognition confusions).
+coverage (fact-bearing document sentences no entry cites), asr_noise (speech-recognition confusions),
+doc_drafts (draft entries from a document's uncited facts), review (review dates, figures that
+disagree), cluster (grouping questions by meaning), faq_sheet (a centre's FAQ spreadsheet read and
+checked by row), phrasing (callers' phrasings of an imported question, generated offline).
 """

@@ -20,6 +20,7 @@ from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
 from knowledge.named import NamedServices
 from knowledge.regions import RegionTable
+from knowledge.review import date_label, is_stale
 from knowledge.search import Doc, Hit, KnowledgeBase
 from knowledge.terms import TermCoverage
 from knowledge.textnorm import DATA_DIR, clean_text, domain_terms, has_chinese, normalize_query
@@ -159,6 +160,7 @@ class Policy:
     national_margin: float = 0.02
     weights: dict[str, float] = field(default_factory=lambda: {"dense": 1.0, "lexical": 1.0})
     model: ConfidenceModel | None = None
+    review_months: int = 0  # an answer from an entry older than this states its date (0: never)
 
     @classmethod
     def calibrated(cls) -> Policy:
@@ -195,6 +197,7 @@ class Decision:
     candidate_regions: list[str] = field(default_factory=list)
     searched: str = ""
     facet: FacetAnswer | None = None  # a follow-up answered by facet (reason "facet")
+    stale_since: str = ""  # the chosen entry's date (2023年8月) when it is past its review date
 
 
 def confidence_of(hit: Hit, policy: Policy, hits: Sequence[Hit] = ()) -> float:
@@ -402,7 +405,14 @@ class Answerer:
             confidence=conf[id(chosen)],
             region=region,
             searched=searched,
+            stale_since=self.stale_since(chosen.doc),
         )
+
+    def stale_since(self, doc: Doc) -> str:
+        """The entry's date as a caller hears it when it is past its review date, else ""."""
+        if doc.kind != "entry" or not is_stale(doc.date, months=self.policy.review_months):
+            return ""
+        return date_label(doc.date)
 
     def _facet_followup(self, text: str, previous_entry: str | None, region: str | None) -> Decision | None:
         """A follow-up naming a facet of the entry just given, resolved among its siblings."""
@@ -420,7 +430,14 @@ class Answerer:
             found = FacetAnswer(previous, (), points_only=True, sentences=said)
             chosen = Hit(previous, 1.0, 1.0, 0.0, 0.0)
             return Decision(
-                "answer", "qualifier", [], chosen=chosen, confidence=1.0, region=region, facet=found
+                "answer",
+                "qualifier",
+                [],
+                chosen=chosen,
+                confidence=1.0,
+                region=region,
+                facet=found,
+                stale_since=self.stale_since(previous),
             )
         if len(residual(text, asked)) > FACET_RESIDUAL_MAX:
             return None  # more than a facet: a question of its own ("那处方拿到药店几天内有效？")
@@ -434,7 +451,16 @@ class Answerer:
             chosen = Hit(previous, 1.0, 1.0, 0.0, 0.0)
             return Decision("abstain", "facet_missing", [], chosen=chosen, region=region, facet=found)
         chosen = Hit(found.doc, 1.0, 1.0, 0.0, 0.0)
-        return Decision("answer", "facet", [], chosen=chosen, confidence=1.0, region=region, facet=found)
+        return Decision(
+            "answer",
+            "facet",
+            [],
+            chosen=chosen,
+            confidence=1.0,
+            region=region,
+            facet=found,
+            stale_since=self.stale_since(found.doc),
+        )
 
     def _regions_of(self, hits: Sequence[Hit]) -> list[str]:
         seen: list[str] = []

@@ -20,8 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build = sub.add_parser("build", help="按当前条目（和已导入文档）增量更新索引")
     build.set_defaults(handler=_build)
 
-    ingest = sub.add_parser("ingest", help="导入政策文档（.txt .md .docx .pdf .html 或文件夹）")
+    ingest = sub.add_parser(
+        "ingest", help="导入政策文档（.txt .md .docx .pdf .html 或文件夹），未被引用的事实句生成待审草稿"
+    )
     ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--no-drafts", action="store_true", help="只导入文档，不生成待审草稿")
     ingest.set_defaults(handler=_ingest)
 
     search = sub.add_parser("search", help="混合检索，打印命中")
@@ -39,6 +42,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     calibrate = sub.add_parser("calibrate", help="在标注问题上校准拒答阈值并写入索引")
     calibrate.add_argument("files", nargs="+", type=Path)
     calibrate.set_defaults(handler=_calibrate)
+
+    imp = sub.add_parser(
+        "import",
+        help="导入常见问题表（CSV：UTF-8 或 GBK；XLSX），默认直接发布",
+        description="列：question/问题、answer/答案、region/地区、effective/生效日期、source/来源；"
+        "可选 topic/主题、audience/受众（public/公众、agent/坐席）、similar/相似问题（换行或；分隔）。"
+        "任何一行有错就什么都不写入，并按行号列出原因；再次导入同一张表按问题和地区更新，不会重复。",
+    )
+    imp.add_argument("file", type=Path, help="表格文件（.csv 或 .xlsx）")
+    imp.add_argument("--draft", action="store_true", help="只存为草稿，进入知识编辑的待审队列")
+    imp.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
+    imp.add_argument("--author", default="faq-import", help="记录在版本里的导入人（默认 faq-import）")
+    imp.add_argument("--no-variants", action="store_true", help="不生成来电说法变体（对照测量用）")
+    imp.add_argument("--json", action="store_true", help="机器可读输出")
+    imp.set_defaults(handler=_import)
 
     coverage = sub.add_parser("coverage", help="种子文档里哪些含事实的句子还没有条目引用")
     coverage.add_argument("paths", nargs="*", type=Path, help=f"文档或文件夹（默认 {SEEDS_DIR}）")
@@ -67,8 +85,18 @@ def _ingest(args: argparse.Namespace) -> int:
     files = iter_documents(args.paths)
     if not files:
         raise ValueError("没有找到可导入的文档（支持 .txt .md .docx .pdf .html）")
-    stats = build_index(get_settings(), extra_documents=[p.resolve() for p in files])
-    sys.stdout.write(json.dumps({"documents": len(files), **stats}, ensure_ascii=False) + "\n")
+    settings = get_settings()
+    stats = build_index(settings, extra_documents=[p.resolve() for p in files])
+    result: dict[str, object] = {"documents": len(files), **stats}
+    if not args.no_drafts:
+        from api.db import unit_of_work
+        from api.services import kb_drafts
+        from api.services.registry import get_session_factory
+
+        with unit_of_work(get_session_factory(settings)) as session:
+            report = kb_drafts.propose_from_documents(session, settings, files)
+        result["drafts"] = {**report.model_dump(exclude={"created"}), "created": len(report.created)}
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     return 0
 
 
@@ -133,6 +161,48 @@ def _calibrate(args: argparse.Namespace) -> int:
         )
         + "\n"
     )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Import an FAQ sheet; non-zero (and nothing written) when any row is invalid."""
+    from api.db import unit_of_work
+    from api.services.kb_import import import_sheet
+    from api.services.registry import get_session_factory
+
+    settings = get_settings()
+    with unit_of_work(get_session_factory(settings)) as session:
+        report = import_sheet(
+            session,
+            settings,
+            data=args.file.read_bytes(),
+            filename=args.file.name,
+            author=args.author,
+            draft=args.draft,
+            dry_run=args.dry_run,
+            variants=not args.no_variants,
+        )
+    if args.json:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        return 0 if report.ok else 1
+    out = [f"文件：{report.file}\n"]
+    if not report.ok:
+        out.append(f"有 {len(report.errors)} 处错误，未导入任何内容：\n")
+        out.extend(f"  第 {e.row} 行\t{e.column}\t{e.reason}\n" for e in report.errors)
+        sys.stderr.write("".join(out))
+        return 1
+    mode = "仅检查（未写入）" if report.dry_run else ("草稿，待审核" if report.draft else "已发布")
+    out.append(
+        f"{mode}：新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}，"
+        f"待审 {report.drafts}，已下线未恢复 {report.retired}，重建索引条目 {report.indexed}\n"
+    )
+    labels = {"create": "新增", "edit": "更新", "unchanged": "未变", "pending": "待审", "retired": "已下线"}
+    out.extend(
+        f"  第 {r.row} 行\t{labels[r.status]}\t{r.entry_id}\t[{r.region or '全国'}] {r.question}"
+        f"（{r.phrasings} 种问法）\n"
+        for r in report.rows
+    )
+    sys.stdout.write("".join(out))
     return 0
 
 

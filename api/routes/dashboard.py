@@ -5,6 +5,7 @@
 - ``GET /api/dashboard/forecast?from&to&weeks=4``: call-volume forecast vs actual per hour; with
   less than a week of history the forecast is withheld (``enough_history`` false, forecasts null).
 - ``GET /api/dashboard/rules``: inspection rule id -> description (labels for the console).
+- ``GET /api/dashboard/clusters?limit=10``: the top clusters of declined and handed-over questions.
 - ``GET /api/dashboard/export/{table}.csv?from&to``: one table as CSV (UTF-8 with BOM for
   spreadsheet programs); phone and ID numbers are masked in every cell.
 """
@@ -22,7 +23,7 @@ from fastapi.responses import Response
 from api.deps import Principal, SessionDep, SettingsDep, require_role
 from api.schemas import DashboardSummary, ForecastPublic
 from api.services import dashboard as service
-from api.services import dashboard_export, dashboard_range
+from api.services import dashboard_export, dashboard_range, kb_clusters
 from api.services import forecast as forecasting
 from api.settings import Settings
 
@@ -55,6 +56,17 @@ def summary(
     """Contacts, containment, topics, knowledge gaps, work orders, satisfaction, inspection."""
     lo, hi = _range(settings, start, end)
     return service.summary(session, start=lo, end=hi, settings=settings)
+
+
+@router.get("/clusters", response_model=list[kb_clusters.LineCluster])
+def clusters(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: SupervisorDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> list[kb_clusters.LineCluster]:
+    """The top clusters of questions the bot declined or handed over (learning from the line)."""
+    return kb_clusters.clusters(session, settings, limit=limit)
 
 
 @router.get("/rules", response_model=dict[str, str])

@@ -3,7 +3,8 @@
 Each component (database, rasa, actions, knowledge, outbox) is reported with ``ok``; the
 outbox shows how many acknowledged writes wait for the database; the outbox replay job
 (``api/jobs.py``) lands them once the database is back. ``speech`` describes each recogniser
-(name, language, model path, found, loaded) without loading one; it does not change ``status``.
+(name, language, model path, found, loaded) without loading one; ``calendar`` says whether this
+year's and next year's holidays are known (``missing_years``, ``message``); neither changes ``status``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,17 @@ def _outbox(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _calendar(settings: Settings) -> dict[str, Any]:
+    """Whether this year's and next year's holidays are known (package or the centre's file)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from api.services import workdays
+
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    return workdays.calendar_status(today, path=settings.holidays_file)
+
+
 def _speech(settings: Settings) -> dict[str, Any]:
     from voice.asr import engine_status
 
@@ -104,4 +116,12 @@ async def health(settings: SettingsDep) -> dict[str, Any]:
         status = "down"
     degraded = sorted(name for name, c in components.items() if not c.get("ok"))
     speech = _speech(settings)
-    return {"status": status, "degraded": degraded, "components": components, "speech": speech}
+    # A missing holiday year makes deadlines approximate, not the service unusable: shown, not failed.
+    calendar = await run_in_threadpool(_calendar, settings)
+    return {
+        "status": status,
+        "degraded": degraded,
+        "components": components,
+        "speech": speech,
+        "calendar": calendar,
+    }

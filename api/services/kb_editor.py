@@ -62,9 +62,12 @@ __all__ = [
     "history",
     "preview",
     "publish",
+    "pending",
     "published_overlay",
+    "reject",
     "retire",
     "save",
+    "save_many",
     "search",
     "validate",
 ]
@@ -209,6 +212,8 @@ def _add_version(
     data: dict[str, Any] | None,
     author: str,
     reason: str,
+    *,
+    commit: bool = True,
 ) -> KbEntryVersion:
     row = KbEntryVersion(
         entry_id=entry_id,
@@ -220,7 +225,9 @@ def _add_version(
         created_at=utcnow(),
     )
     session.add(row)
-    session.commit()
+    state.versions.append(row)
+    if commit:
+        session.commit()
     log.info("kb_editor.%s entry=%s version=%s", action, entry_id, row.version)
     return row
 
@@ -246,6 +253,70 @@ def save(
     return _version_public(
         _add_version(session, state, entry.id, action, entry_to_raw(entry), author, reason)
     )
+
+
+def save_many(
+    session: Session,
+    settings: Settings,
+    *,
+    entries: Sequence[Entry],
+    author: str,
+    reason: str,
+    dry_run: bool = False,
+) -> dict[str, str]:
+    """Store a draft version of each entry whose content differs from its latest version, without
+    committing (an import is one transaction with its publish). Returns id -> what happened:
+    ``create``, ``edit``, ``unchanged``, ``pending`` (unchanged, but its latest version is a draft)
+    or ``retired`` (an editor retired it: left alone)."""
+    reason = _reason(reason)
+    states = _states(session, settings)
+    outcome: dict[str, str] = {}
+    for entry in entries:
+        state = states.get(entry.id) or _State()
+        latest = state.versions[-1] if state.versions else None
+        if state.status == "retired" and state.draft_version is None:
+            outcome[entry.id] = "retired"
+            continue
+        data = entry_to_raw(entry)
+        current = (
+            (latest.data if latest.action != "retire" else None) if latest is not None else state.published
+        )
+        if current == data:
+            outcome[entry.id] = "pending" if state.draft_version is not None else "unchanged"
+            continue
+        action = "create" if not state.versions and state.yaml is None else "edit"
+        outcome[entry.id] = action
+        if not dry_run:
+            states[entry.id] = state
+            _add_version(session, state, entry.id, action, data, author, reason, commit=False)
+    return outcome
+
+
+def pending(session: Session, settings: Settings) -> list[tuple[EntrySummary, VersionPublic]]:
+    """The review queue: every entry with an unpublished draft, and that draft (newest first)."""
+    states = _states(session, settings)
+    queue = [(i, s.draft_version) for i, s in states.items() if s.draft_version is not None]
+    queue.sort(key=lambda item: item[1].created_at if item[1] else utcnow(), reverse=True)
+    return [(states[i].summary(i), _version_public(v)) for i, v in queue if v is not None]
+
+
+def reject(session: Session, settings: Settings, *, entry_id: str, author: str, reason: str) -> VersionPublic:
+    """Reject a proposed entry that was never published: it leaves the queue for good (no index change).
+
+    The rejection is a retirement published at once, so a proposal with the same id (a document
+    ingested again, a cluster turned into a draft again) is not proposed a second time.
+    """
+    reason = _reason(reason)
+    state = _state_of(_states(session, settings), entry_id)
+    if state.status == "retired":
+        raise EntryRetired(entry_id, entry_id=entry_id)
+    if state.status != "new" or state.draft_version is None:
+        raise EntryExists(entry_id, entry_id=entry_id)  # a published entry is retired, not rejected
+    row = _add_version(session, state, entry_id, "retire", None, author, reason, commit=False)
+    row.published_at = row.created_at
+    row.published_by = author[:64]
+    session.commit()
+    return _version_public(row)
 
 
 def retire(session: Session, settings: Settings, *, entry_id: str, author: str, reason: str) -> VersionPublic:

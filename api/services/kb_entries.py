@@ -13,7 +13,15 @@ from pydantic import BaseModel, Field
 from api.errors import Conflict, DomainError, NotFound
 from api.schemas import AnswerPublic
 from api.texts import text
-from knowledge.catalog import AUDIENCES, POINT_KEYS, CatalogError, Entry, parse_entry
+from knowledge.catalog import (
+    AUDIENCES,
+    POINT_KEYS,
+    CatalogError,
+    Entry,
+    min_questions,
+    parse_entry,
+    source_ok,
+)
 from knowledge.regions import region_table
 
 __all__ = [
@@ -34,7 +42,6 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-_SOURCE_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt L\d+")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -153,13 +160,13 @@ def validate(data: EntryIn | Mapping[str, Any]) -> Entry:
         q = str(q).strip()
         if q and q not in questions:
             questions.append(q)
-    if len(questions) < 3:
+    if len(questions) < min_questions(entry_id):
         problems.append(text("kb_few_questions"))
     audience = str(raw.get("audience") or "")
     if audience and audience not in AUDIENCES:
         problems.append(text("kb_bad_audience"))
     source = str(raw.get("source") or "").strip()
-    if source and not _SOURCE_RE.match(source):
+    if source and not source_ok(entry_id, source):
         problems.append(text("kb_bad_source"))
     effective = str(raw.get("effective") or "").strip()
     if effective and not _DATE_RE.match(effective):

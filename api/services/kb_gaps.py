@@ -2,7 +2,9 @@
 
 - topics: conversations per topic, the topic being that of the entries the bot answered from;
 - gaps: caller turns whose bot reply was an abstention or a clarification, grouped by normalised
-  text (masked), each with a link to the knowledge editor.
+  text (masked), each with a link to the knowledge editor;
+- unanswered: the questions the bot declined or handed to an agent, each with what the agent
+  answered (masked), which ``api.services.kb_clusters`` groups by meaning.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GAP_KINDS", "entry_topics", "gap_key", "gaps", "topics"]
+__all__ = ["GAP_KINDS", "Unanswered", "entry_topics", "gap_key", "gaps", "topics", "unanswered"]
 
 # Reply kinds that mean the knowledge base had no answer to give (stored on the bot's turns).
 GAP_KINDS = frozenset({"abstain", "clarify_region", "clarify", "fallback"})
@@ -158,3 +161,74 @@ def gaps(
             )
         )
     return out
+
+
+# ---- declined and handed-over questions, with the agent's answer (learning from the line) ----------
+DECLINED_KINDS = frozenset({"abstain", "fallback"})
+_HANDOFF_ASK_RE = re.compile(r"(转|找|要|接)?(人工|坐席|客服|真人)")
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A caller question the bot declined or that went to an agent (masked), and what the agent said."""
+
+    question: str
+    at: dt.datetime
+    kind: str  # "abstain" (declined by the bot) or "handoff" (a human took the conversation)
+    agent_answer: str | None = None
+
+
+def _is_handoff_ask(text: str) -> bool:
+    """A turn that only asks for a human (转人工, 我要找客服): not the question itself."""
+    return len(gap_key(text)) <= 8 and bool(_HANDOFF_ASK_RE.search(text))
+
+
+def _conversation_unanswered(turns: list[Any]) -> list[Unanswered]:
+    """The declined questions of one conversation; the one an agent answered carries the answer."""
+    asked: list[tuple[str, dt.datetime, str | None]] = []  # (question, at, reply kind)
+    agent_texts: list[str] = []
+    first_agent = None
+    for _, speaker, text, kind, data, created in turns:
+        if speaker == "agent":
+            first_agent = len(asked) if first_agent is None else first_agent
+            agent_texts.append(text.strip())
+        elif speaker == "caller" and first_agent is None:
+            button = text.startswith("/") or bool((data or {}).get("payload"))
+            if not button and text.strip():
+                asked.append((text.strip(), created, None))
+        elif speaker == "bot" and kind and asked and first_agent is None:
+            question, at, _ = asked[-1]
+            asked[-1] = (question, at, kind)
+    out = [Unanswered(mask_text(q), at, "abstain") for q, at, kind in asked if kind in DECLINED_KINDS]
+    if first_agent is None or not agent_texts:
+        return out
+    before = [(q, at) for q, at, _ in asked[:first_agent] if not _is_handoff_ask(q)]
+    declined = [(q, at) for q, at, kind in asked[:first_agent] if kind in DECLINED_KINDS]
+    chosen = declined[-1] if declined else (before[-1] if before else None)
+    if chosen is None:
+        return out
+    question, at = chosen[0], chosen[1]
+    answer = mask_text(max(agent_texts, key=len))  # greetings are short; the answer is the long turn
+    out = [u for u in out if u.question != mask_text(question)]
+    out.append(Unanswered(mask_text(question), at, "handoff", answer))
+    return out
+
+
+def unanswered(session: Session, *, lo: dt.datetime, hi: dt.datetime) -> list[Unanswered]:
+    """Every caller question in [lo, hi) the bot declined or an agent took over, oldest first.
+
+    Per conversation: each question whose bot reply was an abstention, and the question a taken
+    hand-off was about (the last declined one before the agent spoke, else the last real question,
+    not the bare request for a human) with the agent's longest reply as the answer. Masked.
+    """
+    rows = bulk.dialogue_rows(session, lo, hi, speakers=("caller", "bot", "agent"))
+    found: list[Unanswered] = []
+    current: list[Any] = []
+    for row in rows:
+        if current and row[0] != current[0][0]:
+            found.extend(_conversation_unanswered(current))
+            current = []
+        current.append(row)
+    if current:
+        found.extend(_conversation_unanswered(current))
+    return sorted(found, key=lambda u: u.at)

@@ -178,6 +178,7 @@ def make_answerer(kb: KnowledgeBase, settings: Settings) -> Answerer:
     policy = Policy.calibrated()
     if settings.answer_threshold is not None:
         policy.threshold = settings.answer_threshold
+    policy.review_months = settings.kb_review_months
     return Answerer(kb, region_table(), policy)
 
 
@@ -227,6 +228,8 @@ def render(decision: Decision) -> AnswerPublic:
         reply = _facet_reply(decision) or doc.answer
         if doc.region and not table.applies(doc.region, decision.region):
             reply += text("region_note", region=table.display(doc.region))
+        if decision.stale_since:
+            reply += text("stale_note", date=decision.stale_since)
         sources = [_source(decision.chosen)] + [
             _source(h)
             for h in decision.hits[:3]

@@ -23,6 +23,7 @@ INTERVAL_OF = {
     "ticket_escalation_task": "ticket_escalation_interval_s",
     "outbox_replay_task": "outbox_replay_interval_s",
     "retention_task": "retention_interval_s",
+    "kb_clusters_task": "kb_cluster_interval_s",
 }
 STATE_NAMES = list(INTERVAL_OF)
 ON = {setting: 3600 for setting in INTERVAL_OF.values()}

@@ -42,13 +42,15 @@ def answer_data(db: Session, lo: dt.datetime, hi: dt.datetime) -> list[tuple[int
     return [(int(conv_id), data) for conv_id, data in rows]
 
 
-def dialogue_rows(db: Session, lo: dt.datetime, hi: dt.datetime) -> list[Any]:
-    """The caller's and the bot's turns said in [lo, hi), by conversation and in order:
-    (conversation id, speaker, text, kind, data, created_at)."""
+def dialogue_rows(
+    db: Session, lo: dt.datetime, hi: dt.datetime, *, speakers: tuple[str, ...] = ("caller", "bot")
+) -> list[Any]:
+    """The turns of ``speakers`` (by default the caller's and the bot's) said in [lo, hi), by
+    conversation and in order: (conversation id, speaker, text, kind, data, created_at)."""
     return list(
         db.execute(
             select(Turn.conversation_id, Turn.speaker, Turn.text, Turn.kind, Turn.data, Turn.created_at)
-            .where(Turn.created_at >= lo, Turn.created_at < hi, Turn.speaker.in_(("caller", "bot")))
+            .where(Turn.created_at >= lo, Turn.created_at < hi, Turn.speaker.in_(speakers))
             .order_by(Turn.conversation_id, Turn.seq)
         ).all()
     )
