@@ -152,6 +152,11 @@ class Settings(BaseSettings):
     # hit must be before an agent's answer is judged against it.
     qa_ruleset_file: Path | None = None  # None: the bundled inspection/data/ruleset.yaml
     qa_kb_min_score: float = 0.55
+    # Semantic checks (impatience, paraphrased forbidden phrases, deflection, open matters) with the
+    # embedding model; the calibration `hotline qa calibrate` writes (None: the data dir's
+    # qa/semantic_calibration.json when it exists, else inspection/data/semantic_calibration.json).
+    qa_semantic: bool = True
+    qa_semantic_calibration_file: Path | None = None
 
     # Agent assist (api/services/assist.py): how close a KB entry must be to the caller's words to be
     # suggested, and how often the suggestion stream checks the transcript for new turns.

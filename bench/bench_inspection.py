@@ -1,4 +1,5 @@
-"""Inspection speed: transcripts per second on one core for five-minute calls, with and without the KB check.
+"""Inspection speed: transcripts per second on one core for five-minute calls, with and without the
+KB check and the semantic checks (embedding model, cold: every call's sentences embedded anew).
 
 The calls are the four long labelled transcripts (QA401-QA404: 41-45 turns, 3-4.5 minutes of
 speech). The knowledge-base check is timed with the model-free lexical lookup and, when the
@@ -17,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from inspection import Inspector, KbLookup, Transcript, make_lexical_lookup, parse_transcript
+from inspection.semantic import SemanticMatcher, load_semantic_matcher
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = [ROOT / "tests" / "data" / "transcripts" / f"QA40{i}.json" for i in range(1, 5)]
+# Calls of every length as the centre gets them: the 110 labelled calls and chats (about 10 turns).
+MIX = sorted((ROOT / "tests" / "data" / "transcripts").glob("QA*.json"))
 
 
 def _one_core() -> None:
@@ -36,21 +40,27 @@ def _one_core() -> None:
         pass
 
 
-def _calls(copies: int) -> list[Transcript]:
-    raws = [json.loads(p.read_text(encoding="utf-8")) for p in CALLS]
+def _calls(copies: int, paths: list[Path] = CALLS) -> list[Transcript]:
+    raws = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
     return [parse_transcript({**raw, "id": f"{raw['id']}-{n}"}) for n in range(copies) for raw in raws]
 
 
-def _time(inspector: Inspector, calls: list[Transcript], repeats: int) -> tuple[float, float]:
+def _time(
+    inspector: Inspector, calls: list[Transcript], repeats: int, *, cold: bool = False
+) -> tuple[float, float]:
     """Best (CPU seconds, wall seconds) over ``repeats`` passes; CPU time is what one core spends.
 
     Other processes share the machine, so wall time is reported too but CPU time is the figure.
+    ``cold``: the semantic matcher forgets its sentence vectors before every call, so each call is
+    embedded as if its sentences had never been heard (the copies would otherwise hit the cache).
     """
     inspector.inspect(calls[0])  # warm-up: lexicons compiled, classifier trained, model loaded
     best_cpu = best_wall = float("inf")
     for _ in range(repeats):
         cpu, wall = time.process_time(), time.perf_counter()
         for call in calls:
+            if cold and inspector.semantic is not None:
+                inspector.semantic.clear_cache()
             inspector.inspect(call)
         best_cpu = min(best_cpu, time.process_time() - cpu)
         best_wall = min(best_wall, time.perf_counter() - wall)
@@ -69,25 +79,48 @@ def _search_lookup() -> KbLookup | None:
     return make_kb_lookup(settings)
 
 
+def _semantic() -> SemanticMatcher | None:
+    from api.settings import get_settings
+
+    settings = get_settings()
+    if not (Path(settings.embedding_model) / "config.json").exists():
+        log.warning("bench.inspection.no_model: the semantic checks need HOTLINE_EMBEDDING_MODEL")
+        return None
+    return load_semantic_matcher(settings.embedding_model, threads=1)
+
+
 def run(copies: int = 25, search_copies: int = 2) -> list[dict[str, Any]]:
-    """Rows: case, transcripts, CPU and wall seconds, transcripts per CPU second, KB-check cost per call."""
+    """Rows: case, transcripts, CPU and wall seconds, transcripts per CPU second, KB-check cost per call.
+
+    The semantic rows embed every call cold (no vector cached from an earlier call); the long
+    calls are the worst case for them (40+ turns, where a typical call has about ten), the
+    labelled mix (110 calls and chats of every length, once each) the typical case.
+    """
     _one_core()
     from knowledge.catalog import load_entries
 
     lexical = make_lexical_lookup(load_entries(ROOT / "knowledge" / "entries"))
-    cases: list[tuple[str, Callable[[], KbLookup | None], int]] = [
-        ("rules, no KB check", lambda: None, copies),
-        ("rules + KB check (lexical)", lambda: lexical, copies),
-        ("rules + KB check (search_entries)", _search_lookup, search_copies),
+    semantic = _semantic()
+    cases: list[tuple[str, Callable[[], KbLookup | None], int, SemanticMatcher | None]] = [
+        ("rules, no KB check", lambda: None, copies, None),
+        ("rules + KB check (lexical)", lambda: lexical, copies, None),
+        ("rules + KB check (search_entries)", _search_lookup, search_copies, None),
     ]
+    if semantic is not None:
+        cases += [
+            ("rules + semantic (cold)", lambda: None, copies, semantic),
+            ("rules + semantic + KB (lexical)", lambda: lexical, copies, semantic),
+            ("labelled mix: rules + semantic + KB", lambda: lexical, 1, semantic),
+        ]
     rows: list[dict[str, Any]] = []
     base_ms = None
-    for name, make, n in cases:
+    for name, make, n, matcher in cases:
         lookup = make()
         if name.endswith("(search_entries)") and lookup is None:
             continue
-        calls = _calls(n)
-        cpu, wall = _time(Inspector(kb_lookup=lookup), calls, repeats=3 if n > 5 else 1)
+        calls = _calls(n, MIX) if name.startswith("labelled mix") else _calls(n)
+        inspector = Inspector(kb_lookup=lookup, semantic=matcher)
+        cpu, wall = _time(inspector, calls, repeats=3 if n > 5 else 1, cold=matcher is not None)
         per_call_ms = 1000 * cpu / len(calls)
         base_ms = per_call_ms if base_ms is None else base_ms
         rows.append(

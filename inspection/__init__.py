@@ -3,8 +3,10 @@
 A library: no imports from api/ or bot/, no environment; the knowledge-base lookup is
 passed in. Modules: transcript (input model and validation; two-channel recordings merged
 by time), textmatch (robust phrase matching: particles, fillers, pinyin homophones), claims
-(numbers and yes/no claims in speech), kb (the KbFact protocol, a lexical lookup over
-curated entries), emotion (anger classifier trained from data/emotion_train.tsv), ruleset
+(numbers, spoken approximations and yes/no claims in speech), kb (the KbFact protocol, a lexical
+lookup over curated entries), semantic (example banks matched by an injected sentence encoder),
+calibration (semantic thresholds from labelled calls and supervisor reviews), emotion (anger
+classifier trained from data/emotion_train.tsv), ruleset
 (versioned YAML rule sets in data/), context (per-transcript state given to rules), rules/
 (one module per rule family), scorer (deductions, pass/fail), evaluation (precision and
 recall on labelled transcripts). See README.md.

@@ -1,7 +1,10 @@
 """Factual statements in agent speech: numbers with units and yes/no policy claims.
 
 Used by the accuracy rule (compare with the knowledge base) and the one-time-notice rule
-(did the agent give a time limit). Chinese numerals are read because ASR often writes them.
+(did the agent give a time limit). Chinese numerals are read because ASR often writes them, and
+spoken amounts as ranges (二十来天, 一个多月, 十几天, 两三个礼拜, 个把月, 八成): ``agrees`` compares
+them with the base in calendar days (percentage points for rates), so an approximation that
+agrees is no contradiction and one that does not is.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vocab.numerals import SPOKEN_DIGITS, UNITS, parse_number
+from vocab.numerals import SPOKEN_DIGITS, UNITS, parse_number, parse_range
 
 _NUM = rf"(?:\d+(?:\.\d+)?|[{SPOKEN_DIGITS}{UNITS}]+)"
 _UNIT_WORDS = {
@@ -19,15 +22,29 @@ _UNIT_WORDS = {
     "小时": "hour",
     "分钟": "minute",
     "个月": "month",
+    "月": "month",
+    "个礼拜": "week",
+    "礼拜": "week",
+    "个星期": "week",
+    "星期": "week",
+    "周": "week",
+    "年": "year",
     "天": "day",
     "日": "day",
     "%": "percent",
     "％": "percent",
+    "成": "tenth",
     "元": "yuan",
     "块": "yuan",
 }
 _UNIT_RE = "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
-_QUANTITY = re.compile(rf"(?P<pct>百分之(?P<pv>{_NUM}))|(?P<num>{_NUM})\s*(?P<unit>{_UNIT_RE})")
+# 二十来天, 一个多月, 十几天, 个把月, 一个半月, 半个月, 两三个礼拜: spoken amounts are often ranges.
+_QUANTITY = re.compile(
+    rf"(?P<pct>百分之(?P<pv>{_NUM}))"
+    rf"|(?P<geba>个把)\s*(?P<unit2>{_UNIT_RE})"
+    rf"|(?P<num>{_NUM}|半)(?P<mod>来|多|几)?\s*(?P<ge>个)?(?P<half>半)?(?P<mod2>来|多)?(?P<unit>{_UNIT_RE})"
+)
+_APPROX = re.compile(r"左右|上下|大概|大约|大致|差不多|将近|估计|约|前后")
 _CLAUSE_SPLIT = re.compile(r"[，。；！？,;!?\n：:]+")
 # In "由原来的50%提高到72%" only the number after the change verb is the current rule.
 _CHANGE = re.compile(
@@ -35,31 +52,54 @@ _CHANGE = re.compile(
 )
 # "全年365天、一天24小时", "7×24小时": opening hours, not a time limit.
 _AVAILABILITY = re.compile(r"(?:全年)?365天|(?:一天|全天|每天)24小时|7\s*[×xX*乘]\s*24(?:小时)?|24小时全天")
-TIME_UNITS = frozenset({"workday", "day", "hour", "minute", "month"})
+TIME_UNITS = frozenset({"workday", "day", "hour", "minute", "month", "week", "year"})
 UNIT_LABELS = {
     "workday": "个工作日",
     "day": "天",
     "hour": "小时",
     "minute": "分钟",
     "month": "个月",
+    "week": "周",
+    "year": "年",
     "percent": "%",
     "yuan": "元",
 }
+# Calendar days per unit; a working day is 1 to 1.4 days plus a weekend at most.
+_DAYS = {"day": 1.0, "hour": 1 / 24, "minute": 1 / 1440, "week": 7.0, "month": 30.0, "year": 365.0}
+APPROX_TOLERANCE = 0.25  # a spoken approximation agrees within a quarter of its value
+PERCENT_TOLERANCE = 5.0  # 八成 agrees with 81%: percentage points
 
 
 @dataclass(frozen=True)
 class Quantity:
-    """A number with a unit found in a clause."""
+    """A number with a unit found in a clause; ``low``..``high`` when it was said as a range."""
 
     value: float
     unit: str
     text: str
     historical: bool = False
+    high: float | None = None
+    approx: bool = False
+
+    @property
+    def low(self) -> float:
+        return self.value
+
+    @property
+    def top(self) -> float:
+        return self.value if self.high is None else self.high
 
     @property
     def label(self) -> str:
+        if self.high is not None and self.high != self.value:
+            return self.text
         v = int(self.value) if self.value == int(self.value) else self.value
         return f"{v}{UNIT_LABELS.get(self.unit, '')}"
+
+    @property
+    def vague(self) -> bool:
+        """Said as an approximation or a range, or in units that are approximate in speech (周, 月, 年)."""
+        return self.approx or self.top != self.value or self.unit in ("week", "month", "year")
 
 
 def split_clauses(text: str) -> list[str]:
@@ -67,27 +107,97 @@ def split_clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
 
 
+def _amount(m: re.Match[str]) -> tuple[float, float] | None:
+    """The (low, high) said by a match of ``_QUANTITY``'s number part."""
+    if m.group("geba"):
+        return 1.0, 1.5
+    num = m.group("num")
+    if num == "半":
+        return 0.5, 0.5
+    found = parse_range(num)
+    if found is None:
+        return None
+    low, high = found
+    if m.group("half"):
+        low, high = low + 0.5, high + 0.5
+    mod = m.group("mod") or m.group("mod2")
+    if mod == "几":
+        return low + 1, low + 9  # 十几 11-19, 二十几 21-29
+    if mod == "多":
+        return low, high + (9 if low >= 10 else 0.9)
+    if mod == "来":
+        return low, high * 1.3
+    return low, high
+
+
 def quantities(clause: str) -> list[Quantity]:
     """Numbers with units in one clause; values before a change verb are marked historical."""
     clause = _AVAILABILITY.sub("", clause)
     change = _CHANGE.search(clause)
+    approx = bool(_APPROX.search(clause))
     out: list[Quantity] = []
     for m in _QUANTITY.finditer(clause):
         if m.group("pct"):
-            value, unit = parse_number(m.group("pv")), "percent"
+            value = parse_number(m.group("pv"))
+            if value is None:
+                continue
+            low, high, unit = value, value, "percent"
         else:
-            value, unit = parse_number(m.group("num")), _UNIT_WORDS[m.group("unit")]
+            word = m.group("unit") or m.group("unit2")
+            unit = _UNIT_WORDS[word]
+            after = clause[m.end() : m.end() + 1]
             if (
-                unit == "day"
-                and m.group("unit") == "日"
-                and clause[m.end() : m.end() + 1] in ("起", "前", "后")
+                unit in ("day", "month", "year")
+                and not m.group("ge")
+                and after in ("起", "前", "后", "底", "初")
             ):
-                continue  # a date (8月1日起), not a duration
-        if value is None:
-            continue
+                continue  # a date (8月1日起, 2023年起), not a duration
+            if unit == "year" and not (m.group("mod") or m.group("half") or m.group("num") == "半"):
+                continue  # 2023年 is a date; only 半年, 一年多 are durations here
+            if unit == "month" and word == "月" and not (m.group("ge") or m.group("geba") or m.group("mod")):
+                continue  # 8月 is a date; 两个来月, 一个月 are durations
+            amount = _amount(m)
+            if amount is None:
+                continue
+            low, high = amount
+            if unit == "tenth":
+                low, high, unit = low * 10, high * 10, "percent"  # 八成 is 80%, and a round figure
         historical = bool(change and m.end() <= change.start())
-        out.append(Quantity(value, unit, m.group(0), historical))
+        vague = approx or m.group(0).endswith("成")
+        out.append(Quantity(low, unit, m.group(0), historical, high if high != low else None, vague))
     return out
+
+
+def days(q: Quantity) -> tuple[float, float] | None:
+    """The calendar days a time quantity spans (a working day counts as 1 to 1.4 days, plus a weekend)."""
+    if q.unit == "workday":
+        return q.low, q.top * 1.4 + 2
+    per = _DAYS.get(q.unit)
+    return None if per is None else (q.low * per, q.top * per)
+
+
+def comparable(a: Quantity, b: Quantity) -> bool:
+    """Whether two quantities measure the same kind of thing (any time units together)."""
+    return a.unit == b.unit or (a.unit in TIME_UNITS and b.unit in TIME_UNITS)
+
+
+def agrees(said: Quantity, base: Quantity) -> bool:
+    """Whether a spoken, possibly approximate amount agrees with the knowledge base's amount."""
+    if not said.vague and said.unit == base.unit:
+        return base.low <= said.value <= base.top
+    if said.unit == "percent" or base.unit == "percent":
+        if said.unit != base.unit:
+            return False
+        pad = PERCENT_TOLERANCE if said.vague else 0.0
+        return said.low - pad <= base.top and base.low <= said.top + pad
+    span_said, span_base = days(said), days(base)
+    if span_said is None or span_base is None:
+        if said.unit != base.unit:
+            return False
+        span_said, span_base = (said.low, said.top), (base.low, base.top)
+    pad = APPROX_TOLERANCE if said.vague else 0.0
+    lo, hi = span_said[0] * (1 - pad), span_said[1] * (1 + pad)
+    return lo <= span_base[1] and span_base[0] <= hi
 
 
 def has_time_expression(text: str) -> bool:

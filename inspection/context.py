@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from inspection.emotion import AngerModel
 from inspection.kb import KbFact, KbLookup
 from inspection.ruleset import RuleSet
+from inspection.semantic import SemanticMatcher
 from inspection.textmatch import Match, NormText, normalize
 from inspection.transcript import Transcript, Turn
 
@@ -38,6 +39,7 @@ class Context:
     ruleset: RuleSet
     kb_lookup: KbLookup | None = None
     anger_model: AngerModel | None = None
+    semantic: SemanticMatcher | None = None
     _norm: dict[int, NormText] = field(default_factory=dict)
     _found: dict[tuple[str, int], list[Match]] = field(default_factory=dict)
     _kb: dict[str, list[KbFact]] = field(default_factory=dict)
@@ -80,10 +82,13 @@ class Context:
         if facts is None:
             from inspection.kb import region_mentioned
 
+            sounds = self.memo.get("all_sounds")
+            if sounds is None:
+                sounds = self.memo["all_sounds"] = normalize(self.all_text).codes
             facts = [
                 f
                 for f in self.kb_lookup(query)
-                if region_mentioned(getattr(f, "region", None), self.all_text)
+                if region_mentioned(getattr(f, "region", None), self.all_text, sounds=str(sounds))
             ]
             self._kb[query] = facts
         return facts

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from inspection.claims import split_clauses
+from inspection.textmatch import normalize
 
 
 @runtime_checkable
@@ -72,19 +73,26 @@ def region_names(region: str | None) -> tuple[str, ...]:
     return (stem,) if stem else ()
 
 
-def region_mentioned(region: str | None, text: str) -> bool:
-    """Whether a regional fact may apply to a call that mentions ``text``; general facts always do."""
+def region_mentioned(region: str | None, text: str, *, sounds: str | None = None) -> bool:
+    """Whether a regional fact may apply to a call that mentions ``text``; general facts always do.
+
+    ``sounds`` is the call's text as sound codes (``textmatch.normalize(text).codes``): then a
+    recogniser's homophone (台原 for 太原) counts as a mention too.
+    """
     names = region_names(region)
-    return not names or any(n and n in text for n in names)
+    if not names or any(n and n in text for n in names):
+        return True
+    return sounds is not None and any(n and normalize(n).codes in sounds for n in names)
 
 
 def _grams(text: str) -> list[str]:
-    chars = re.sub(r"[^\u4e00-\u9fff0-9a-zA-Z]", "", text)
+    """Sound bigrams and unigrams: a recogniser's homophones (台原参保 for 太原参保) still match."""
+    chars = normalize(text).codes
     return [chars[i : i + 2] for i in range(len(chars) - 1)] + list(chars)
 
 
 def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: float = 0.18) -> KbLookup:
-    """A TF-IDF bigram lookup over entries' questions, title and answer; region names weigh extra."""
+    """A TF-IDF lookup over the sound bigrams of entries' questions, title and answer; regions weigh extra."""
     items = list(entries)
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -109,7 +117,10 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
             postings.setdefault(g, []).append((i, idf[g] ** 2 * min(c, 3)))
     names = [region_names(e.region) for e in items]
 
+    sounds = {nm: normalize(nm).codes for ns in names for nm in ns}
+
     def lookup(text: str) -> list[KbFact]:
+        heard = normalize(text).codes
         q = Counter(_grams(text))
         if not q:
             return []
@@ -122,7 +133,7 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
         for i, dot in dots.items():
             s = dot / (qn * norms[i])
             if names[i]:
-                s = s * 1.3 if any(nm in text for nm in names[i]) else s * 0.6
+                s = s * 1.3 if any(nm in text or sounds[nm] in heard for nm in names[i]) else s * 0.6
             scored.append((s, i))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [items[i] for s, i in scored[:k] if s >= min_score]

@@ -17,6 +17,7 @@ from inspection.emotion import AngerModel
 from inspection.kb import KbLookup
 from inspection.rules import FAMILIES
 from inspection.ruleset import CATEGORIES, FATAL, SEVERITIES, RuleSet, default_ruleset
+from inspection.semantic import SemanticMatcher
 from inspection.transcript import Transcript, parse_transcript
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class InspectionResult:
 
 
 class Inspector:
-    """Scores transcripts with one rule set and an optional knowledge-base lookup."""
+    """Scores transcripts with one rule set, an optional knowledge-base lookup and semantic matcher."""
 
     def __init__(
         self,
@@ -88,14 +89,22 @@ class Inspector:
         *,
         kb_lookup: KbLookup | None = None,
         anger_model: AngerModel | None = None,
+        semantic: SemanticMatcher | None = None,
     ) -> None:
         self.ruleset = ruleset or default_ruleset()
         self.kb_lookup = kb_lookup
         self.anger_model = anger_model
+        self.semantic = semantic
 
     def raw_findings(self, transcript: Transcript) -> list[RawFinding]:
         """Observations of every rule family, in family order."""
-        ctx = Context(transcript, self.ruleset, kb_lookup=self.kb_lookup, anger_model=self.anger_model)
+        ctx = Context(
+            transcript,
+            self.ruleset,
+            kb_lookup=self.kb_lookup,
+            anger_model=self.anger_model,
+            semantic=self.semantic,
+        )
         raw: list[RawFinding] = []
         for family in FAMILIES:
             raw.extend(family.check(ctx))

@@ -19,6 +19,7 @@ __all__ = [
     "cardinal",
     "fold_width",
     "parse_number",
+    "parse_range",
     "read_digits",
     "to_ascii_digits",
 ]
@@ -81,6 +82,25 @@ def parse_number(text: str) -> float | None:
         return float(cn2an.cn2an(whole, "normal"))
     except ValueError:  # units out of order (十十, 百千)
         return None
+
+
+def parse_range(text: str) -> tuple[float, float] | None:
+    """A numeral as a (low, high) range: 两三 (2, 3), 十五六 (15, 16), 三四百 (300, 400); 二十 (20, 20).
+
+    None when it is neither a value nor a range of two neighbouring digits.
+    """
+    value = parse_number(text)
+    if value is not None:
+        return value, value
+    m = _RANGE_RE.search(text.strip())
+    if m is None:
+        return None
+    head, tail = text.strip()[: m.start()], text.strip()[m.end() :]
+    low = parse_number(head + m.group()[0] + tail)
+    high = parse_number(head + m.group()[1] + tail)
+    if low is None or high is None:
+        return None
+    return min(low, high), max(low, high)
 
 
 def cardinal(n: int) -> str:

@@ -5,7 +5,9 @@ list of objects, or JSON Lines) from files or folders, shows a progress bar on s
 prints one line per transcript (or, with ``--json``, one JSON object per line on stdout:
 ``{"id", "score", "passed", "findings": [...]}``; phone and ID numbers quoted as evidence are
 masked unless ``--show-personal``). ``hotline qa eval DIR`` prints precision
-and recall per category and per rule against the ``labels`` of each transcript.
+and recall per category and per rule against the ``labels`` of each transcript. ``hotline qa
+calibrate [DIR...]`` recomputes the semantic thresholds from labelled calls and every supervisor
+confirm/overrule stored in the database (``--no-reviews``: files only).
 The knowledge-base check (``--kb``) uses the search index when it is built (``auto``), the
 curated entries without a model (``lexical``), or nothing (``off``).
 """
@@ -27,6 +29,7 @@ from api.privacy import mask_text
 from api.settings import Settings, get_settings
 from inspection import Inspector, KbLookup, load_ruleset, make_lexical_lookup, parse_transcript
 from inspection.evaluation import evaluate, format_report
+from inspection.semantic import SemanticMatcher
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +49,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     score.add_argument("--ruleset", type=Path, help="规则集 YAML（默认内置或 HOTLINE_QA_RULESET_FILE）")
     score.add_argument("--store", action="store_true", help="同时把结果存入数据库")
     score.add_argument("--show-personal", action="store_true", help="证据中不遮盖电话、身份证号（默认遮盖）")
+    score.add_argument("--no-semantic", action="store_true", help="只用规则，不做语义匹配")
     score.set_defaults(handler=run_score)
 
     ev = sub.add_parser("eval", help="在带标注的记录上计算各类别、各规则的 precision/recall")
     ev.add_argument("path", type=Path, help="带 labels 的 JSON 文件夹")
     ev.add_argument("--kb", choices=KB_MODES, default="lexical", help="知识库比对方式（默认 lexical）")
     ev.add_argument("--ruleset", type=Path, help="规则集 YAML")
+    ev.add_argument("--no-semantic", action="store_true", help="只用规则，不做语义匹配")
     ev.set_defaults(handler=run_eval)
+
+    cal = sub.add_parser("calibrate", help="用带标注的记录和主管复核结果重新校准语义质检阈值")
+    cal.add_argument("paths", nargs="*", type=Path, help="带 labels 的 JSON 文件或文件夹（如调参集）")
+    cal.add_argument(
+        "--out", type=Path, help="校准文件（默认 HOTLINE_QA_SEMANTIC_CALIBRATION_FILE 或数据目录）"
+    )
+    cal.add_argument("--no-reviews", action="store_true", help="不读取数据库里的主管复核结果")
+    cal.set_defaults(handler=run_calibrate)
 
 
 def iter_files(paths: list[Path]) -> list[Path]:
@@ -104,6 +117,14 @@ def kb_lookup_for(mode: str, settings: Settings) -> tuple[KbLookup | None, str]:
     return make_lexical_lookup(entries), "lexical"
 
 
+def _semantic(args: argparse.Namespace, settings: Settings) -> SemanticMatcher | None:
+    if getattr(args, "no_semantic", False):
+        return None
+    from api.services.qa_calibration import get_semantic_matcher
+
+    return get_semantic_matcher(settings)
+
+
 def _safe_name(tid: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", tid)[:120] or "transcript"
 
@@ -113,7 +134,7 @@ def run_score(args: argparse.Namespace, settings: Settings | None = None) -> int
     settings = settings or get_settings()
     lookup, kb_used = kb_lookup_for(args.kb, settings)
     ruleset = load_ruleset(args.ruleset or settings.qa_ruleset_file)
-    inspector = Inspector(ruleset, kb_lookup=lookup)
+    inspector = Inspector(ruleset, kb_lookup=lookup, semantic=_semantic(args, settings))
     files = iter_files(args.paths)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -178,7 +199,8 @@ def run_eval(args: argparse.Namespace, settings: Settings | None = None) -> int:
     """Print precision and recall per category and rule for a labelled folder."""
     settings = settings or get_settings()
     lookup, kb_used = kb_lookup_for(args.kb, settings)
-    inspector = Inspector(load_ruleset(args.ruleset or settings.qa_ruleset_file), kb_lookup=lookup)
+    ruleset = load_ruleset(args.ruleset or settings.qa_ruleset_file)
+    inspector = Inspector(ruleset, kb_lookup=lookup, semantic=_semantic(args, settings))
     pairs = []
     for path in tqdm(iter_files([args.path]), desc="评测", unit="文件", file=sys.stderr):
         for raw in read_transcripts(path):
@@ -188,4 +210,28 @@ def run_eval(args: argparse.Namespace, settings: Settings | None = None) -> int:
     if not pairs:
         raise ValueError(f"{args.path} 下没有带 labels 的记录")
     sys.stdout.write(f"知识库比对：{kb_used}\n" + format_report(evaluate(pairs)) + "\n")
+    return 0
+
+
+def run_calibrate(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """Recompute the semantic thresholds from labelled calls and the supervisors' reviews."""
+    from api.services.qa_calibration import run_calibration
+
+    settings = settings or get_settings()
+    files = iter_files(args.paths) if args.paths else []
+    if args.no_reviews:
+        result, target, reviews = run_calibration(None, settings=settings, labelled=files, out=args.out)
+    else:
+        from api.db import unit_of_work
+        from api.services.registry import get_session_factory
+
+        with unit_of_work(get_session_factory(settings)) as session:
+            result, target, reviews = run_calibration(
+                session, settings=settings, labelled=files, out=args.out
+            )
+    thresholds = "，".join(f"{k} {v:+.3f}" for k, v in sorted(result.thresholds.items()))
+    sys.stdout.write(
+        f"已写入 {target}：{len(files)} 个标注文件，{reviews} 条复核例句；"
+        f"阈值（相对正常用语的余量）{thresholds}\n"
+    )
     return 0

@@ -38,6 +38,7 @@ from api.schemas import (
     QaTranscriptIn,
 )
 from api.services.conversations import store
+from api.services.qa_calibration import get_semantic_matcher
 from api.settings import Settings
 from inspection import Fact, Inspector, KbFact, KbLookup, load_ruleset, parse_transcript
 from inspection.ruleset import FATAL, RuleSet
@@ -108,8 +109,10 @@ def _ruleset(path: Path | None) -> RuleSet:
 
 
 def get_inspector(settings: Settings, *, kb_lookup: KbLookup | None = None) -> Inspector:
-    """An Inspector with the configured rule set and the given knowledge-base lookup."""
-    return Inspector(_ruleset(settings.qa_ruleset_file), kb_lookup=kb_lookup)
+    """An Inspector with the configured rule set, the given knowledge-base lookup and the semantic checks."""
+    return Inspector(
+        _ruleset(settings.qa_ruleset_file), kb_lookup=kb_lookup, semantic=get_semantic_matcher(settings)
+    )
 
 
 def _finding_public(f: QaFinding) -> QaFindingPublic:

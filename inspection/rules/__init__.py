@@ -4,7 +4,8 @@ Modules: greeting_closing (服务规范: greeting with 工号, polite forms, clo
 satisfaction invitation), forbidden (服务禁语), first_contact (首问负责), accuracy (答得准,
 against the knowledge base), one_time_notice (一次性告知), identity (身份核验), dynamics
 (silence, interruption, speech rate), emotion (anger without de-escalation), unresolved
-(ends unresolved without a work order).
+(ends unresolved without a work order), semantic (impatience and paraphrased forbidden
+phrases by example banks, when a matcher is given).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from inspection.rules import (
     greeting_closing,
     identity,
     one_time_notice,
+    semantic,
     unresolved,
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
     greeting_closing,
     forbidden,
+    semantic,
     first_contact,
     accuracy,
     one_time_notice,

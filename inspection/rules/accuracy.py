@@ -1,6 +1,7 @@
 """答得准: the agent's factual statements compared with the knowledge base for the call's topic.
 
-A statement is a number with a unit (20个工作日, 72%, 30元) or a yes/no claim from the rule
+A statement is a number with a unit (20个工作日, 72%, 30元; spoken approximations such as
+二十来天 or 大概一个月 are compared in calendar days, see ``claims.agrees``) or a yes/no claim from the rule
 set (需要备案 / 不需要备案). Each is aligned with the most similar knowledge-base clause that
 makes the same kind of statement and does not concern a different group (省内 vs 跨省, 在职 vs
 退休, 职工 vs 居民, 急诊 vs 非急); a different value or polarity is a contradiction, reported
@@ -10,9 +11,10 @@ with the entry id.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspection.claims import overlap, quantities, split_clauses
+from inspection.claims import Quantity, agrees, comparable, overlap, quantities, split_clauses
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
 from inspection.textmatch import normalize
@@ -91,6 +93,15 @@ def kb_clauses(fact: KbFact, rank: int) -> list[_KbClause]:
     return out
 
 
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2})(?:省|市|县|区)")
+
+
+def about_this_call(ctx: Context, clause: str) -> bool:
+    """A clause naming places (瑞安市 in a list of examples) counts only when the call names one of them."""
+    stems = [m.group(1) for m in _PLACE.finditer(clause)]
+    return not stems or any(stem in ctx.all_text for stem in stems)
+
+
 def compatible(a: dict[str, str], b: dict[str, str]) -> bool:
     """Whether statements about groups ``a`` (agent) and ``b`` (knowledge base) concern the same case."""
     if b.get("case") == "exception" and a.get("case") != "exception":
@@ -141,6 +152,20 @@ def _best(candidates: list[_KbClause], context: str) -> _KbClause | None:
     return best
 
 
+def _only_figure(candidates: list[_KbClause], same_kind: Callable[[Quantity], bool]) -> _KbClause | None:
+    """The top entry's clause when all its clauses of that kind state one figure (e.g. 30个工作日).
+
+    "开封报销大概十来天" shares no words with "在30个工作日内办完", but when the entry found for
+    the question states a single time limit, that is the figure the approximation is about.
+    """
+    if not candidates:
+        return None
+    top = min(c.rank for c in candidates)
+    clauses = [c for c in candidates if c.rank == top]
+    figures = {(x.low, x.top, x.unit) for c in clauses for x in quantities(c.text) if same_kind(x)}
+    return clauses[0] if len(figures) == 1 else None
+
+
 def check(ctx: Context) -> list[RawFinding]:
     """One finding per agent statement that contradicts the knowledge base (computed once per call)."""
     cached = ctx.memo.get("accuracy")
@@ -174,7 +199,9 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
         facts = ctx.kb(query)
         if not facts:
             continue
-        kb = [c for r, f in enumerate(facts) for c in kb_clauses(f, r)]
+        # The call's own regional rule comes before a national entry that lists other places' figures.
+        facts = [f for f in facts if f.region] or facts
+        kb = [c for r, f in enumerate(facts) for c in kb_clauses(f, r) if about_this_call(ctx, c.text)]
         sentences = _sentences(turn.text)
         for clause, quants, pols in claims:
             sentence = next((s for s in sentences if clause in s), turn.text)
@@ -183,24 +210,21 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
             for q in quants:
                 if q.historical or (turn.index, q.unit + clause) in seen:
                     continue
+
+                # An exact figure is compared with the same unit; a spoken approximation (二十来天,
+                # 大概一个月) with any time unit, in calendar days.
+                def same_kind(x: Quantity, q: Quantity = q) -> bool:
+                    return not x.historical and (comparable(q, x) if q.vague else x.unit == q.unit)
+
                 cands = [
-                    k
-                    for k in kb
-                    if compatible(quals, k.quals)
-                    and any(x.unit == q.unit and not x.historical for x in quantities(k.text))
+                    k for k in kb if compatible(quals, k.quals) and any(map(same_kind, quantities(k.text)))
                 ]
-                best = _best(cands, context)
+                best = _best(cands, context) or (_only_figure(cands, same_kind) if q.vague else None)
                 if best is None:
                     continue
                 # Any retrieved entry that states the same value for the same group backs the agent:
                 # the entries of one topic often split a rule in parts (自助备案, 自动备案, 急诊视同备案).
-                values = {
-                    x.value
-                    for k in cands
-                    for x in quantities(k.text)
-                    if x.unit == q.unit and not x.historical
-                }
-                if q.value in values:
+                if any(agrees(q, x) for k in cands for x in quantities(k.text) if same_kind(x)):
                     continue
                 seen.add((turn.index, q.unit + clause))
                 out.append(

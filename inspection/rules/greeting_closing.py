@@ -10,15 +10,21 @@ from vocab.numerals import SPOKEN_DIGITS
 
 _NUMERAL = rf"(?:\d{{2,6}}|[{SPOKEN_DIGITS}]{{2,6}})"
 _NUMBER_AFTER = re.compile(rf"^(?:是|为)?{_NUMERAL}")
-_NUMBER_BEFORE = re.compile(rf"{_NUMERAL}号(?:话务员|坐席|客服|接线员|服务专员|为您服务)")
+_NUMBER_BEFORE = re.compile(rf"{_NUMERAL}$")
 _GONGHAO = PhraseMatcher(["工号"], max_fillers=0)
+# Matched by sound: a recogniser writes 1027号划务员 for 话务员.
+_ROLE_AFTER = PhraseMatcher(
+    ["号话务员", "号坐席", "号客服", "号接线员", "号服务专员", "号为您服务"], max_fillers=0
+)
 
 
 def has_agent_number(norm: NormText) -> bool:
     """Whether an utterance states the agent number (工号1027, 公号幺零二七, 1027号话务员)."""
     if any(_NUMBER_AFTER.match(norm.chars[m.end : m.end + 8]) for m in _GONGHAO.find(norm)):
         return True
-    return bool(_NUMBER_BEFORE.search(norm.chars))
+    return any(
+        _NUMBER_BEFORE.search(norm.chars[max(0, m.start - 6) : m.start]) for m in _ROLE_AFTER.find(norm)
+    )
 
 
 def _opening(ctx: Context) -> list[RawFinding]:

@@ -14,6 +14,7 @@ from inspection.claims import has_time_expression, overlap
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
 from inspection.rules.accuracy import contradicted_entries, contradicted_turns
+from inspection.textmatch import normalize
 from inspection.transcript import Turn
 
 POINT_LABELS = {
@@ -45,15 +46,28 @@ def point_terms(value: str) -> list[str]:
     return terms
 
 
+def _sound_grams(codes: str) -> set[str]:
+    return {codes[i : i + 2] for i in range(len(codes) - 1)}
+
+
 def covered(key: str, value: str, answer: str) -> bool:
-    """Whether the agent's answer mentions the point."""
+    """Whether the agent's answer mentions the point; items are compared by sound (公众号/公总号)."""
     if key == "time_limit" and has_time_expression(answer):
         return True
     if _NEGATED.search(value) and _NEGATED.search(answer):
         return True
     if key in _GENERIC and _GENERIC[key].search(answer):
         return True
-    return any(t in answer or (len(t) > 3 and overlap(t, answer) >= 0.5) for t in point_terms(value))
+    said = normalize(answer).codes
+    said_grams = _sound_grams(said)
+    for term in point_terms(value):
+        codes = normalize(term).codes
+        if codes and codes in said:
+            return True
+        grams = _sound_grams(codes)
+        if len(term) > 3 and grams and len(grams & said_grams) >= 0.5 * len(grams):
+            return True
+    return False
 
 
 def _entry_text(fact: KbFact) -> str:
@@ -62,11 +76,31 @@ def _entry_text(fact: KbFact) -> str:
     )
 
 
+def _query(ctx: Context, question: Turn) -> str:
+    """What a how-to question asks about: a follow-up (那我该咋办？) carries the first question's topic."""
+    first = ctx.transcript.caller_turns[0]
+    return question.text if question is first else f"{first.text} {question.text}"
+
+
+def _topics(ctx: Context, question: Turn) -> list[str]:
+    return [f.id for f in ctx.kb(_query(ctx, question))[:3]]
+
+
 def _window(ctx: Context, question: Turn) -> list[Turn]:
+    """Staff turns answering a question (6 at most), up to the next how-to question or a caller
+    turn on another topic (its words alone find entries, not this one). The caller's first turn
+    after the question, when it is a bare follow-up (那你说我该咋办？), continues the answer."""
     out = []
+    topics = _topics(ctx, question)
+    first_reply = True
     for t in ctx.transcript.turns[question.index + 1 :]:
-        if t.speaker == "caller" and ctx.find("howto", t):
-            break
+        if t.speaker == "caller":
+            own = [f.id for f in ctx.kb(t.text)[:3]]
+            if own and (not topics or topics[0] not in own):
+                break
+            if ctx.find("howto", t) and not (first_reply and topics):
+                break
+            first_reply = False
         if t.is_staff:
             out.append(t)
         if len(out) >= 6:
@@ -81,20 +115,32 @@ def check(ctx: Context) -> list[RawFinding]:
     wanted = [str(k) for k in ctx.param("notice_points")]
     first_caller = next(iter(ctx.transcript.caller_turns), None)
     out = []
+    answered: set[int] = set()
     for question in ctx.transcript.caller_turns:
-        if not ctx.find("howto", question):
+        if question.index in answered or not ctx.find("howto", question):
             continue
         window = _window(ctx, question)
         if not window or any(ctx.find("resolution", t) for t in window):
             continue
-        query = question.text if question is first_caller else f"{first_caller.text} {question.text}"  # type: ignore[union-attr]
+        # A follow-up about the same topic inside this answer is judged with it, not again.
+        answered.update(
+            t.index for t in ctx.transcript.caller_turns if question.index < t.index < window[-1].index
+        )
+        query = _query(ctx, question)
         if contradicted_turns(ctx) & {t.index for t in window}:
             continue  # a wrong answer is an accuracy finding; its missing points would be noise
         facts = ctx.kb(query)[:3]
         if not facts:
             continue
-        # Points the agent already gave earlier in the call count as told.
-        answer = "".join(t.text for t in ctx.transcript.staff_turns if t.index <= window[-1].index)
+        # Points the agent already gave earlier in the call count as told; the scripted opening
+        # (12393热线) and closing formulas are no answer.
+        answer = "".join(
+            t.text
+            for t in ctx.transcript.staff_turns
+            if first_caller.index < t.index <= window[-1].index  # type: ignore[union-attr]
+            and not ctx.find("farewell", t)
+            and not ctx.find("satisfaction", t)
+        )
         # Among the closest entries, the one the agent was answering shares the most words with the answer.
         said = question.text + "".join(t.text for t in window)
         fact = max(

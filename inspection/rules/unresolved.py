@@ -1,9 +1,30 @@
-"""The call ends with the caller's problem unresolved and no work order or transfer."""
+"""The call ends with the caller's problem unresolved and no work order, transfer or callback.
+
+Signals: the caller gives up or says the matter is still open (phrases, or sentences like the
+``caller_open`` examples in the last turns), staff say they cannot help, push the caller away, or
+leave the matter hanging with no next step (``vague`` examples: 您再等等吧, 说不好).
+"""
 
 from __future__ import annotations
 
 from inspection.context import Context, RawFinding, quote
 from inspection.rules.first_contact import has_resolution
+from inspection.rules.semantic import hits_for
+
+ANSWER_CHARS = 12  # a staff turn this long that is no closing formula and no vague hit answers the caller
+
+
+def answered_after(ctx: Context, index: int) -> bool:
+    """Whether staff gave a real answer after turn ``index`` (not a closing formula, not a vague reply)."""
+    vague = {h.turn for h in hits_for(ctx, "vague")}
+    for t in ctx.transcript.staff_turns:
+        if t.index <= index or t.index in vague:
+            continue
+        if any(ctx.find(lex, t) for lex in ("farewell", "satisfaction", "staff_unable", "deflection")):
+            continue
+        if len(ctx.norm(t).chars) >= ANSWER_CHARS:
+            return True
+    return False
 
 
 def check(ctx: Context) -> list[RawFinding]:
@@ -19,6 +40,10 @@ def check(ctx: Context) -> list[RawFinding]:
         for lex in ("staff_unable", "deflection"):
             for m in ctx.find(lex, t):
                 signals.append((t.index, m.evidence))
+    for label in ("deflection", "vague"):
+        signals.extend((h.turn, h.text) for h in hits_for(ctx, label))
+    # "那我该怎么办？" is an open matter only when staff did not answer it afterwards.
+    signals.extend((h.turn, h.text) for h in hits_for(ctx, "caller_open") if not answered_after(ctx, h.turn))
     if not signals:
         return []
     signals.sort()

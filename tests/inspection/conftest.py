@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from api.settings import Settings
 from inspection import Fact, Inspector, Transcript, parse_transcript
 from inspection.context import Context
 from inspection.ruleset import default_ruleset
+from inspection.semantic import Bank, Calibration, Label, SemanticMatcher
+from knowledge.embed import Embedder
 
 SPEAKER = {"A": "agent", "C": "caller", "B": "bot"}
 GREETING = "您好，12393医保服务热线，工号1027，请问有什么可以帮您？"
@@ -54,3 +59,52 @@ def polite_call(*middle: tuple[str, str]) -> Transcript:
 @pytest.fixture
 def inspector() -> Inspector:
     return Inspector()
+
+
+FEATURES = ("快", "遍", "查", "医院", "等", "好", "办")
+
+
+def keyword_encoder(texts: Sequence[str]) -> np.ndarray:
+    """A tiny, deterministic stand-in for the sentence encoder: one axis per feature word.
+
+    Sentences sharing feature words are close, so tests can state which example is nearest.
+    """
+    calls.append(list(texts))
+    rows = []
+    for text in texts:
+        v = np.array([text.count(f) for f in FEATURES] + [0.2], dtype=np.float32)
+        rows.append(v / np.linalg.norm(v))
+    return np.stack(rows) if rows else np.zeros((0, len(FEATURES) + 1), np.float32)
+
+
+calls: list[list[str]] = []
+
+
+def tiny_bank() -> Bank:
+    """Two problem labels and the ordinary sentences, with cue words."""
+    return Bank(
+        version="t",
+        labels={
+            "impatience": Label("impatience", "staff", ("快点快点说", "说了好几遍了"), ("快点", "几遍")),
+            "deflection": Label("deflection", "staff", ("去医院问", "找医院去"), ("医院",)),
+            "caller_open": Label("caller_open", "caller", ("还要等多久",), ("多久",)),
+            "none": Label("none", "any", ("您好您好", "好的我帮您办", "办好了")),
+        },
+    )
+
+
+def tiny_matcher(thresholds: dict[str, float] | None = None) -> SemanticMatcher:
+    """A matcher over the tiny bank and the keyword encoder."""
+    cal = Calibration(
+        thresholds if thresholds is not None else {"impatience": 0.0, "deflection": 0.0, "caller_open": 0.0}
+    )
+    return SemanticMatcher(tiny_bank(), keyword_encoder, cal, k=1)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The knowledge base's real sentence-embedding model, loaded once for the session."""
+    path = Settings().embedding_model
+    if not (Path(path) / "config.json").exists():
+        pytest.skip(f"embedding model not found at {path}")
+    return Embedder(path, threads=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspection.claims import has_time_expression, overlap, parse_number, quantities
+from inspection.claims import agrees, has_time_expression, overlap, parse_number, quantities
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,31 @@ def test_time_expressions() -> None:
 def test_overlap() -> None:
     assert overlap("零星报销时限", "零星报销30个工作日") > 0.5
     assert overlap("", "abc") == 0.0
+
+
+def test_spoken_ranges_and_approximations() -> None:
+    def spans(text: str) -> list[tuple[float, float, str, bool]]:
+        return [(q.low, q.top, q.unit, q.vague) for q in quantities(text)]
+
+    assert spans("二十来天") == [(20, 26, "day", True)]
+    assert spans("一个多月") == [(1, 1.9, "month", True)]
+    assert spans("十几天") == [(11, 19, "day", True)]
+    assert spans("两三个礼拜") == [(2, 3, "week", True)]
+    assert spans("个把月") == [(1, 1.5, "month", True)]
+    assert spans("大概一个半月") == [(1.5, 1.5, "month", True)]
+    assert spans("能报八成") == [(80, 80, "percent", True)]
+    assert spans("三十个工作日") == [(30, 30, "workday", False)]
+    assert spans("8月起执行，2023年开始") == []  # dates, not durations
+
+
+def test_agrees_compares_in_calendar_days() -> None:
+    (base,) = quantities("30个工作日内办完")  # 30 to 44 calendar days
+    assert agrees(quantities("大概一个半月")[0], base)
+    assert not agrees(quantities("十来天")[0], base)
+    assert not agrees(quantities("一个礼拜左右")[0], base)
+    assert not agrees(quantities("15个工作日")[0], base)
+    assert agrees(quantities("三十个工作日")[0], base)
+    (rate,) = quantities("退休职工81%")
+    assert agrees(quantities("差不多八成")[0], rate)
+    assert not agrees(quantities("六七成")[0], rate)
+    assert not agrees(quantities("百分之七十八")[0], rate)  # an exact figure gets no tolerance

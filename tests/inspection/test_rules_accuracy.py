@@ -85,3 +85,29 @@ def test_exceptions_do_not_contradict_the_general_rule() -> None:
     assert found(general, [AUTO, EMERGENCY]) == []
     emergency = polite_call(("C", "我太原的，在外地突发急病住院了。"), ("A", "急诊住院也得先备案的。"))
     assert [f.kb_entry for f in found(emergency, [EMERGENCY])] == ["ty-emergency"]
+
+
+KAIFENG_CLAIMS = Fact(
+    id="kf-claims",
+    answer="开封市医保经办机构的规范要求是：手工零星报销在30个工作日内办完。",
+    region="河南/开封",
+)
+EXAMPLES = Fact(
+    id="claims-differ",
+    answer="各地不一样：河南开封市30个工作日内办完；浙江瑞安市做到7个工作日内办完。",
+)
+
+
+def test_an_approximation_that_contradicts_is_found_and_one_that_agrees_is_not() -> None:
+    ask = ("C", "我开封的，零星报销交了，多久能办下来？")
+    wrong = polite_call(ask, ("A", "一般十来天就能办好。"))
+    right = polite_call(ask, ("A", "大概一个半月左右，最长三十个工作日。"))
+    out = found(wrong, [KAIFENG_CLAIMS])
+    assert [f.kb_entry for f in out] == ["kf-claims"] and "十来天" in out[0].detail
+    assert found(right, [KAIFENG_CLAIMS]) == []
+
+
+def test_other_places_figures_do_not_back_the_agent() -> None:
+    # 一个礼拜 would agree with 瑞安's 7 working days, but the caller is from 开封.
+    call = polite_call(("C", "我开封的，零星报销多久能办下来？"), ("A", "一个礼拜左右就能到账。"))
+    assert [f.kb_entry for f in found(call, [KAIFENG_CLAIMS, EXAMPLES])] == ["kf-claims"]

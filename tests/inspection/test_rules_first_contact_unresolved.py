@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inspection.rules import first_contact, unresolved
-from tests.inspection.conftest import build, context, polite_call
+from tests.inspection.conftest import GREETING, build, context, polite_call
 
 
 def test_deflection_without_ticket() -> None:
@@ -41,3 +41,23 @@ def test_answered_call_is_resolved() -> None:
         [("A", "您好，工号1027。"), ("C", "备案在哪办？"), ("A", "在公众号上办。"), ("C", "好的谢谢。")]
     )
     assert unresolved.check(context(call)) == [] and first_contact.check(context(call)) == []
+
+
+def test_semantic_deflection_and_open_matters() -> None:
+    from inspection.context import Context
+    from inspection.ruleset import default_ruleset
+    from tests.inspection.conftest import tiny_matcher
+
+    def ctx_for(call):  # type: ignore[no-untyped-def]
+        return Context(call, default_ruleset(), semantic=tiny_matcher())
+
+    deflect = polite_call(("C", "报销的钱一直没到。"), ("A", "这事您上医院问一下。"), ("C", "唉，行吧。"))
+    ctx = ctx_for(deflect)
+    assert [f.rule for f in first_contact.check(ctx)] == ["first_contact.deflection"]
+    assert "相近" in first_contact.check(ctx)[0].detail  # the matched example is the evidence
+    assert unresolved.check(ctx)
+    # A caller's "还要等多久" that staff then answer is no open matter; one left hanging is.
+    answered = polite_call(("C", "交了材料还要等多久啊？"), ("A", "一般二十个工作日内到账，超期可以催办。"))
+    assert unresolved.check(ctx_for(answered)) == []
+    hanging = build([("A", GREETING), ("C", "钱一直没到。"), ("A", "嗯。"), ("C", "那还要等多久啊？")])
+    assert unresolved.check(ctx_for(hanging))

@@ -68,3 +68,21 @@ def test_point_terms_and_coverage() -> None:
     assert covered("materials", "不需要证明材料，个人承诺即可", "不用开任何证明")
     assert covered("time_limit", "20个工作日内", "二十个工作日办完")
     assert not covered("channel", "“超级绿叶码”小程序", "您等通知吧")
+
+
+def test_a_follow_up_on_the_same_topic_is_judged_with_the_answer() -> None:
+    call = polite_call(
+        ("C", "我河北的，去外地住院，异地备案怎么办理？"),
+        ("A", "这个网上都有。"),
+        ("C", "那你说我该咋办？"),
+        ("A", "带上社保卡和身份证号，在河北省医保局微信公众号上提交，即时备案。"),
+    )
+    assert check(call) == []
+
+
+def test_the_scripted_opening_is_no_answer_and_homophones_count() -> None:
+    # The greeting names 12393热线, which is no channel for this question.
+    call = polite_call(("C", "我河北的，异地备案怎么办理？"), ("A", "带上社保卡和身份证号就行，即时备案。"))
+    out = check(call)
+    assert out and "办理渠道" in out[0].detail
+    assert covered("channel", "河北省医保局微信公众号", "在河北省医保局微信公总号上提交")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vocab.numerals import SPOKEN_DIGITS, cardinal, parse_number, read_digits, to_ascii_digits
+from vocab.numerals import SPOKEN_DIGITS, cardinal, parse_number, parse_range, read_digits, to_ascii_digits
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,11 @@ def test_digits_one_by_one() -> None:
     assert set(to_ascii_digits(SPOKEN_DIGITS)) <= set("0123456789")
     with pytest.raises(TypeError):
         to_ascii_digits(12)  # type: ignore[arg-type]
+
+
+def test_parse_range_reads_values_and_neighbouring_digit_ranges() -> None:
+    assert parse_range("二十") == (20, 20)
+    assert parse_range("两三") == (2, 3)
+    assert parse_range("十五六") == (15, 16)
+    assert parse_range("三四百") == (300, 400)
+    assert parse_range("几") is None

@@ -75,3 +75,22 @@ def test_personal_numbers_in_evidence_are_masked(tmp_path: Path, capsys: pytest.
     assert "余额" in masked and "13812345678" not in masked
     main(["qa", "score", str(tmp_path), "--json", "--kb", "off", "--show-personal"])
     assert "13812345678" in capsys.readouterr().out
+
+
+def test_calibrate_writes_thresholds_from_labelled_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tune = ROOT / "tests" / "data" / "transcripts_semantic" / "tune"
+    folder = tmp_path / "tune"
+    folder.mkdir()
+    for path in sorted(tune.glob("*.json"))[:30]:
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "cal.json"
+    try:
+        code = main(["qa", "calibrate", str(folder), "--no-reviews", "--out", str(out)])
+    except ValueError as exc:  # no embedding model on this machine
+        pytest.skip(str(exc))
+    assert code == 0 and "30 个标注文件" in capsys.readouterr().out
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert set(written["thresholds"]) == {"impatience", "forbidden", "deflection", "vague", "caller_open"}
+    assert written["examples"] == [] and "30 labelled calls" in written["source"]

@@ -1,0 +1,62 @@
+"""Semantic findings: impatience (礼貌) and forbidden phrases in other words (服务禁语).
+
+Sentences are matched against the example banks by ``inspection.semantic`` (only when the
+Inspector was given a matcher); deflections and open matters found the same way are used by the
+first_contact and unresolved families. A turn that has an exact forbidden phrase gets no semantic
+label: the exact finding explains it.
+"""
+
+from __future__ import annotations
+
+from inspection.context import Context, RawFinding, quote
+from inspection.semantic import SemanticHit
+
+CALLER_TAIL = 3  # the caller's last turns are where a matter left open shows
+
+
+def hits(ctx: Context) -> list[SemanticHit]:
+    """Every semantic hit of the call (computed once, one batch)."""
+    cached = ctx.memo.get("semantic")
+    if cached is None:
+        cached = []
+        if ctx.semantic is not None:
+            turns = ctx.transcript.turns
+            tail = {t.index for t in ctx.transcript.caller_turns[-CALLER_TAIL:]}
+            speaking = [
+                (t.index, "staff" if t.is_staff else "caller", t.text)
+                for t in turns
+                if t.is_staff or t.index in tail
+            ]
+            # A turn with an exact forbidden phrase is explained by it: one sentence, one problem.
+            by_index = {t.index: t for t in turns}
+            cached = [h for h in ctx.semantic.match(speaking) if not ctx.find("forbidden", by_index[h.turn])]
+        ctx.memo["semantic"] = cached
+    return list(cached)  # type: ignore[call-overload]
+
+
+def hits_for(ctx: Context, label: str) -> list[SemanticHit]:
+    """The hits of one bank label."""
+    return [h for h in hits(ctx) if h.label == label]
+
+
+def evidence(hit: SemanticHit) -> str:
+    """How a hit reads as a finding's detail: the matched example and the similarity."""
+    return f"与例句“{hit.example}”相近（相似度{hit.score:.2f}）"
+
+
+def check(ctx: Context) -> list[RawFinding]:
+    """One finding per turn with an impatient sentence, and per turn with a paraphrased forbidden phrase."""
+    out = []
+    for hit in hits_for(ctx, "impatience"):
+        out.append(
+            RawFinding(
+                "politeness.impatience", (hit.turn,), (quote(hit.text),), "语气不耐烦：" + evidence(hit)
+            )
+        )
+    for hit in hits_for(ctx, "forbidden"):
+        out.append(
+            RawFinding(
+                "forbidden.paraphrase", (hit.turn,), (quote(hit.text),), "近似服务禁语：" + evidence(hit)
+            )
+        )
+    return out

@@ -1,0 +1,333 @@
+"""Semantic matching (语义质检): sentences compared with banks of example phrasings by embedding.
+
+Impatience, a forbidden phrase in other words, a deflection or an open matter is said in endless
+wordings that no phrase list covers. Each sentence of a call (staff sentences; the caller's last
+ones for open matters) is embedded and compared with the examples of ``data/semantic_bank.yaml``
+plus the examples supervisors confirmed or overruled (the calibration file); the nearest example
+decides the label, and a label counts only above its calibrated threshold. The matched example is
+the evidence. The encoder is passed in (``knowledge.embed.Embedder.encode`` fits), so the library
+runs without a model when none is given.
+
+Cost: a sentence is embedded only when it passes a cheap pre-filter (a cue word of some label,
+matched by sound so that recogniser homophones pass, or enough sound bigrams shared with an
+example), short backchannels are skipped, a long sentence is embedded only around its cue words,
+each call is encoded in one batch, and vectors are cached by text (scripted sentences recur
+from call to call).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from inspection.textmatch import PhraseMatcher, normalize
+
+Encoder = Callable[[Sequence[str]], np.ndarray]
+DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_BANK = DATA / "semantic_bank.yaml"
+DEFAULT_CALIBRATION = DATA / "semantic_calibration.json"
+NONE = "none"
+SPEAKERS = ("staff", "caller", "any")
+MIN_UNIT_CHARS = 5  # 嗯好的、对对对: backchannels say nothing a label is about
+# A longer sentence (recognised speech has no punctuation) is embedded only around its cue words.
+LONG_CHARS, CUE_CONTEXT, MIN_WINDOW_CHARS = 30, 12, 8
+# A window is a guess at where a sentence begins and ends: it must clear the threshold by this much.
+WINDOW_PENALTY = 0.02
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One bank label: who says it, its example phrasings and the pre-filter cue words."""
+
+    name: str
+    speaker: str
+    examples: tuple[str, ...]
+    cues: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Bank:
+    """The example phrasings per label; ``none`` holds ordinary service sentences (the negatives)."""
+
+    version: str
+    labels: dict[str, Label]
+
+
+def load_bank(path: Path | str | None = None) -> Bank:
+    """Read and validate a bank YAML file (the bundled one when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_BANK
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("labels"), Mapping):
+        raise ValueError(f"{path}: a bank needs a 'labels' mapping")
+    labels: dict[str, Label] = {}
+    for name, spec in raw["labels"].items():
+        examples = tuple(str(e).strip() for e in (spec.get("examples") or ()) if str(e).strip())
+        speaker = str(spec.get("speaker", "staff"))
+        if not examples:
+            raise ValueError(f"{path}: labels.{name}.examples must not be empty")
+        if speaker not in SPEAKERS:
+            raise ValueError(f"{path}: labels.{name}.speaker must be one of {', '.join(SPEAKERS)}")
+        cues = tuple(str(c) for c in (spec.get("cues") or ()))
+        labels[str(name)] = Label(str(name), speaker, examples, cues, str(spec.get("description", "")))
+    if NONE not in labels:
+        raise ValueError(f"{path}: the bank needs a '{NONE}' label of ordinary sentences")
+    return Bank(version=str(raw.get("version", "")), labels=labels)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-label thresholds (on the margin over ``none``) and the examples learned from reviews."""
+
+    thresholds: dict[str, float]
+    examples: tuple[tuple[str, str], ...] = ()  # (label, text); overruled findings come as ("none", text)
+    min_overlap: float = 0.5  # share of an example's sound bigrams that lets a sentence pass the pre-filter
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form written by ``hotline qa calibrate``."""
+        return {
+            "thresholds": {k: round(v, 4) for k, v in sorted(self.thresholds.items())},
+            "min_overlap": self.min_overlap,
+            "examples": [{"label": label, "text": text} for label, text in self.examples],
+            "source": self.source,
+        }
+
+
+def load_calibration(path: Path | str | None = None) -> Calibration:
+    """Read a calibration JSON file (the bundled one when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_CALIBRATION
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    thresholds = {str(k): float(v) for k, v in (raw.get("thresholds") or {}).items()}
+    for name, value in thresholds.items():
+        if not -1.0 <= value <= 1.0:
+            raise ValueError(f"{path}: thresholds.{name} must be a margin in [-1, 1], got {value}")
+    examples = tuple((str(e["label"]), str(e["text"])) for e in raw.get("examples") or ())
+    return Calibration(thresholds, examples, float(raw.get("min_overlap", 0.5)), str(raw.get("source", "")))
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of an utterance, backchannels left out."""
+    pieces = (p.strip() for p in _SENTENCE.findall(text))
+    return [p for p in pieces if len(normalize(p).chars) >= MIN_UNIT_CHARS]
+
+
+def _bigrams(text: str) -> set[str]:
+    codes = normalize(text).codes
+    return {codes[i : i + 2] for i in range(len(codes) - 1)}
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """A sentence's closest problem label: its closest example, mean similarity, margin over ``none``."""
+
+    label: str
+    example: str
+    score: float
+    margin: float
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of a turn that is embedded: a sentence, or a window around a cue word."""
+
+    turn: int
+    speaker: str
+    text: str
+    window: bool = False
+
+
+@dataclass(frozen=True)
+class SemanticHit:
+    """A sentence whose nearest example has a problem label, above that label's threshold."""
+
+    label: str
+    turn: int
+    text: str
+    example: str
+    score: float
+    margin: float
+
+
+@dataclass
+class SemanticMatcher:
+    """Nearest-example matching of call sentences; thresholds from a Calibration."""
+
+    bank: Bank
+    encode: Encoder
+    calibration: Calibration
+    cache_size: int = 20000
+    k: int = 3  # a label's score is the mean similarity of its k closest examples
+    _vectors: np.ndarray | None = field(default=None, repr=False)
+    _cache: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        learned = [(lb, t) for lb, t in self.calibration.examples if lb in self.bank.labels]
+        self.examples: list[tuple[str, str]] = [
+            (lb.name, ex) for lb in self.bank.labels.values() for ex in lb.examples
+        ] + learned
+        self._columns = {
+            name: np.array([i for i, (lb, _) in enumerate(self.examples) if lb == name], dtype=np.int64)
+            for name in self.bank.labels
+        }
+        self._cues = {
+            lb.name: PhraseMatcher([c for c in lb.cues if len(c) >= 2], max_fillers=0)
+            for lb in self.bank.labels.values()
+            if lb.cues and lb.name != NONE
+        }
+        self._example_grams = [(lb, _bigrams(t)) for lb, t in self.examples if lb != NONE]
+
+    def clear_cache(self) -> None:
+        """Forget the cached sentence vectors (the bank's stay): for timing calls never seen before."""
+        with self._lock:
+            self._cache.clear()
+
+    def labels_for(self, speaker: str) -> list[str]:
+        """Problem labels that apply to a speaker ('staff' or 'caller')."""
+        return [
+            lb.name for lb in self.bank.labels.values() if lb.name != NONE and lb.speaker in (speaker, "any")
+        ]
+
+    def _cue_spans(self, text: str, speaker: str) -> tuple[list[tuple[int, int]], int]:
+        norm = normalize(text)
+        # Two-syllable cues match by sound too often (打听/大厅, 得问/的问): they must match exactly.
+        spans = [
+            (m.start, m.end)
+            for lb in self.labels_for(speaker)
+            if lb in self._cues
+            for m in self._cues[lb].find(norm)
+            if m.exact or len(m.phrase) > 2
+        ]
+        return spans, len(norm.chars)
+
+    def passes(self, text: str, speaker: str) -> bool:
+        """The pre-filter: a cue word of a label the speaker can have, or enough shared sound bigrams."""
+        if self._cue_spans(text, speaker)[0]:
+            return True
+        wanted = set(self.labels_for(speaker))
+        grams = _bigrams(text)
+        need = self.calibration.min_overlap
+        return any(lb in wanted and g and len(g & grams) >= need * len(g) for lb, g in self._example_grams)
+
+    def units(self, text: str, speaker: str) -> list[tuple[str, bool]]:
+        """What of an utterance gets embedded, as (text, is_window): short sentences that pass the
+        pre-filter, and in longer ones (recognised speech has no punctuation) windows around cue words."""
+        out: list[tuple[str, bool]] = []
+        for sentence in sentences(text):
+            spans, length = self._cue_spans(sentence, speaker)
+            if length <= LONG_CHARS:
+                if spans or self.passes(sentence, speaker):
+                    out.append((sentence, False))
+                continue
+            norm = normalize(sentence)
+            merged: list[list[int]] = []
+            for start, end in sorted(spans):
+                if merged and start <= merged[-1][1] + 2:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            # Where the sentence around a cue ends is unknown: one window reaching back, one forward.
+            for start, end in merged:
+                for lo, hi in ((max(0, start - CUE_CONTEXT), end), (start, min(length, end + CUE_CONTEXT))):
+                    if hi - lo >= MIN_WINDOW_CHARS:
+                        out.append((norm.span(lo, hi), True))
+        return list(dict.fromkeys(out))
+
+    def _bank_vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = np.asarray(self.encode([t for _, t in self.examples]), dtype=np.float32)
+        return self._vectors
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of ``texts``: cached ones reused, the rest encoded in one batch."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            fresh = np.asarray(self.encode(missing), dtype=np.float32)
+            with self._lock:
+                for text, vec in zip(missing, fresh, strict=True):
+                    self._cache[text] = vec
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def nearest(self, items: Sequence[tuple[str, str]]) -> list[Nearest]:
+        """For each (speaker, text): the problem label of the speaker whose ``k`` closest examples are
+        closest on average, its closest example (the evidence), and how much closer that average is
+        than the ``none`` examples' (the margin the thresholds apply to)."""
+        if not items:
+            return []
+        sims = self.vectors([t for _, t in items]) @ self._bank_vectors().T
+        out = []
+        for row, (speaker, _) in zip(sims, items, strict=True):
+            none_score = self._topk(row, NONE)
+            best: Nearest | None = None
+            for label in self.labels_for(speaker):
+                score = self._topk(row, label)
+                if best is None or score > best.score:
+                    cols = self._columns[label]
+                    example = self.examples[int(cols[int(np.argmax(row[cols]))])][1]
+                    best = Nearest(label, example, score, score - none_score)
+            out.append(best or Nearest(NONE, "", none_score, 0.0))
+        return out
+
+    def _topk(self, row: np.ndarray, label: str) -> float:
+        sub = row[self._columns[label]]
+        if not len(sub):
+            return -1.0
+        k = min(self.k, len(sub))
+        return float(np.partition(sub, len(sub) - k)[len(sub) - k :].mean())
+
+    def candidates(self, turns: Iterable[tuple[int, str, str]]) -> list[Unit]:
+        """The pieces of the given (turn index, 'staff'|'caller', text) turns that pass the pre-filter."""
+        return [Unit(i, sp, u, w) for i, sp, text in turns for u, w in self.units(text, sp)]
+
+    def scored(self, turns: Iterable[tuple[int, str, str]]) -> list[tuple[Unit, Nearest]]:
+        """Each candidate piece with its nearest label; a window's margin carries WINDOW_PENALTY."""
+        cands = self.candidates(turns)
+        out = []
+        for unit, near in zip(cands, self.nearest([(u.speaker, u.text) for u in cands]), strict=True):
+            if unit.window:
+                near = Nearest(near.label, near.example, near.score, near.margin - WINDOW_PENALTY)
+            out.append((unit, near))
+        return out
+
+    def match(self, turns: Iterable[tuple[int, str, str]]) -> list[SemanticHit]:
+        """Hits in the given (turn index, 'staff'|'caller', text) turns, strongest per turn and label."""
+        found: dict[tuple[int, str], SemanticHit] = {}
+        for unit, near in self.scored(turns):
+            limit = self.calibration.thresholds.get(near.label)
+            if near.label == NONE or limit is None or near.margin < limit:
+                continue
+            key = (unit.turn, near.label)
+            if key not in found or near.margin > found[key].margin:
+                found[key] = SemanticHit(
+                    near.label, unit.turn, unit.text, near.example, near.score, near.margin
+                )
+        return sorted(found.values(), key=lambda h: (h.turn, h.label))
+
+
+def load_semantic_matcher(
+    model_path: Path | str,
+    *,
+    calibration: Path | str | None = None,
+    bank: Path | str | None = None,
+    threads: int = 1,
+) -> SemanticMatcher:
+    """A matcher over the sentence-embedding model at ``model_path`` (loaded at first use)."""
+    from knowledge.embed import Embedder
+
+    embedder = Embedder(model_path, threads=threads)
+    return SemanticMatcher(load_bank(bank), embedder.encode, load_calibration(calibration))

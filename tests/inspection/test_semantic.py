@@ -1,0 +1,108 @@
+"""inspection/semantic.py: pre-filter, windows, nearest label by margin, thresholds, cache, files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inspection.semantic import (
+    NONE,
+    Calibration,
+    SemanticMatcher,
+    load_bank,
+    load_calibration,
+    sentences,
+)
+from knowledge.embed import Embedder
+from tests.inspection import conftest
+from tests.inspection.conftest import tiny_bank, tiny_matcher
+
+
+def test_sentences_split_and_drop_backchannels() -> None:
+    assert sentences("嗯。好的。您先别着急，我帮您查一下！") == ["您先别着急，我帮您查一下"]
+
+
+def test_prefilter_cues_by_sound_and_two_character_cues_exactly() -> None:
+    m = tiny_matcher()
+    assert m.passes("你快点说", "staff")
+    assert not m.passes("您好，请讲", "staff")
+    # 医院 is a two-character cue: 衣院 sounds the same but is not taken as it.
+    assert not m.passes("衣院那边", "staff")
+    assert m.passes("那还要等多久", "caller")
+    assert not m.passes("那还要等多久", "staff")  # caller_open is a caller label
+
+
+def test_long_unpunctuated_speech_is_cut_around_cues() -> None:
+    m = tiny_matcher()
+    text = "您好这个呢我们这边已经登记了然后您快点说一下您的参保地是哪里我们好帮您核实一下情况"
+    units = m.units(text, "staff")
+    assert units and all(window for _, window in units)
+    assert all("快点" in u for u, _ in units)
+    assert all(len(u) < len(text) for u, _ in units)
+
+
+def test_nearest_label_margin_and_evidence() -> None:
+    m = tiny_matcher()
+    near = m.nearest([("staff", "你快点快点")])[0]
+    assert near.label == "impatience" and near.example == "快点快点说"
+    assert near.margin > 0
+    polite = m.nearest([("staff", "好的好的我帮您办")])[0]
+    assert polite.margin < 0  # closer to the ordinary sentences than to any problem
+
+
+def test_match_applies_thresholds_per_label() -> None:
+    turns = [(1, "staff", "你快点快点"), (3, "staff", "去找医院问"), (4, "caller", "还要等多久啊")]
+    hits = tiny_matcher().match(turns)
+    assert [(h.turn, h.label) for h in hits] == [(1, "impatience"), (3, "deflection"), (4, "caller_open")]
+    strict = tiny_matcher({"impatience": 0.0, "deflection": 0.99, "caller_open": 0.0}).match(turns)
+    assert [h.label for h in strict] == ["impatience", "caller_open"]
+    assert tiny_matcher({}).match(turns) == []  # no calibrated threshold: no label counts
+
+
+def test_vectors_are_cached_by_text_and_cleared() -> None:
+    m = tiny_matcher()
+    conftest.calls.clear()
+    m.match([(1, "staff", "你快点快点")])
+    m.match([(2, "staff", "你快点快点")])
+    encoded = [t for batch in conftest.calls for t in batch]
+    assert encoded.count("你快点快点") == 1
+    m.clear_cache()
+    m.match([(2, "staff", "你快点快点")])
+    assert [t for batch in conftest.calls for t in batch].count("你快点快点") == 2
+
+
+def test_learned_examples_join_the_bank() -> None:
+    cal = Calibration({"impatience": 0.0}, examples=(("impatience", "等等等等"), ("none", "快点办好")))
+    m = SemanticMatcher(tiny_bank(), conftest.keyword_encoder, cal, k=1)
+    assert m.nearest([("staff", "等等等")])[0].label == "impatience"
+    assert ("none", "快点办好") in m.examples
+
+
+def test_bank_and_calibration_files_are_validated(tmp_path: Path) -> None:
+    bank = load_bank()
+    assert NONE in bank.labels and bank.labels["caller_open"].speaker == "caller"
+    assert all(len(lb.examples) >= 8 for lb in bank.labels.values())
+    bad = tmp_path / "bank.yaml"
+    bad.write_text("labels:\n  impatience:\n    examples: [快点]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="none"):
+        load_bank(bad)
+    cal = load_calibration()
+    assert set(cal.thresholds) == {"impatience", "forbidden", "deflection", "vague", "caller_open"}
+    wrong = tmp_path / "cal.json"
+    wrong.write_text(json.dumps({"thresholds": {"impatience": 3}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="impatience"):
+        load_calibration(wrong)
+
+
+def test_real_model_tells_impatience_from_ordinary_service(embedder: Embedder) -> None:
+    m = SemanticMatcher(load_bank(), embedder.encode, load_calibration())
+    turns = [
+        (1, "staff", "您好，请问有什么可以帮您？"),
+        (3, "staff", "您带上身份证和社保卡，到医保服务大厅办理就可以。"),
+        (5, "staff", "这个我都讲了三遍了，你怎么还是记不住？"),
+    ]
+    hits = m.match(turns)
+    assert [(h.turn, h.label) for h in hits] == [(5, "impatience")]
+    assert hits[0].example in load_bank().labels["impatience"].examples
