@@ -393,7 +393,9 @@ def seed(
                 _ticket(session, rng, rules, conv, question, at, now)
                 report.tickets += 1
             checks = 4 if day.isoweekday() <= 5 else 1
-            _inspect_day(session, rng, settings, material, day, checks, report)
+            # Its own random stream: how many findings the checks make must not change the rest.
+            qa_rng = random.Random(f"{rng_seed}-qa-{day.isoformat()}")
+            _inspect_day(session, qa_rng, settings, material, day, checks, report)
         log.info("demo.seed day=%s conversations=%d", day, report.conversations)
     report.notes.append(f"{DEMO_MARK}会话编号以 {DEMO_PREFIX} 开头，工单描述以 {DEMO_MARK} 开头")
     return report

@@ -68,3 +68,20 @@ def test_dialogue_form_accepts_ask_slot_and_ticket_interchangeably_until_done() 
     ]
     rows = list(run(ScriptedEngine(replies), [dialogue]))
     assert [r.correct for r in rows] == [True, True, True, False]
+
+
+def test_routing_items_expect_only_the_route(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from devtools.evaluation import load_items, routing_confusion
+
+    path = tmp_path / "routing.jsonl"
+    path.write_text(
+        '{"id": "R1", "text": "医院多收了我的钱，谁来管管", "route": "ticket", "subtype": "complaint"}\n'
+        '{"id": "R2", "text": "举报骗保有奖励吗", "route": "policy", "subtype": "policy_complaintish"}\n'
+        '{"id": "R3", "text": "异地就医咋备案", "route": "policy", "subtype": "policy_plain"}\n',
+        encoding="utf-8",
+    )
+    items = load_items(path)
+    replies = [("ask_slot", "请问您怎么称呼？"), ("abstain", "暂时没法答复"), ("ticket", "工单GD1")]
+    rows = list(run(ScriptedEngine(replies), items))
+    assert [r.correct for r in rows] == [True, True, False]
+    assert routing_confusion(rows)["policy_to_form"] == (1, 2)
