@@ -69,6 +69,9 @@ class ActionDeny(ThreadedAction):
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if routing.is_closing(common.latest_text(tracker)):  # "那算了，谢谢啊": the caller is done
+            dispatcher.utter_message(response=names.UTTER_THANK)
+            return [SlotSet(names.PENDING_OFFER, None)]
         if tracker.get_slot(names.PENDING_OFFER):
             dispatcher.utter_message(response=names.UTTER_OFFER_DECLINED)
             return [SlotSet(names.PENDING_OFFER, None)]

@@ -25,6 +25,7 @@ _NAME_STOP = re.compile(
     r"电话|手机|号码|我的|联系|就是|没有|不是|知道|投诉|举报|人工|医保|医院|谢谢|你好|好的|可以|不用|算了|对的|是的|嗯"
 )
 _TITLE_RE = re.compile(rf"^({_HAN})(先生|女士|小姐|阿姨|大爷|大姐|师傅|老师)$")
+_PHONE_PART = re.compile(r"[，,\s]*(?:电话|手机|号码|联系方式)?(?:号码)?(?:是|：|:)?\s*\+?[0-9][0-9\-\s]{6,}")
 _CORRECTION_RE = re.compile(r"不对|错了|说错|搞错|弄错|更正|改一下|改成|应该是|重新说")
 
 
@@ -57,7 +58,9 @@ def extract_name(text: str) -> str | None:
     surname = _SURNAME_MARKER.search(text)
     if surname:
         return surname.group(1) + "先生/女士"
-    bare = re.fullmatch(rf"({_HAN}{{2,4}})[。.！!]?", text)
+    # A bare name, also with the number said in the same breath ("张桂芳，手机13866152093").
+    alone = _PHONE_PART.sub("", to_ascii_digits(text)).strip(" ，,。.！!、")
+    bare = re.fullmatch(rf"({_HAN}{{2,4}})[。.！!]?", alone)
     if bare and not _NAME_STOP.search(bare.group(1)) and not _NAME_CUT.search(bare.group(1)[1:]):
         return bare.group(1)
     return None

@@ -41,6 +41,8 @@ GRIEVANCE_MISS = 0.55
 GRIEVANCE_CLARIFY = 0.6
 GRIEVANCE_GENERAL = 0.8
 GRIEVANCE_VETO = 0.3
+# Words that tell of no one's case ("住院的伙食费医保给不给报？") need this much to be a grievance.
+GRIEVANCE_UNCLAIMED = 0.7
 # Fewer characters than this carry too little to tell a grievance ("就那个事").
 GRIEVANCE_MIN_CHARS = 8
 
@@ -114,6 +116,8 @@ def grievance_opens(text: str, kb_kind: str | None, score: float) -> bool:
     if len(re.sub(r"[\W_]", "", text)) < GRIEVANCE_MIN_CHARS:
         return False
     needed = GRIEVANCE_MISS if kb_kind != "clarify_region" else GRIEVANCE_CLARIFY
+    if not _CLAIM_RE.search(text):
+        needed = max(needed, GRIEVANCE_UNCLAIMED)
     if _GENERAL_RE.search(text):
         needed = max(needed, GRIEVANCE_GENERAL)
     return score >= needed

@@ -247,6 +247,14 @@ class TestHandoff:
         events = run(ActionHandoff(), dispatcher, tracker, domain)
         assert ActiveLoop(None) in events
 
+    def test_thanks_with_a_no_close_the_conversation(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        offer = {names.PENDING_OFFER: names.OFFER_HANDOFF}
+        events = run(ActionDeny(), dispatcher, make_tracker("那算了，谢谢啊", "deny", slots=offer), domain)
+        assert responses(dispatcher) == [names.UTTER_THANK]
+        assert slot_sets(events)[names.PENDING_OFFER] is None
+
     def test_deny_without_offer_carries_on(self, make_tracker, dispatcher, domain, bot_settings) -> None:
         run(ActionDeny(), dispatcher, make_tracker("不用", "deny"), domain)
         assert responses(dispatcher) == [names.UTTER_ANYTHING_ELSE]

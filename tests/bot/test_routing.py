@@ -9,6 +9,7 @@ from bot.actions.routing import (
     accepts,
     asks_something,
     cues,
+    grievance_opens,
     is_clear_yes,
     is_closing,
     route_policy_miss,
@@ -274,3 +275,21 @@ class TestHuman:
     @pytest.mark.parametrize("text", ["想找个离家近的医保办事点，咋找？", "社保卡密码忘了，在医院能不能改？"])
     def test_a_question_is_no_wish_for_a_person(self, text: str) -> None:
         assert not wants_human(text)
+
+
+class TestGrievance:
+    def test_a_grievance_about_someones_case_opens_on_a_moderate_score(self) -> None:
+        said = "我爸住院的伙食费医院说医保不给报，让自己掏"
+        assert grievance_opens(said, "abstain", 0.6)
+        assert not grievance_opens(said, "answer", 0.99)  # a confident answer is never overruled
+
+    def test_a_question_about_no_ones_case_needs_a_strong_score(self) -> None:
+        assert not grievance_opens("住院的伙食费医保给不给报？", "abstain", 0.6)
+        assert grievance_opens("挂着定点的牌子又不给刷，谁来管管", "abstain", 0.85)
+
+    def test_a_general_question_needs_a_stronger_one(self) -> None:
+        said = "要是医院多收了钱，一般找医院还是找医保局？"
+        assert not grievance_opens(said, "abstain", 0.75)
+
+    def test_a_few_words_are_never_enough(self) -> None:
+        assert not grievance_opens("就那个事", "abstain", 0.99)
