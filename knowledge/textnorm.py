@@ -119,6 +119,10 @@ def char_pinyin(text: str, *, tones: bool = False) -> list[str]:
     return [str(s) for s in out]
 
 
+# Sentence particles: a window ending in one is a question or a tone, never a misheard term.
+_PARTICLES = frozenset("吗嘛么呢吧啊呀")
+
+
 @lru_cache(maxsize=1)
 def _term_index() -> dict[int, dict[tuple[str, ...], str]]:
     index: dict[int, dict[tuple[str, ...], str]] = {}
@@ -141,6 +145,9 @@ def normalize_domain_terms(text: str) -> str:
             if i + length > len(text):
                 continue
             term = index[length].get(tuple(sylls[i : i + length]))
+            last = text[i + length - 1]
+            if term is not None and last in _PARTICLES and term[-1] != last:
+                continue  # "能用医保吗" asks a question; it is not 医保码
             if term is not None:
                 out.append(term)
                 i += length

@@ -28,6 +28,12 @@ def test_correct_text_is_left_alone() -> None:
     assert normalize_domain_terms(text) == text
 
 
+def test_a_question_particle_is_not_heard_as_a_term() -> None:
+    # 医保吗 sounds like 医保码, but the 吗 asks a question: repairing it changed every such question.
+    assert normalize_query("异地就医能用医保吗") == "异地就医能用医保吗"
+    assert normalize_query("医保马怎么申领") == "医保码怎么申领"
+
+
 def test_dialect_wording_becomes_standard() -> None:
     assert normalize_dialect("俺娃刚生下来咋整") == "我孩子刚生下来怎么办"
 
