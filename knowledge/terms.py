@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from knowledge.search import Doc
-from knowledge.textnorm import domain_terms, normalize_query
+from knowledge.textnorm import DATA_DIR, domain_terms, normalize_query, read_lines
 
 # A term in more than this share of the entries is too common to tell topics apart.
 GENERIC_SHARE = 0.15
@@ -24,10 +24,18 @@ def doc_text(doc: Doc) -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def subject_terms() -> tuple[str, ...]:
+    """Domain terms and the subjects of data/topic_terms.txt, two characters or more, longest first."""
+    extra = read_lines(DATA_DIR / "topic_terms.txt")
+    terms = {t for t in (*domain_terms(), *extra) if len(t) >= 2}
+    return tuple(sorted(terms, key=lambda t: (-len(t), t)))
+
+
 def terms_in(text: str) -> list[str]:
-    """The domain terms (two characters or more) a normalised text contains, longest first."""
+    """The subject terms a normalised text contains, longest first."""
     found: list[str] = []
-    for term in sorted((t for t in domain_terms() if len(t) >= 2), key=len, reverse=True):
+    for term in subject_terms():
         if term in text and not any(term in longer for longer in found):
             found.append(term)
     return found
@@ -53,7 +61,7 @@ class TermCoverage:
 
     def __init__(self, docs: Iterable[Doc]):
         self._texts = {d.key: doc_text(d) for d in docs if d.kind == "entry"}
-        terms = [t for t in domain_terms() if len(t) >= 2]
+        terms = subject_terms()
         limit = GENERIC_SHARE * max(len(self._texts), 1)
         self.generic = frozenset(t for t in terms if sum(t in x for x in self._texts.values()) > limit)
 

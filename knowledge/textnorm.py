@@ -45,7 +45,7 @@ def has_chinese(text: str) -> bool:
     return bool(_HAN_RE.search(text))
 
 
-def _read_lines(path: Path) -> list[str]:
+def read_lines(path: Path) -> list[str]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
 
@@ -53,12 +53,12 @@ def _read_lines(path: Path) -> list[str]:
 @lru_cache(maxsize=1)
 def domain_terms() -> tuple[str, ...]:
     """Domain terms from ``data/domain_terms.txt``, longest first."""
-    return tuple(sorted(set(_read_lines(DATA_DIR / "domain_terms.txt")), key=len, reverse=True))
+    return tuple(sorted(set(read_lines(DATA_DIR / "domain_terms.txt")), key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
 def _dialect_pairs() -> tuple[tuple[str, str], ...]:
-    pairs = [tuple(ln.split("\t", 1)) for ln in _read_lines(DATA_DIR / "dialect.tsv")]
+    pairs = [tuple(ln.split("\t", 1)) for ln in read_lines(DATA_DIR / "dialect.tsv")]
     return tuple(sorted(((a, b) for a, b in pairs), key=lambda p: len(p[0]), reverse=True))
 
 
