@@ -29,7 +29,7 @@ def test_subjects_beside_the_domain_terms_count() -> None:
 
 def test_an_entry_that_never_names_the_asked_subject_is_foreign() -> None:
     overview = doc("reimbursement", "零星报销的办结时限各地不一样，一般多久到账要看参保地")
-    others = [doc(f"o{i}", f"其他条目{i}") for i in range(10)]
+    others = [doc(f"o{i}", f"医保其他条目{i}") for i in range(10)]  # 医保 is generic here
     coverage = TermCoverage([overview, *others])
     assert coverage.foreign("医保卡补办一般要多久能拿到？", overview) == ["补办"]
     assert coverage.foreign("零星报销一般要多久能到账？", overview) == []
