@@ -38,6 +38,9 @@ FOCUS_TIE_MARGIN = 0.01
 # A region's own entry answers a caller of that region when this close to the best match (a rule
 # for everyone, or a re-run question's topic filed under another name in that region).
 TOPIC_FALLBACK_MARGIN = 0.05
+# The caller's own region's entry that matches the question best in meaning may answer this far
+# under the confidence threshold (see Answerer._own_region_match).
+OWN_REGION_RELAX = 0.1
 _FOLLOWUP_START = (
     "那",
     "那么",
@@ -329,6 +332,9 @@ class Answerer:
             and covers(h.doc, types)
             and not terms.foreign(text, h.doc)
         ]
+        own = self._own_region_match(hits, conf, caller_region)
+        if own is not None and covers(own.doc, types) and not terms.foreign(text, own.doc):
+            eligible = [own, *(h for h in eligible if h is not own)]
         eligible.sort(key=lambda h: -conf[id(h)])
         eligible = prefer_focus(eligible, conf, types)
         if not eligible:
@@ -354,7 +360,9 @@ class Answerer:
                 # under another topic ("非工作时间留言" for a "7×24小时" question), its entry must be
                 # among the question's best matches, else a sibling rule would answer instead.
                 on_topic = [h for h in applicable if h.doc.topic == topic]
-                near_best = [h for h in applicable if conf[id(h)] >= best_conf - TOPIC_FALLBACK_MARGIN]
+                near_best = [
+                    h for h in applicable if h is own or conf[id(h)] >= best_conf - TOPIC_FALLBACK_MARGIN
+                ]
                 applicable = on_topic or near_best
             applicable = prefer_own_region(applicable, conf)
             if applicable:
@@ -387,6 +395,19 @@ class Answerer:
             candidate_regions=self._regions_of(eligible),
             searched=searched,
         )
+
+    def _own_region_match(
+        self, hits: Sequence[Hit], conf: dict[int, float], caller_region: str | None
+    ) -> Hit | None:
+        """The closest match in meaning when it is the caller's own region's rule, a little under
+        the threshold: knowing the region narrows what the answer can be (库尔勒's after-hours
+        rule for "医保局电话下了班还有人接不？", whose words match other cities' 7×24 rules more)."""
+        if not caller_region or not hits:
+            return None
+        closest = max(hits, key=lambda h: h.dense)
+        if not closest.doc.region or not self.regions.applies(closest.doc.region, caller_region):
+            return None
+        return closest if conf[id(closest)] >= self.policy.threshold - OWN_REGION_RELAX else None
 
     def _answer(
         self,

@@ -137,3 +137,12 @@ def test_a_region_given_later_finds_its_rule_filed_under_another_topic(kb_settin
     again = service.answer(question, region="库尔勒", topic=first.topic, settings=kb_settings)
     assert again.kind == "answer" and again.region == "新疆/巴音郭楞/库尔勒"
     assert "留言" in again.text
+
+
+def test_the_callers_own_region_rule_closest_in_meaning_answers_a_little_under_the_threshold(
+    kb_settings: Settings,
+) -> None:
+    # Other cities' 7×24 rules share more words with the question; 库尔勒's after-hours rule is
+    # the closest in meaning, and the caller is from 库尔勒.
+    result = service.answer("医保局电话下了班还有人接不？", region="库尔勒", settings=kb_settings)
+    assert result.kind == "answer" and result.region == "新疆/巴音郭楞/库尔勒"
