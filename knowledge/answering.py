@@ -384,9 +384,9 @@ class Answerer:
         if is_illustrative(best.doc) and not asks_specifics(text, types):
             return self._answer(best, hits, None, searched, "illustrative", conf)
         named = self.named_services().region_named(text)
-        own = [h for h in eligible if named and h.doc.region == named]
-        if own:  # "“红小依之家”是干啥的": the name says whose service it is
-            return self._answer(own[0], hits, None, searched, "named_service", conf)
+        theirs = [h for h in eligible if named and h.doc.region == named]
+        if theirs:  # "“红小依之家”是干啥的": the name says whose service it is
+            return self._answer(theirs[0], hits, None, searched, "named_service", conf)
         return Decision(
             "clarify_region",
             "regional_rule",
