@@ -6,22 +6,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from api.services.kb_entries import validate
+from api.settings import PROJECT_ROOT
 from knowledge.catalog import parse_entry
 from knowledge.coverage import load_fact_patterns
 from knowledge.doc_drafts import propose
 
-NOTICE = """开封市医疗保障局关于规范门诊慢特病待遇认定的通知
-2024年3月1日
-
-一、办理时限
-门诊慢特病待遇认定在受理后15个工作日内完成。
-二、报销比例
-门诊慢特病在一级医疗机构的报销比例为70%。
-三、办理渠道
-参保人可以通过“开封医保”公众号在线申请。
-四、其他
-请各单位认真贯彻落实。
-"""
+NOTICE = (PROJECT_ROOT / "tests" / "data" / "documents" / "kaifeng_chronic_notice.txt").read_text(
+    encoding="utf-8"
+)
 
 
 def _document(tmp_path: Path, text: str = NOTICE, name: str = "开封慢特病通知.txt") -> Path:

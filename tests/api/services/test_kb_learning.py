@@ -19,16 +19,9 @@ from api.settings import PROJECT_ROOT, Settings
 pytestmark = pytest.mark.integration
 
 ENTRIES = PROJECT_ROOT / "knowledge" / "entries"
-NOTICE = """开封市医疗保障局关于规范门诊慢特病待遇认定的通知
-2024年3月1日
-
-一、办理时限
-门诊慢特病待遇认定在受理后15个工作日内完成。
-二、报销比例
-门诊慢特病在一级医疗机构的报销比例为70%。
-三、办理渠道
-参保人可以通过“开封医保”公众号在线申请。
-"""
+NOTICE = (PROJECT_ROOT / "tests" / "data" / "documents" / "kaifeng_chronic_notice.txt").read_text(
+    encoding="utf-8"
+)
 CARD_ANSWER = "社保卡丢失请先拨打12345挂失，再带身份证到就近的社保卡服务网点补办，一般当场可以领取。"
 
 
