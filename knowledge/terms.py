@@ -25,11 +25,26 @@ def doc_text(doc: Doc) -> str:
 
 
 @lru_cache(maxsize=1)
+def _topic_lines() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(line.split("=")) for line in read_lines(DATA_DIR / "topic_terms.txt"))
+
+
+@lru_cache(maxsize=1)
 def subject_terms() -> tuple[str, ...]:
     """Domain terms and the subjects of data/topic_terms.txt, two characters or more, longest first."""
-    extra = read_lines(DATA_DIR / "topic_terms.txt")
+    extra = [term for group in _topic_lines() for term in group]
     terms = {t for t in (*domain_terms(), *extra) if len(t) >= 2}
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
+
+
+@lru_cache(maxsize=1)
+def equivalents() -> dict[str, tuple[str, ...]]:
+    """Names of one thing (医保码=医保电子凭证): an entry that says one of them names the others."""
+    table: dict[str, tuple[str, ...]] = {}
+    for group in _topic_lines():
+        for term in group:
+            table[term] = group
+    return table
 
 
 def terms_in(text: str) -> list[str]:
@@ -53,7 +68,12 @@ def missing_terms(
     """Domain terms of the question that the entry never mentions (``known``: its ``doc_text``)."""
     skip = set(ignore)
     said = doc_text(doc) if known is None else known
-    return [t for t in question_terms(question) if t not in skip and t not in said]
+    same = equivalents()
+    return [
+        t
+        for t in question_terms(question)
+        if t not in skip and not any(name in said for name in same.get(t, (t,)))
+    ]
 
 
 class TermCoverage:

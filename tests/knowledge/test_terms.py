@@ -33,3 +33,10 @@ def test_an_entry_that_never_names_the_asked_subject_is_foreign() -> None:
     coverage = TermCoverage([overview, *others])
     assert coverage.foreign("医保卡补办一般要多久能拿到？", overview) == ["补办"]
     assert coverage.foreign("零星报销一般要多久能到账？", overview) == []
+
+
+def test_another_name_of_the_subject_counts_as_naming_it() -> None:
+    voucher = doc("evoucher", "大连医保电子凭证可以绑定孩子，看病时用家长手机付款")
+    others = [doc(f"o{i}", f"医保其他条目{i}") for i in range(10)]
+    coverage = TermCoverage([voucher, *others])
+    assert coverage.foreign("能用我手机上的医保码给孩子付钱不？", voucher) == []
