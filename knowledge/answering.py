@@ -41,6 +41,8 @@ TOPIC_FALLBACK_MARGIN = 0.05
 # The caller's own region's entry that matches the question best in meaning may answer this far
 # under the confidence threshold (see Answerer._own_region_match).
 OWN_REGION_RELAX = 0.1
+# ... and only when it leads the region's other entries by this much in meaning.
+OWN_REGION_LEAD = 0.015
 _FOLLOWUP_START = (
     "那",
     "那么",
@@ -407,6 +409,13 @@ class Answerer:
         closest = max(hits, key=lambda h: h.dense)
         if not closest.doc.region or not self.regions.applies(closest.doc.region, caller_region):
             return None
+        siblings = [
+            h.dense
+            for h in hits
+            if h is not closest and h.doc.region and self.regions.applies(h.doc.region, caller_region)
+        ]
+        if siblings and closest.dense - max(siblings) < OWN_REGION_LEAD:
+            return None  # near-identical rules of the region: meaning alone cannot pick one
         return closest if conf[id(closest)] >= self.policy.threshold - OWN_REGION_RELAX else None
 
     def _answer(
