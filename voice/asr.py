@@ -30,7 +30,7 @@ def make_recognizer(
     """The shared recogniser of ``engine``; a missing model raises ``ModelNotFoundError`` naming its setting.
 
     Args:
-        whisper_prompt: the domain-term prompt; None for ``whisper_asr.DEFAULT_PROMPT``, "" for none.
+        whisper_prompt: Whisper's initial prompt; None for ``whisper_asr.DEFAULT_PROMPT`` (none), "" for none.
     """
     if engine == "whisper":
         return whisper_asr.WhisperRecognizer(whisper_model, prompt=whisper_prompt, threads=whisper_threads)

@@ -381,7 +381,7 @@ class IvrCall:
         self, prompt: str, text: str, *, remember: bool = True, kind: str = "prompt"
     ) -> list[Action]:
         self.session.stop_listening()
-        return [self.line.say(prompt, text, remember=remember, kind=kind)]
+        return self.line.say(prompt, text, remember=remember, kind=kind)
 
     def _barge_in(self) -> list[Action]:
         if not self.line.playing or not self.config.barge_in or self.state is State.ENDING:

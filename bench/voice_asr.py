@@ -1,0 +1,191 @@
+"""Recognition of the phone test set: CER per voice x SNR, spoken vs typed questions end to end, the
+Whisper domain prompt measured, and the bot's own prompts and answers heard back (intelligibility).
+
+Audio is recognised as a call would cut it (``WhisperRecognizer.transcribe``: the VAD session,
+endpointing, the text guards). Transcripts are cached in a JSON file keyed by the audio and the
+decoding options, so a rerun only decodes what changed. The end-to-end score is the hotline-eval
+scoring (devtools/evaluation.py) on the knowledge engine (``--engine kb``): the recognised text goes
+where the typed question went, and dialogue kind and facts come out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.voice_set import Clip, char_errors, corpus_cer, halves, snr_label
+from devtools.evaluation import Engine, run, summarize
+from voice import whisper_text
+from voice.audio import Pcm
+from voice.whisper_asr import WhisperRecognizer
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "E2E_KINDS",
+    "TranscriptCache",
+    "cer_rows",
+    "end_to_end_rows",
+    "intelligibility_rows",
+    "prompt_rows",
+    "recognise",
+]
+
+# The text clean-up's code is part of the key: a changed clean-up decodes again.
+_CLEANING = hashlib.sha256(Path(whisper_text.__file__).read_bytes()).hexdigest()[:12]
+# The kinds the knowledge engine can give; complaints (ticket) need the Rasa forms (--engine stack).
+E2E_KINDS = ("answer", "clarify_region", "abstain")
+
+
+class TranscriptCache:
+    """Recognised text per (audio, model, prompt, beam, text clean-up), in one JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self._data = {}
+        self.decoded = 0
+        self.decode_s = 0.0
+        self.audio_s = 0.0
+
+    @staticmethod
+    def key(recognizer: WhisperRecognizer, audio: bytes) -> str:
+        options = f"{recognizer.model_path.name}\n{recognizer.prompt}\n{recognizer.beam_size}\n{_CLEANING}\n"
+        return hashlib.sha256(options.encode() + audio).hexdigest()
+
+    def text(self, recognizer: WhisperRecognizer, audio: bytes) -> str:
+        key = self.key(recognizer, audio)
+        if key not in self._data:
+            started = time.perf_counter()
+            self._data[key] = recognizer.transcribe(Pcm(audio, 8000)).text
+            self.decode_s += time.perf_counter() - started
+            self.audio_s += len(audio) / 16000
+            self.decoded += 1
+            if self.decoded % 10 == 0:
+                self.save()
+        return self._data[key]
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(self._data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.path)
+
+
+def recognise(audio: Sequence[bytes], recognizer: WhisperRecognizer, cache: TranscriptCache) -> list[str]:
+    """The recognised text of each 8 kHz int16 recording, in order."""
+    try:
+        return [cache.text(recognizer, pcm) for pcm in audio]
+    finally:
+        cache.save()
+
+
+def _groups(clips: Sequence[Clip]) -> dict[tuple[str, str], list[int]]:
+    out: dict[tuple[str, str], list[int]] = {}
+    for i, clip in enumerate(clips):
+        out.setdefault((clip.voice, snr_label(clip.snr)), []).append(i)
+    return out
+
+
+def cer_rows(clips: Sequence[Clip], texts: Sequence[str]) -> list[dict[str, Any]]:
+    """CER per voice x SNR, overall and per category of utterance."""
+    categories = sorted({c.item["category"] for c in clips})
+    rows = []
+    for (voice, snr), index in _groups(clips).items():
+        row: dict[str, Any] = {"voice": voice, "SNR": snr, "n": len(index)}
+        row["CER"] = f"{corpus_cer((clips[i].item['question'], texts[i]) for i in index):.1%}"
+        for category in categories:
+            picked = [i for i in index if clips[i].item["category"] == category]
+            row[category] = f"{corpus_cer((clips[i].item['question'], texts[i]) for i in picked):.1%}"
+        rows.append(row)
+    return rows
+
+
+def _accuracy(engine: Engine, items: Sequence[dict[str, Any]], prefix: str) -> dict[str, dict[str, float]]:
+    return summarize(list(run(engine, items, session_prefix=prefix)))
+
+
+def end_to_end_rows(clips: Sequence[Clip], texts: Sequence[str], engine: Engine) -> list[dict[str, Any]]:
+    """Spoken questions (recognised text) against the same questions typed, per voice x SNR."""
+    scored = [i for i, c in enumerate(clips) if c.item.get("kind") in E2E_KINDS]
+    typed_items = list({clips[i].item["id"]: clips[i].item for i in scored}.values())
+    typed = _accuracy(engine, typed_items, "typed-")
+    rows = [_e2e_row("typed", "-", typed, typed)]
+    for (voice, snr), index in _groups(clips).items():
+        spoken_items = [{**clips[i].item, "question": texts[i] or "。"} for i in index if i in set(scored)]
+        spoken = _accuracy(engine, spoken_items, f"spoken-{voice}-{snr}-")
+        rows.append(_e2e_row(voice, snr, spoken, typed))
+    return rows
+
+
+def _e2e_row(
+    voice: str, snr: str, got: dict[str, dict[str, float]], typed: dict[str, dict[str, float]]
+) -> dict:
+    row: dict[str, Any] = {"input": voice, "SNR": snr, "n": int(got["all"]["n"])}
+    for kind in E2E_KINDS:
+        if kind in got:
+            row[kind] = f"{got[kind]['accuracy']:.1%}"
+    row["all"] = f"{got['all']['accuracy']:.1%}"
+    row["guesses"] = f"{got['guess_rate']['accuracy']:.1%}"
+    row["spoken / typed"] = f"{got['all']['accuracy'] / max(typed['all']['accuracy'], 1e-9):.1%}"
+    return row
+
+
+def prompt_rows(
+    clips: Sequence[Clip],
+    make: Callable[[str], WhisperRecognizer],
+    prompts: dict[str, str],
+    cache: TranscriptCache,
+) -> tuple[list[dict[str, Any]], str]:
+    """Each candidate prompt's CER on the tune and the test half; the one best on the tune half wins.
+
+    Halves are taken over items (alternating), so a voice and SNR appear in both.
+    """
+    tune_ids = {item["id"] for item in halves(_items(clips))[0]}
+    rows, tune_cer = [], {}
+    for name, prompt in prompts.items():
+        texts = recognise([c.audio for c in clips], make(prompt), cache)
+        pairs = [
+            (c.item["question"], t, c.item["id"] in tune_ids, c) for c, t in zip(clips, texts, strict=True)
+        ]
+        tune_cer[name] = corpus_cer((r, h) for r, h, tune, _ in pairs if tune)
+        row: dict[str, Any] = {"prompt": name, "tune CER": f"{tune_cer[name]:.1%}"}
+        row["test CER"] = f"{corpus_cer((r, h) for r, h, tune, _ in pairs if not tune):.1%}"
+        for (voice, snr), index in _groups(clips).items():
+            test = [(pairs[i][0], pairs[i][1]) for i in index if not pairs[i][2]]
+            row[f"test {voice} {snr}"] = f"{corpus_cer(test):.1%}"
+        rows.append(row)
+    best = min(tune_cer, key=lambda k: tune_cer[k])
+    for row in rows:
+        row["chosen (on tune)"] = "yes" if row["prompt"] == best else ""
+    return rows, best
+
+
+def _items(clips: Sequence[Clip]) -> list[dict[str, Any]]:
+    return list({c.item["id"]: c.item for c in clips}.values())
+
+
+def intelligibility_rows(heard: dict[str, list[tuple[str, str, str]]]) -> list[dict[str, Any]]:
+    """The bot's prompts and answers heard back: CER per voice and kind of text, side by side.
+
+    ``heard`` maps a voice to (kind, text, recognised) triples.
+    """
+    rows = []
+    for voice, triples in heard.items():
+        row: dict[str, Any] = {"voice": voice}
+        for kind in sorted({k for k, _, _ in triples}):
+            picked = [(t, r) for k, t, r in triples if k == kind]
+            row[f"{kind} (n={len(picked)})"] = f"{corpus_cer(picked):.1%}"
+        row["all"] = f"{corpus_cer((t, r) for _, t, r in triples):.1%}"
+        worst = max(triples, key=lambda x: char_errors(x[1], x[2])[0] / max(char_errors(x[1], x[2])[1], 1))
+        row["worst heard as"] = f"{worst[1][:14]}… -> {worst[2][:14]}…"
+        rows.append(row)
+    return rows
