@@ -282,6 +282,24 @@ def test_colours_follow_good_and_bad(page: Any, dash_server: str, dash_settings:
     assert colour("#kpi-overdue .kpi-value") == bad
 
 
+def test_a_missing_holiday_year_is_shown_on_the_dashboard(
+    page: Any, dash_server: str, dash_settings: Settings
+) -> None:
+    """chinesecalendar ends with 2026 and the shipped holiday file lists no year: from December
+    2026 on, /api/health reports the next year missing, and the dashboard says so."""
+    calendar = httpx.get(f"{dash_server}/api/health", timeout=30).json()["calendar"]
+    _login(page, dash_server, SUPERVISOR)
+    _open(page, dash_server, WEEK1)
+    box = page.locator("#calendar-warning")
+    if calendar["ok"]:
+        assert box.is_hidden()
+        return
+    box.wait_for(state="visible")
+    missing = [str(y) for y in calendar["missing_years"]]
+    assert box.get_attribute("data-missing") == ",".join(missing)
+    assert "节假日" in box.inner_text() and all(year in box.inner_text() for year in missing)
+
+
 def test_csv_download_from_the_page(page: Any, dash_server: str) -> None:
     _login(page, dash_server, SUPERVISOR)
     _open(page, dash_server, WEEK1)
