@@ -34,14 +34,19 @@ PHONE = {"width": 390, "height": 844}
 ANSWER_WAIT_MS = 90_000  # a first answer loads models in the server; Rasa on 2 shared cores is slow
 
 
-def phone_page(browser: Any) -> Iterator[Any]:
-    """A caller's phone-sized page in a fresh context (empty localStorage: a new caller)."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+def fresh_page(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+    """A page in a fresh context (no cookies or localStorage from other tests), Chinese locale."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(30_000)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A caller's phone-sized page in a fresh context (empty localStorage: a new caller)."""
+    yield from fresh_page(browser, PHONE)
 
 
 def say(page: Any, text: str) -> None:

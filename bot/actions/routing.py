@@ -293,7 +293,7 @@ _HUMAN_RE = re.compile(
 
 def is_clear_yes(text: str) -> bool:
     """ "好的" / "行，登记吧" / "需要": a yes and nothing else (not "好的，谢谢", not "我是退休职工")."""
-    if not text or _CLOSING_RE.search(text):
+    if not text or is_closing(text):
         return False
     return _YES_RE.sub("", text).strip() == ""
 

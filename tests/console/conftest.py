@@ -28,6 +28,7 @@ import pytest
 from api.services import auth
 from api.services import knowledge as kb_service
 from api.settings import Settings
+from tests.browser import fresh_page
 
 VIEWPORT = {"width": 1280, "height": 860}
 TOKENS = {"agent_token": "console-test-agent", "supervisor_token": "console-test-supervisor"}
@@ -128,12 +129,7 @@ def make_user(console_app_settings: Settings) -> Callable[..., auth.UserPublic]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh browser context (no cookies from other tests) and its page, 1280 px wide."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from fresh_page(browser, VIEWPORT)
 
 
 def do_login(page: Any, base: str, username: str, password: str, *, expect_success: bool = True) -> None:
