@@ -290,7 +290,7 @@ def start_system(timeout: float = 900.0, *, root: Path = PROJECT_ROOT) -> System
         "HOTLINE_RATE_LIMIT_IP_PER_MIN": "0",
         "HOTLINE_RATE_LIMIT_SESSION_PER_MIN": "0",
         "HOTLINE_RETENTION_INTERVAL_S": "0",
-        "HOTLINE_STAFFED_HOURS": "00:00-23:59",
+        "HOTLINE_STAFFED_HOURS": "00:00-24:00",
         "HOTLINE_STAFFED_WEEKDAYS": "1-7",
     }
     log_path = folder / "system.log"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from api.services.workdays import deadline
+from api.services.workdays import deadline, parse_hours
 from api.settings import Settings
 
 __all__ = ["CATEGORIES", "RuleMatch", "TicketRules", "TimeLimit", "load_rules", "rules_from_settings"]
@@ -210,11 +210,9 @@ def _cached_rules(key: tuple[Any, ...]) -> TicketRules:
 def _close_of_business(staffed_hours: str) -> dt.time:
     """End of the staffed day from ``08:30-17:30``; deadlines fall at that time."""
     try:
-        end = staffed_hours.split("-", 1)[1].strip()
-        hour, minute = end.split(":")
-        return dt.time(int(hour), int(minute))
-    except (IndexError, ValueError):
-        raise ValueError(f"HOTLINE_STAFFED_HOURS must look like 08:30-17:30, got {staffed_hours!r}") from None
+        return parse_hours(staffed_hours)[1]
+    except ValueError as exc:
+        raise ValueError(f"HOTLINE_STAFFED_HOURS: {exc}") from None
 
 
 def rules_from_settings(settings: Settings) -> TicketRules:

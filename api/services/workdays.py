@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,9 +37,12 @@ __all__ = [
     "add_workdays",
     "calendar_status",
     "deadline",
+    "is_staffed",
     "is_workday",
     "load_overrides",
     "package_years",
+    "parse_hours",
+    "parse_weekdays",
     "workdays_between",
 ]
 
@@ -319,3 +323,61 @@ def deadline(
     local_day = received.astimezone(zone).date()
     due_day = add_workdays(local_day, days, strict=strict, overrides=overrides)
     return dt.datetime.combine(due_day, close_of_business, tzinfo=zone).astimezone(dt.UTC)
+
+
+_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(hours: str) -> tuple[dt.time, dt.time]:
+    """``"08:30-17:30"`` -> (08:30, 17:30); ``24:00`` ends at midnight, so ``00:00-24:00`` is the
+    whole day. A clear ValueError naming the argument otherwise."""
+    match = _HOURS_RE.match(hours or "")
+    if not match:
+        raise ValueError(f"hours must look like '08:30-17:30', got {hours!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start = dt.time(h1, m1)
+        end = dt.time.max if (h2, m2) == (24, 0) else dt.time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"hours has an impossible time: {hours!r}") from exc
+    if end <= start:
+        raise ValueError(f"hours must end after they start, got {hours!r}")
+    return start, end
+
+
+def parse_weekdays(weekdays: str) -> frozenset[int]:
+    """``"1-5"`` or ``"1,2,3,4,5,6"`` -> ISO weekday numbers (1 = Monday)."""
+    days: set[int] = set()
+    for part in (weekdays or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"weekdays must look like '1-5' or '1,3,5', got {weekdays!r}")
+        lo, hi = int(first), int(last or first)
+        if not 1 <= lo <= hi <= 7:
+            raise ValueError(f"weekdays must be between 1 (Monday) and 7 (Sunday), got {weekdays!r}")
+        days.update(range(lo, hi + 1))
+    if not days:
+        raise ValueError("weekdays must name at least one day")
+    return frozenset(days)
+
+
+def is_staffed(now: dt.datetime, *, hours: str, weekdays: str, timezone: str) -> bool:
+    """Whether human agents are on duty at ``now`` (aware datetime) in the centre's time zone.
+
+    With the Monday-Friday default, the Chinese holiday calendar decides (法定节假日 off,
+    调休 weekends on); any other weekday set is taken literally.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    local = now.astimezone(_zone(timezone))
+    start, end = parse_hours(hours)
+    days = parse_weekdays(weekdays)
+    if days == frozenset(range(1, 6)):
+        day_ok = is_workday(local.date())
+    else:
+        day_ok = local.isoweekday() in days
+    now_time = local.time().replace(tzinfo=None)
+    return day_ok and start <= now_time and (now_time < end or end == dt.time.max)

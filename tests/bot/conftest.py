@@ -121,7 +121,7 @@ def bot_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for actions: a throwaway SQLite database, agents always on duty."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        staffed_hours="00:00-23:59",
+        staffed_hours="00:00-24:00",
         staffed_weekdays="1-7",
     )
     monkeypatch.setattr("bot.actions.common.settings", lambda: settings)
@@ -190,7 +190,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_port=rasa_port,
         action_port=action_port,
         rasa_timeout_s=30.0,
-        staffed_hours="00:00-23:59",
+        staffed_hours="00:00-24:00",
         staffed_weekdays="1-7",
     )
 

@@ -63,7 +63,7 @@ def console_app_settings(tmp_path_factory: pytest.TempPathFactory, console_index
         kb_documents=[],
         rasa_url=f"http://127.0.0.1:{free_port()}",
         rasa_timeout_s=2.0,
-        staffed_hours="00:00-23:59",
+        staffed_hours="00:00-24:00",
         staffed_weekdays="1-7",
         ticket_escalation_interval_s=0,
         auth_max_failures=5,

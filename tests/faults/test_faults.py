@@ -50,7 +50,7 @@ def settings(pg: RestartablePostgres, tmp_path_factory: pytest.TempPathFactory) 
         "rasa_port": port,
         "action_port": free_port(),
         "rasa_timeout_s": 30.0,
-        "staffed_hours": "00:00-23:59",
+        "staffed_hours": "00:00-24:00",
         "staffed_weekdays": "1-7",
         "ticket_escalation_interval_s": 0,
         "retention_interval_s": 0,

@@ -58,7 +58,7 @@ def settings(pg: RestartablePostgres, tmp_path_factory: pytest.TempPathFactory) 
         "rasa_port": closed,
         "action_port": free_port(),
         "rasa_timeout_s": 2.0,
-        "staffed_hours": "00:00-23:59",
+        "staffed_hours": "00:00-24:00",
         "staffed_weekdays": "1-7",
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

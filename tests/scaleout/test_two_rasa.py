@@ -120,7 +120,7 @@ def pair(
         "rasa_tracker_store_url": tracker_url,
         "rasa_lock_store_url": redis_url,
         "rasa_timeout_s": 60.0,
-        "staffed_hours": "00:00-23:59",
+        "staffed_hours": "00:00-24:00",
         "staffed_weekdays": "1-7",
     }
     a, b = (

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +19,7 @@ from api.models.base import utcnow
 from api.models.conversations import STATUS_BOT, STATUS_HANDOFF, Conversation, Turn
 from api.privacy import mask_phone, mask_text
 from api.schemas import HandoffPublic
+from api.services.workdays import is_staffed, parse_hours, parse_weekdays
 from api.settings import Settings
 from api.texts import TEXTS
 
@@ -39,62 +38,6 @@ __all__ = [
     "request",
     "staffed_now",
 ]
-
-_HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def parse_hours(hours: str) -> tuple[dt.time, dt.time]:
-    """``"08:30-17:30"`` -> (08:30, 17:30); a clear ValueError naming the argument otherwise."""
-    match = _HOURS_RE.match(hours or "")
-    if not match:
-        raise ValueError(f"hours must look like '08:30-17:30', got {hours!r}")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    try:
-        start, end = dt.time(h1, m1), dt.time(h2, m2)
-    except ValueError as exc:
-        raise ValueError(f"hours has an impossible time: {hours!r}") from exc
-    if end <= start:
-        raise ValueError(f"hours must end after they start, got {hours!r}")
-    return start, end
-
-
-def parse_weekdays(weekdays: str) -> frozenset[int]:
-    """``"1-5"`` or ``"1,2,3,4,5,6"`` -> ISO weekday numbers (1 = Monday)."""
-    days: set[int] = set()
-    for part in (weekdays or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        first, _, last = part.partition("-")
-        if not first.isdigit() or (last and not last.isdigit()):
-            raise ValueError(f"weekdays must look like '1-5' or '1,3,5', got {weekdays!r}")
-        lo, hi = int(first), int(last or first)
-        if not 1 <= lo <= hi <= 7:
-            raise ValueError(f"weekdays must be between 1 (Monday) and 7 (Sunday), got {weekdays!r}")
-        days.update(range(lo, hi + 1))
-    if not days:
-        raise ValueError("weekdays must name at least one day")
-    return frozenset(days)
-
-
-def is_staffed(now: dt.datetime, *, hours: str, weekdays: str, timezone: str) -> bool:
-    """Whether human agents are on duty at ``now`` (aware datetime) in the centre's time zone.
-
-    With the Monday-Friday default, the Chinese holiday calendar decides (法定节假日 off,
-    调休 weekends on); any other weekday set is taken literally.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    local = now.astimezone(ZoneInfo(timezone))
-    start, end = parse_hours(hours)
-    days = parse_weekdays(weekdays)
-    if days == frozenset(range(1, 6)):
-        from api.services.workdays import is_workday
-
-        day_ok = is_workday(local.date())
-    else:
-        day_ok = local.isoweekday() in days
-    return day_ok and start <= local.time().replace(tzinfo=None) < end
 
 
 def staffed_now(settings: Settings, now: dt.datetime | None = None) -> bool:

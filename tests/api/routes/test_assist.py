@@ -50,7 +50,7 @@ def settings(make_db_settings: Callable[..., Settings], assist_index_dir: Path) 
         rasa_timeout_s=2.0,
         agent_token="assist-agent",
         supervisor_token="assist-supervisor",
-        staffed_hours="00:00-23:59",
+        staffed_hours="00:00-24:00",
         staffed_weekdays="1-7",
         ticket_escalation_interval_s=0,
         assist_poll_s=0.1,

@@ -37,7 +37,7 @@ def settings(make_db_settings: Callable[..., Settings]) -> Settings:
         action_port=_port(),
         rasa_timeout_s=2.0,
         agent_token="agent-secret",
-        staffed_hours="00:00-23:59",
+        staffed_hours="00:00-24:00",
         staffed_weekdays="1-7",
     )
 

@@ -33,7 +33,7 @@ def down_settings(make_db_settings) -> Settings:  # type: ignore[no-untyped-def]
         rasa_port=port,
         action_port=_closed_port(),
         rasa_timeout_s=2.0,
-        staffed_hours="00:00-23:59",
+        staffed_hours="00:00-24:00",
         staffed_weekdays="1-7",
     )
 

@@ -127,3 +127,11 @@ def test_every_reason_in_use_has_a_label() -> None:
     for reason in reasons:
         label = handoff.reason_label(reason)
         assert label and label != other and "_" not in label, reason
+
+
+def test_round_the_clock_hours_include_the_last_minute() -> None:
+    """``00:00-24:00`` is the whole day: a centre open all night is staffed at 23:59:30 too."""
+    late = dt.datetime(2026, 11, 22, 23, 59, 30, tzinfo=CST)
+    assert handoff.is_staffed(late, hours="00:00-24:00", weekdays="1-7", timezone="Asia/Shanghai")
+    assert not handoff.is_staffed(late, hours="00:00-23:59", weekdays="1-7", timezone="Asia/Shanghai")
+    assert handoff.parse_hours("08:00-24:00")[1] == dt.time.max
