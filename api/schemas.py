@@ -416,6 +416,33 @@ class QaReviewIn(BaseModel):
     comment: str = Field(min_length=1, max_length=1000)
 
 
+class QaCategoryScore(BaseModel):
+    """Precision and recall of one category on the labelled calls, with the current and the new thresholds."""
+
+    category: str
+    support: int
+    before_precision: float | None = None
+    before_recall: float | None = None
+    after_precision: float | None = None
+    after_recall: float | None = None
+
+
+class QaCalibrationProposal(BaseModel):
+    """A recalibration computed but not yet applied: ``apply`` with its ``id`` makes it current."""
+
+    id: str
+    before: dict[str, float]
+    after: dict[str, float]
+    categories: list[QaCategoryScore]
+    labelled_calls: int
+    reviewed_sentences: int
+    source: str
+
+
+class QaCalibrationApplyIn(BaseModel):
+    id: str = Field(min_length=8, max_length=64)
+
+
 class QaRuleOverrules(BaseModel):
     """How often a rule's findings were confirmed or overruled (a bad rule shows here)."""
 

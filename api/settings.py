@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     # qa/semantic_calibration.json when it exists, else inspection/data/semantic_calibration.json).
     qa_semantic: bool = True
     qa_semantic_calibration_file: Path | None = None
+    # Labelled call folders the console's 重新校准 uses beside the supervisors' reviews (the CLI's DIRs).
+    qa_calibration_labelled: list[Path] = Field(default_factory=list)
 
     # Agent assist (api/services/assist.py): how close a KB entry must be to the caller's words to be
     # suggested, and how often the suggestion stream checks the transcript for new turns.

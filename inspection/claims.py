@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vocab.numerals import SPOKEN_DIGITS, UNITS, parse_number, parse_range
+from pypinyin import lazy_pinyin
+
+from inspection.textmatch import char_code, normalize
+from vocab.numerals import DIGIT_VALUES, SPOKEN_DIGITS, UNITS, parse_number, parse_range
 
 _NUM = rf"(?:\d+(?:\.\d+)?|[{SPOKEN_DIGITS}{UNITS}]+)"
 _UNIT_WORDS = {
@@ -102,6 +105,55 @@ class Quantity:
         return self.approx or self.top != self.value or self.unit in ("week", "month", "year")
 
 
+# Recognised speech writes numbers and units with homophones (15个公作日, 两各礼拜): unit words
+# of two or more characters are restored by their (folded) sound, 个 by its syllable between a
+# number and a unit, and one non-numeral character read like a numeral just before 个 + unit.
+_LONG_UNITS = tuple(w for w in _UNIT_WORDS if len(w) >= 2 and not w.startswith("个"))
+_NUMERAL_CHARS = SPOKEN_DIGITS + UNITS + "半几"
+
+
+def _codes(text: str) -> str:
+    return "".join(char_code(ch) for ch in text)
+
+
+_LONG_UNIT_CODES = {_codes(w): w for w in _LONG_UNITS}
+_NUMERAL_SOUNDS = {lazy_pinyin(ch)[0]: ch for ch in "一二两三四五六七八九十"}
+_GE = lazy_pinyin("个")[0]
+
+
+def _is_number(ch: str) -> bool:
+    return ch.isdigit() or ch in _NUMERAL_CHARS
+
+
+def repair_numbers(text: str) -> str:
+    """Undo homophones in spoken amounts: 十五个公作日 -> 十五个工作日, 两各礼拜 -> 两个礼拜."""
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    chars = list(text)
+    for i in range(len(chars)):
+        for length in (3, 2):
+            piece = "".join(chars[i : i + length])
+            word = _LONG_UNIT_CODES.get(_codes(piece)) if len(piece) == length else None
+            if word and piece != word and (i == 0 or _is_number(chars[i - 1]) or chars[i - 1] in "个各"):
+                chars[i : i + length] = word
+                break
+    starts = {m.start() for m in re.finditer(_UNIT_RE, "".join(chars))}
+    for i in range(1, len(chars) - 1):
+        if (
+            chars[i] != "个"
+            and i + 1 in starts
+            and lazy_pinyin(chars[i])[0] == _GE
+            and _is_number(chars[i - 1])
+        ):
+            chars[i] = "个"
+    text = "".join(chars)
+    for m in re.finditer(rf"(?<![\d{_NUMERAL_CHARS}])([\u4e00-\u9fff])(?=个(?:{_UNIT_RE}))", text):
+        numeral = _NUMERAL_SOUNDS.get(lazy_pinyin(m.group(1))[0])
+        if numeral and m.group(1) not in DIGIT_VALUES:
+            text = text[: m.start()] + numeral + text[m.end() :]
+    return text
+
+
 def split_clauses(text: str) -> list[str]:
     """Clauses of a sentence, split at punctuation."""
     return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()]
@@ -132,7 +184,7 @@ def _amount(m: re.Match[str]) -> tuple[float, float] | None:
 
 def quantities(clause: str) -> list[Quantity]:
     """Numbers with units in one clause; values before a change verb are marked historical."""
-    clause = _AVAILABILITY.sub("", clause)
+    clause = _AVAILABILITY.sub("", repair_numbers(clause))
     change = _CHANGE.search(clause)
     approx = bool(_APPROX.search(clause))
     out: list[Quantity] = []
@@ -208,19 +260,21 @@ def has_time_expression(text: str) -> bool:
 
 
 _BIGRAM_STOP = frozenset(
-    "工作 作日 个工 小时 分钟 个月 我们 您的 可以 就是 这个 那个 的话 一下 的时 时候 "
+    _codes(w)
+    for w in "工作 作日 个工 小时 分钟 个月 我们 您的 可以 就是 这个 那个 的话 一下 的时 时候 "
     "如果 现在 然后 一般 需要 不用 是的 好的 对的".split()
 )
 
 
 def bigrams(text: str) -> set[str]:
-    """Character bigrams of the Chinese content of a text (digits and common words dropped)."""
-    chars = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return {chars[i : i + 2] for i in range(len(chars) - 1)} - _BIGRAM_STOP
+    """Sound bigrams of the Chinese content of a text (digits and common words dropped): a
+    recogniser's homophones (成度 for 成都) share them."""
+    codes = _codes("".join(ch for ch in normalize(text).chars if "\u4e00" <= ch <= "\u9fff"))
+    return {codes[i : i + 2] for i in range(len(codes) - 1)} - _BIGRAM_STOP
 
 
 def overlap(a: str, b: str) -> float:
-    """Share of the bigrams of ``a`` that also occur in ``b`` (0..1)."""
+    """Share of the bigrams of ``a`` that also occur in ``b`` (0..1), compared by sound."""
     ba = bigrams(a)
     if not ba:
         return 0.0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from inspection.claims import split_clauses
-from inspection.textmatch import normalize
+from inspection.textmatch import normalize, phrase_codes
 
 
 @runtime_checkable
@@ -82,7 +82,7 @@ def region_mentioned(region: str | None, text: str, *, sounds: str | None = None
     names = region_names(region)
     if not names or any(n and n in text for n in names):
         return True
-    return sounds is not None and any(n and normalize(n).codes in sounds for n in names)
+    return sounds is not None and any(n and any(c in sounds for c in phrase_codes(n)) for n in names)
 
 
 def _grams(text: str) -> list[str]:
@@ -117,7 +117,7 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
             postings.setdefault(g, []).append((i, idf[g] ** 2 * min(c, 3)))
     names = [region_names(e.region) for e in items]
 
-    sounds = {nm: normalize(nm).codes for ns in names for nm in ns}
+    sounds = {nm: phrase_codes(nm) for ns in names for nm in ns}
 
     def lookup(text: str) -> list[KbFact]:
         heard = normalize(text).codes
@@ -133,7 +133,11 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
         for i, dot in dots.items():
             s = dot / (qn * norms[i])
             if names[i]:
-                s = s * 1.3 if any(nm in text or sounds[nm] in heard for nm in names[i]) else s * 0.6
+                s = (
+                    s * 1.3
+                    if any(nm in text or any(c in heard for c in sounds[nm]) for nm in names[i])
+                    else s * 0.6
+                )
             scored.append((s, i))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [items[i] for s, i in scored[:k] if s >= min_score]

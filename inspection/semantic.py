@@ -41,8 +41,10 @@ MIN_UNIT_CHARS = 5  # 嗯好的、对对对: backchannels say nothing a label is
 # A longer sentence (recognised speech has no punctuation) is embedded only around its cue words.
 LONG_CHARS, CUE_CONTEXT, MIN_WINDOW_CHARS = 30, 12, 8
 # A window is a guess at where a sentence begins and ends: it must clear the threshold by this much.
-WINDOW_PENALTY = 0.02
+WINDOW_PENALTY = float(__import__("os").environ.get("HQ_WP", "0.02"))
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+_PUNCT = re.compile(r"[，。！？、,.!?；;：:“”\n]")
+CLAUSE_CHARS = 14  # unpunctuated speech longer than this likely runs two clauses together
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Label:
     examples: tuple[str, ...]
     cues: tuple[str, ...] = ()
     description: str = ""
+    decisive: bool = False  # its cue words are the problem itself: a sentence holding one is of this label
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,9 @@ def load_bank(path: Path | str | None = None) -> Bank:
         if speaker not in SPEAKERS:
             raise ValueError(f"{path}: labels.{name}.speaker must be one of {', '.join(SPEAKERS)}")
         cues = tuple(str(c) for c in (spec.get("cues") or ()))
-        labels[str(name)] = Label(str(name), speaker, examples, cues, str(spec.get("description", "")))
+        labels[str(name)] = Label(
+            str(name), speaker, examples, cues, str(spec.get("description", "")), bool(spec.get("decisive"))
+        )
     if NONE not in labels:
         raise ValueError(f"{path}: the bank needs a '{NONE}' label of ordinary sentences")
     return Bank(version=str(raw.get("version", "")), labels=labels)
@@ -145,6 +150,9 @@ class Unit:
     speaker: str
     text: str
     window: bool = False
+    # Labels whose cue words a sentence holds (see ``cued``): its nearest is one of them. Not for
+    # windows: cut around a cue word, a window would always be of the cue's label.
+    cued: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,13 @@ class SemanticMatcher:
         }
         self._example_grams = [(lb, _bigrams(t)) for lb, t in self.examples if lb != NONE]
 
+    def with_calibration(self, calibration: Calibration) -> SemanticMatcher:
+        """The same bank and encoder under other thresholds, sharing the cached sentence vectors
+        (to compare a new calibration with the current one on the same calls)."""
+        other = SemanticMatcher(self.bank, self.encode, calibration, self.cache_size, self.k)
+        other._cache, other._lock = self._cache, self._lock
+        return other
+
     def clear_cache(self) -> None:
         """Forget the cached sentence vectors (the bank's stay): for timing calls never seen before."""
         with self._lock:
@@ -200,16 +215,28 @@ class SemanticMatcher:
         ]
 
     def _cue_spans(self, text: str, speaker: str) -> tuple[list[tuple[int, int]], int]:
+        spans, length = self._cue_hits(text, speaker)
+        return [(start, end) for start, end, _ in spans], length
+
+    def _cue_hits(self, text: str, speaker: str) -> tuple[list[tuple[int, int, str]], int]:
         norm = normalize(text)
         # Two-syllable cues match by sound too often (打听/大厅, 得问/的问): they must match exactly.
         spans = [
-            (m.start, m.end)
+            (m.start, m.end, lb)
             for lb in self.labels_for(speaker)
             if lb in self._cues
             for m in self._cues[lb].find(norm)
             if m.exact or len(m.phrase) > 2
         ]
         return spans, len(norm.chars)
+
+    def cued(self, text: str, speaker: str) -> tuple[str, ...]:
+        """The labels whose cue words ``text`` holds (in bank order), when one of them is decisive;
+        else () (a referral's or a wait's cue words alone decide nothing)."""
+        found = {lb for _, _, lb in self._cue_hits(text, speaker)[0]}
+        if not any(self.bank.labels[lb].decisive for lb in found):
+            return ()
+        return tuple(lb for lb in self.labels_for(speaker) if lb in found)
 
     def passes(self, text: str, speaker: str) -> bool:
         """The pre-filter: a cue word of a label the speaker can have, or enough shared sound bigrams."""
@@ -222,27 +249,45 @@ class SemanticMatcher:
 
     def units(self, text: str, speaker: str) -> list[tuple[str, bool]]:
         """What of an utterance gets embedded, as (text, is_window): short sentences that pass the
-        pre-filter, and in longer ones (recognised speech has no punctuation) windows around cue words."""
+        pre-filter, and in longer ones windows around cue words. Recognised speech has no
+        punctuation, so its clauses run together ("您要是记不住就别打来问了当天就能收到"): there a
+        sentence longer than a clause gets the windows as well as being embedded whole."""
         out: list[tuple[str, bool]] = []
+        spoken = not _PUNCT.search(text)
         for sentence in sentences(text):
             spans, length = self._cue_spans(sentence, speaker)
             if length <= LONG_CHARS:
                 if spans or self.passes(sentence, speaker):
                     out.append((sentence, False))
-                continue
-            norm = normalize(sentence)
-            merged: list[list[int]] = []
-            for start, end in sorted(spans):
-                if merged and start <= merged[-1][1] + 2:
-                    merged[-1][1] = max(merged[-1][1], end)
-                else:
-                    merged.append([start, end])
-            # Where the sentence around a cue ends is unknown: one window reaching back, one forward.
-            for start, end in merged:
-                for lo, hi in ((max(0, start - CUE_CONTEXT), end), (start, min(length, end + CUE_CONTEXT))):
-                    if hi - lo >= MIN_WINDOW_CHARS:
-                        out.append((norm.span(lo, hi), True))
+                if not (spoken and length > CLAUSE_CHARS):
+                    continue
+            out.extend((w, True) for w in self._windows(sentence, spans, length, spoken))
         return list(dict.fromkeys(out))
+
+    @staticmethod
+    def _windows(sentence: str, spans: list[tuple[int, int]], length: int, spoken: bool) -> list[str]:
+        norm = normalize(sentence)
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1] + 2:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        # Written text: the cue's sentence is known, only where the cue sits in it is not: one window
+        # reaching back, one forward. Recognised speech: where the clause around the cue begins and
+        # ends is unknown, so windows reach back and forward by a whole and by half the context.
+        out = []
+        for start, end in merged:
+            if spoken:
+                steps = (CUE_CONTEXT, CUE_CONTEXT // 2, 0)
+                reach = [(back, ahead) for back in steps for ahead in steps]
+            else:
+                reach = [(CUE_CONTEXT, 0), (0, CUE_CONTEXT)]
+            for back, ahead in reach:
+                lo, hi = max(0, start - back), min(length, end + ahead)
+                if hi - lo >= MIN_WINDOW_CHARS:
+                    out.append(norm.span(lo, hi))
+        return out
 
     def _bank_vectors(self) -> np.ndarray:
         if self._vectors is None:
@@ -263,18 +308,23 @@ class SemanticMatcher:
         with self._lock:
             return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
-    def nearest(self, items: Sequence[tuple[str, str]]) -> list[Nearest]:
+    def nearest(
+        self, items: Sequence[tuple[str, str]], cued: Sequence[tuple[str, ...]] = ()
+    ) -> list[Nearest]:
         """For each (speaker, text): the problem label of the speaker whose ``k`` closest examples are
         closest on average, its closest example (the evidence), and how much closer that average is
-        than the ``none`` examples' (the margin the thresholds apply to)."""
+        than the ``none`` examples' (the margin the thresholds apply to). ``cued`` (one tuple per
+        item) narrows the choice to the labels whose cue words the text holds: "跟您讲不通" is
+        impatience even where a forbidden phrase's example happens to sit closer."""
         if not items:
             return []
         sims = self.vectors([t for _, t in items]) @ self._bank_vectors().T
         out = []
-        for row, (speaker, _) in zip(sims, items, strict=True):
+        for n, (row, (speaker, _)) in enumerate(zip(sims, items, strict=True)):
             none_score = self._topk(row, NONE)
             best: Nearest | None = None
-            for label in self.labels_for(speaker):
+            labels = (cued[n] if n < len(cued) else ()) or self.labels_for(speaker)
+            for label in labels:
                 score = self._topk(row, label)
                 if best is None or score > best.score:
                     cols = self._columns[label]
@@ -292,13 +342,18 @@ class SemanticMatcher:
 
     def candidates(self, turns: Iterable[tuple[int, str, str]]) -> list[Unit]:
         """The pieces of the given (turn index, 'staff'|'caller', text) turns that pass the pre-filter."""
-        return [Unit(i, sp, u, w) for i, sp, text in turns for u, w in self.units(text, sp)]
+        return [
+            Unit(i, sp, u, w, () if w else self.cued(u, sp))
+            for i, sp, text in turns
+            for u, w in self.units(text, sp)
+        ]
 
     def scored(self, turns: Iterable[tuple[int, str, str]]) -> list[tuple[Unit, Nearest]]:
         """Each candidate piece with its nearest label; a window's margin carries WINDOW_PENALTY."""
         cands = self.candidates(turns)
         out = []
-        for unit, near in zip(cands, self.nearest([(u.speaker, u.text) for u in cands]), strict=True):
+        near_all = self.nearest([(u.speaker, u.text) for u in cands], [u.cued for u in cands])
+        for unit, near in zip(cands, near_all, strict=True):
             if unit.window:
                 near = Nearest(near.label, near.example, near.score, near.margin - WINDOW_PENALTY)
             out.append((unit, near))

@@ -77,7 +77,10 @@ def char_code(ch: str) -> str:
     """One code point standing for the folded pinyin of ``ch`` (itself for non-Chinese)."""
     if not ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"):
         return ch.lower()
-    syl = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="default")[0][0]
+    return _syllable_code(pinyin(ch, style=Style.NORMAL, heteronym=False, errors="default")[0][0])
+
+
+def _syllable_code(syl: str) -> str:
     key = fold_syllable(syl) if syl.isascii() else syl
     with _codes_lock:  # API requests run in threads: one syllable must get one code
         code = _syllable_codes.get(key)
@@ -85,6 +88,18 @@ def char_code(ch: str) -> str:
             code = chr(_CODE_BASE + len(_syllable_codes))
             _syllable_codes[key] = code
     return code
+
+
+def phrase_codes(phrase: str) -> tuple[str, ...]:
+    """Sound codes of a phrase read character by character and read as a word: 成都 is cheng-dou
+    to ``char_code`` but cheng-du when spoken, which is what a recogniser's 成度 sounds like."""
+    chars = normalize(phrase).chars
+    by_char = "".join(char_code(ch) for ch in chars)
+    readings = pinyin(chars, style=Style.NORMAL, errors="default")
+    if len(readings) != len(chars) or not all("\u4e00" <= ch <= "\u9fff" for ch in chars):
+        return (by_char,)  # only all-Chinese phrases (place names) have a word reading here
+    spoken = "".join(_syllable_code(r[0]) for r in readings)
+    return (by_char,) if spoken == by_char else (by_char, spoken)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@
 - ``POST /api/qa/findings/{id}/review`` (supervisor): confirm or overrule a finding with a comment.
 - ``GET /api/qa/overrules`` and ``GET /api/qa/reports`` (supervisor): overrule counts per rule,
   team reports per agent, rule or day.
+- ``POST /api/qa/calibration`` (supervisor): recalibrate the semantic checks on the labelled calls
+  and every review (as ``hotline qa calibrate``), shown before/after but not applied;
+  ``POST /api/qa/calibration/apply`` makes that result current.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from fastapi import Path as PathParam
 
 from api.deps import Principal, SessionDep, SettingsDep, require_role
 from api.schemas import (
+    QaCalibrationApplyIn,
+    QaCalibrationProposal,
     QaFindingPublic,
     QaReport,
     QaReportGroup,
@@ -29,7 +34,7 @@ from api.schemas import (
     QaRuleOverrules,
     QaTranscriptIn,
 )
-from api.services import audit, qa_reports
+from api.services import audit, qa_calibration, qa_reports
 from api.services import inspection as service
 
 router = APIRouter(prefix="/api/qa", tags=["quality inspection"])
@@ -139,3 +144,19 @@ def reports(
 ) -> QaReport:
     """Average reviewed score and pass rate per agent, rule or day."""
     return qa_reports.team_report(session, group_by=group_by, since=since, until=until)
+
+
+@router.post("/calibration", response_model=QaCalibrationProposal)
+def calibration(
+    session: SessionDep, settings: SettingsDep, principal: SupervisorDep
+) -> QaCalibrationProposal:
+    """Recalibrate the semantic thresholds; the result waits for the supervisor's confirmation."""
+    return qa_calibration.propose(session, settings=settings)
+
+
+@router.post("/calibration/apply", response_model=dict[str, float])
+def apply_calibration(
+    body: QaCalibrationApplyIn, settings: SettingsDep, principal: SupervisorDep
+) -> dict[str, float]:
+    """Apply the recalibration last shown; the next scoring uses its thresholds."""
+    return qa_calibration.apply_proposal(settings, body.id)

@@ -155,8 +155,8 @@ def _best(candidates: list[_KbClause], context: str) -> _KbClause | None:
 def _only_figure(candidates: list[_KbClause], same_kind: Callable[[Quantity], bool]) -> _KbClause | None:
     """The top entry's clause when all its clauses of that kind state one figure (e.g. 30个工作日).
 
-    "开封报销大概十来天" shares no words with "在30个工作日内办完", but when the entry found for
-    the question states a single time limit, that is the figure the approximation is about.
+    "开封报销大概十来天" or "要等10个工作日" shares no words with "在30个工作日内办完", but when the
+    entry found for the question states a single time limit, that is the figure the statement is about.
     """
     if not candidates:
         return None
@@ -219,7 +219,7 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
                 cands = [
                     k for k in kb if compatible(quals, k.quals) and any(map(same_kind, quantities(k.text)))
                 ]
-                best = _best(cands, context) or (_only_figure(cands, same_kind) if q.vague else None)
+                best = _best(cands, context) or _only_figure(cands, same_kind)
                 if best is None:
                     continue
                 # Any retrieved entry that states the same value for the same group backs the agent:

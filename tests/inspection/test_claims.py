@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspection.claims import agrees, has_time_expression, overlap, parse_number, quantities
+from inspection.claims import agrees, has_time_expression, overlap, parse_number, quantities, repair_numbers
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,29 @@ def test_agrees_compares_in_calendar_days() -> None:
     assert agrees(quantities("差不多八成")[0], rate)
     assert not agrees(quantities("六七成")[0], rate)
     assert not agrees(quantities("百分之七十八")[0], rate)  # an exact figure gets no tolerance
+
+
+@pytest.mark.parametrize(
+    ("heard", "said"),
+    [
+        ("瑞安这边是15个公作日", "瑞安这边是15个工作日"),  # a unit word written with homophones
+        ("两各礼拜以内去拿", "两个礼拜以内去拿"),  # 个 after a number, before a unit
+        ("依个月就到", "一个月就到"),  # a numeral written with a homophone before 个 + unit
+        ("是五个工作日", "是五个工作日"),  # 是 before a real numeral stays
+        ("这个月底前", "这个月底前"),  # 这个 is no number
+        ("星期天也能办", "星期天也能办"),
+    ],
+)
+def test_repair_numbers(heard: str, said: str) -> None:
+    assert repair_numbers(heard) == said
+
+
+def test_noised_quantities_are_read() -> None:
+    assert [(x.value, x.unit) for x in quantities("您好的两各礼拜以内去拿都行")] == [(2, "week")]
+    assert [(x.value, x.unit) for x in quantities("要等10个功作日")] == [(10, "workday")]
+
+
+def test_overlap_is_by_sound() -> None:
+    # 受工报小 is how a recogniser may write 手工报销: the topic words still match.
+    assert overlap("受工报小", "手工报销的办理时限") == 1.0
+    assert overlap("手工报销", "门诊慢特病") == 0.0

@@ -111,3 +111,18 @@ def test_other_places_figures_do_not_back_the_agent() -> None:
     # 一个礼拜 would agree with 瑞安's 7 working days, but the caller is from 开封.
     call = polite_call(("C", "我开封的，零星报销多久能办下来？"), ("A", "一个礼拜左右就能到账。"))
     assert [f.kb_entry for f in found(call, [KAIFENG_CLAIMS, EXAMPLES])] == ["kf-claims"]
+
+
+def test_exact_figure_against_the_entry_single_figure() -> None:
+    # "要等10个工作日" shares no words with the entry's clause, but the entry found for the question
+    # states one time limit: an exact figure that differs is a contradiction, as an approximation is.
+    call = polite_call(("C", "开封的，生育津贴多久能到？"), ("A", "您好，要等10个工作日。"))
+    out = found(call, [KAIFENG])
+    assert len(out) == 1 and out[0].kb_entry == "kf-maternity" and "10个工作日" in out[0].detail
+    right = polite_call(("C", "开封的，生育津贴多久能到？"), ("A", "您好，要等20个工作日。"))
+    assert found(right, [KAIFENG]) == []
+
+
+def test_homophone_unit_is_compared() -> None:
+    call = polite_call(("C", "开封的生育津贴多久能到"), ("A", "您好要等10个公作日"))
+    assert [f.kb_entry for f in found(call, [KAIFENG])] == ["kf-maternity"]

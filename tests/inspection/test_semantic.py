@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from inspection.semantic import (
 )
 from knowledge.embed import Embedder
 from tests.inspection import conftest
-from tests.inspection.conftest import tiny_bank, tiny_matcher
+from tests.inspection.conftest import keyword_encoder, tiny_bank, tiny_matcher
 
 
 def test_sentences_split_and_drop_backchannels() -> None:
@@ -106,3 +107,28 @@ def test_real_model_tells_impatience_from_ordinary_service(embedder: Embedder) -
     hits = m.match(turns)
     assert [(h.turn, h.label) for h in hits] == [(5, "impatience")]
     assert hits[0].example in load_bank().labels["impatience"].examples
+
+
+def test_unpunctuated_speech_gets_clause_windows() -> None:
+    # Recognised speech runs clauses together: besides the whole sentence, windows around the cue
+    # word are embedded, and one of them is the impatient clause alone.
+    m = tiny_matcher()
+    spoken = m.units("嗯您要是说了好几遍了当天就能收到审核结果", "staff")
+    written = m.units("嗯您要是说了好几遍了。当天就能收到审核结果。", "staff")
+    assert any(w for _, w in spoken) and not any(w for _, w in written)
+    assert ("嗯您要是说了好几遍", True) in spoken
+
+
+def test_a_decisive_cue_decides_between_labels() -> None:
+    bank = tiny_bank()
+    labels = dict(bank.labels)
+    labels["impatience"] = replace(labels["impatience"], decisive=True)
+    labels["deflection"] = replace(labels["deflection"], cues=())
+    m = SemanticMatcher(replace(bank, labels=labels), keyword_encoder, Calibration({"impatience": -1.0}), k=1)
+    # 医院 pulls the sentence towards deflection, but 快点 is impatience's own cue word.
+    text = "快点去医院医院"
+    assert m.nearest([("staff", text)])[0].label == "deflection"
+    assert [u.cued for u in m.candidates([(1, "staff", text)])] == [("impatience",)]
+    assert [h.label for h in m.match([(1, "staff", text)])] == ["impatience"]
+    # Without a decisive cue (tiny_bank as is) nothing changes.
+    assert tiny_matcher().candidates([(1, "staff", text)])[0].cued == ()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from inspection.textmatch import LexiconEntry, PhraseMatcher, fold_syllable, normalize, parse_lexicon
+from inspection.kb import region_mentioned
+from inspection.textmatch import (
+    LexiconEntry,
+    PhraseMatcher,
+    fold_syllable,
+    normalize,
+    parse_lexicon,
+    phrase_codes,
+)
 
 MATCHER = PhraseMatcher(
     [
@@ -71,3 +79,11 @@ def test_bad_arguments() -> None:
         PhraseMatcher(["a"], max_fillers=-1)
     with pytest.raises(TypeError, match="text"):
         normalize(None)  # type: ignore[arg-type]
+
+
+def test_phrase_codes_read_a_word_in_context() -> None:
+    # 都 alone is dou; in 成都 it is du, which is what a recogniser's 成度 sounds like.
+    assert len(phrase_codes("成都")) == 2 and len(phrase_codes("太原")) == 1
+    heard = "成度医疗救助一键通多重救助办下来要多长时间"
+    assert region_mentioned("四川/成都", heard, sounds=normalize(heard).codes)
+    assert not region_mentioned("四川/成都", "太原的异地就医", sounds=normalize("太原的异地就医").codes)
