@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names
+from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy
 from bot.actions.parse import parse_rating
@@ -32,8 +32,10 @@ class ActionRateService(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         rating = common.latest_entity(tracker, names.ENTITY_RATING)
+        text = common.latest_text(tracker)
         if rating not in RATINGS:
-            rating = parse_rating(common.latest_text(tracker))
+            # A question about ratings ("给了差评以后还会搞满意度调查吗？") rates nothing.
+            rating = None if routing.asks_something(text) else parse_rating(text)
         if rating is None:
             # "想给窗口评个分，有地方评不？" asks about 好差评 and rates nothing.
             answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)

@@ -58,22 +58,6 @@ class ActionStartTicket(ThreadedAction):
         return open_form(dispatcher, tracker, reason=route.reason)
 
 
-class ActionGreet(ThreadedAction):
-    """A greeting; one that carries a question ("你好，医保局下了班电话还有人接不？") gets the answer."""
-
-    def name(self) -> str:
-        return names.ACTION_GREET
-
-    def work(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)
-        if answered is not None:
-            return answered
-        dispatcher.utter_message(response=names.UTTER_GREET)
-        return []
-
-
 class ActionStartStatus(ThreadedAction):
     """A status query: the status form when it is about a work order, else a chase-up or an answer."""
 

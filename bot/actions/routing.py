@@ -45,6 +45,8 @@ GRIEVANCE_VETO = 0.3
 GRIEVANCE_UNCLAIMED = 0.7
 # Fewer characters than this carry too little to tell a grievance ("就那个事").
 GRIEVANCE_MIN_CHARS = 8
+# A turn NLU took as social carries a matter of its own from this many characters beyond the social words.
+MATTER_MIN_CHARS = 14
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def _vocabulary_only(text: str, grievance: Callable[[], float]) -> bool:
     return not _CLAIM_RE.search(text) and grievance() < GRIEVANCE_VETO
 
 
-def grievance_opens(text: str, kb_kind: str | None, score: float) -> bool:
+def grievance_opens(text: str, kb_kind: str | None, score: float, *, intent: str | None = None) -> bool:
     """Whether a grievance score opens the form for words the knowledge base met with ``kb_kind``.
 
     A confident answer is never overruled (a policy question in complaint words gets its answer);
@@ -116,7 +118,8 @@ def grievance_opens(text: str, kb_kind: str | None, score: float) -> bool:
     if len(re.sub(r"[\W_]", "", text)) < GRIEVANCE_MIN_CHARS:
         return False
     needed = GRIEVANCE_MISS if kb_kind != "clarify_region" else GRIEVANCE_CLARIFY
-    if not _CLAIM_RE.search(text):
+    if not _CLAIM_RE.search(text) or intent == names.OUT_OF_SCOPE:
+        # No one's case, or a request for another service ("帮我挂个明天的专家号"): only a clear grievance.
         needed = max(needed, GRIEVANCE_UNCLAIMED)
     if _GENERAL_RE.search(text):
         needed = max(needed, GRIEVANCE_GENERAL)
@@ -217,7 +220,7 @@ def route_policy_miss(
         default=None,
     )
     runner = str(best.get("name")) if best else None
-    if grievance_opens(text, kb_kind, grievance()):
+    if grievance_opens(text, kb_kind, grievance(), intent=intent):
         return Route("ticket", ticket_reason(runner, found), "grievance")
     if kb_kind == "clarify_region":
         return Route("answer", why="regional_rule")
@@ -268,6 +271,17 @@ _SOCIAL_RE = re.compile(
 _ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|能不能|可不可以|有没有|是不是")
 
 
+def carries_matter(text: str) -> bool:
+    """Whether a turn NLU took as social (a greeting, thanks, chit-chat) tells a matter of its own:
+    a cue of a complaint, report, theft or chase-up, or a story long enough to be one
+    ("早上收到短信说我的医保卡在药店刷了三百多，可我人在外地出差啊")."""
+    if not text or is_closing(text):
+        return False
+    if cues(text) - {"callback_cue", "status_cue"}:
+        return True
+    return len(_SOCIAL_RE.sub("", text)) >= MATTER_MIN_CHARS
+
+
 def asks_something(text: str) -> bool:
     """Whether a turn that NLU took as social (greeting, yes, rating) really asks a question."""
     if not text:
@@ -283,7 +297,11 @@ _YES_RE = re.compile(
     r"登记(一下|一个)?吧?|转(人工|过去|一下)?吧?|记(一下)?吧?|"
     r"[啊呀吧呢哈哦噢喔嘛呗的了，。,.!！~～\s]"
 )
-_CLOSING_RE = re.compile(r"谢谢|多谢|感谢|再见|拜拜|不用了|算了|没事了|没别的|就这样|就这些")
+# Thanks, goodbye, or "I understand now" ("好，明白了", "那我清楚了"): the caller has what they came for.
+_CLOSING_RE = re.compile(
+    r"谢谢|多谢|感谢|再见|拜拜|不用了|算了|没事了|没别的|就这样|就这些|"
+    r"(?<![不没])(明白|清楚|知道|懂|晓得|了解)(了|啦)(?!.*[吗么嘛？?])"
+)
 # The caller names the person they want: a human, an agent, someone on the line.
 _HUMAN_RE = re.compile(
     r"人工|真人|活人|客服|坐席|接线员|话务员|工作人员|值班(的)?人|专员|(找|跟|和|让|叫)(个|一个)?人(说|问|聊|讲|来)|"

@@ -545,6 +545,14 @@ class TestRecordsAndFeedback:
         run(ActionRateService(), dispatcher, make_tracker("嗯", "rate_service"), domain)
         assert responses(dispatcher) == [names.UTTER_ASK_RATING]
 
+    def test_a_question_about_ratings_rates_nothing(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("answer", "办事后可以通过好差评系统评价")
+        tracker = make_tracker("要是给了差评，会有人回访吗？", "rate_service")
+        events = run(ActionRateService(), dispatcher, tracker, domain)
+        assert names.RATING not in slot_sets(events) and kinds(dispatcher) == ["answer"]
+
 
 def test_slot_set_helper_matches_sdk_events() -> None:
     assert SlotSet("a", 1) == {"event": "slot", "timestamp": None, "name": "a", "value": 1}
@@ -690,14 +698,14 @@ class TestSocialTurnsThatAsk:
     def test_a_greeting_with_a_question_gets_the_answer(
         self, make_tracker, dispatcher, domain, kb_returns, bot_settings
     ) -> None:
-        from bot.actions.intake import ActionGreet
+        from bot.actions.social import ActionGreet
 
         calls = kb_returns("answer", "可以留言，24小时内回复")
         run(ActionGreet(), dispatcher, make_tracker("你好，医保局下了班电话还有人接不？", "greet"), domain)
         assert kinds(dispatcher) == ["answer"] and calls[-1][0] == "你好，医保局下了班电话还有人接不？"
 
     def test_a_plain_greeting_is_greeted(self, make_tracker, dispatcher, domain, bot_settings) -> None:
-        from bot.actions.intake import ActionGreet
+        from bot.actions.social import ActionGreet
 
         run(ActionGreet(), dispatcher, make_tracker("喂，你好", "greet"), domain)
         assert responses(dispatcher) == [names.UTTER_GREET]
@@ -709,10 +717,56 @@ class TestSocialTurnsThatAsk:
         run(ActionAffirm(), dispatcher, make_tracker("娃还没得身份证，用啥子登记？", "affirm"), domain)
         assert kinds(dispatcher) == ["answer"]
 
+    def test_a_greeting_that_tells_a_theft_opens_the_report(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        from bot.actions.social import ActionGreet
+
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        tracker = make_tracker("喂，你好，我医保卡昨天在药店刷了五百，可我人一直在外地", "greet")
+        events = run(ActionGreet(), dispatcher, tracker, domain)
+        assert FollowupAction(names.TICKET_FORM) in events
+        assert slot_sets(events)[names.TICKET_CATEGORY] == "举报"
+
+    def test_understanding_taken_as_a_greeting_closes(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        from bot.actions.social import ActionGreet
+
+        events = run(ActionGreet(), dispatcher, make_tracker("好，那我明白了", "greet"), domain)
+        assert responses(dispatcher) == [names.UTTER_THANK]
+        assert slot_sets(events)[names.PENDING_OFFER] is None
+
+    def test_thanks_with_a_new_question_gets_the_answer(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        from bot.actions.social import ActionThank
+
+        kb_returns("answer", "备案后可直接结算")
+        run(
+            ActionThank(), dispatcher, make_tracker("谢谢啊，那异地住院备案完能直接结算吗？", "thank"), domain
+        )
+        assert kinds(dispatcher) == ["answer"]
+
+    @pytest.mark.parametrize(
+        ("intent", "text"), [("thank", "好的，谢谢你"), ("goodbye", "行，那我挂了，再见")]
+    )
+    def test_plain_thanks_and_goodbyes_close(
+        self, make_tracker, dispatcher, domain, bot_settings, intent: str, text: str
+    ) -> None:
+        from bot.actions.social import ActionGoodbye, ActionThank
+
+        action = ActionThank() if intent == "thank" else ActionGoodbye()
+        events = run(
+            action, dispatcher, make_tracker(text, intent, slots={names.PENDING_OFFER: "handoff"}), domain
+        )
+        assert responses(dispatcher) == [names.UTTER_THANK if intent == "thank" else names.UTTER_GOODBYE]
+        assert slot_sets(events)[names.PENDING_OFFER] is None
+
     def test_a_social_turn_the_base_cannot_answer_stays_social(
         self, make_tracker, dispatcher, domain, kb_returns, bot_settings
     ) -> None:
-        from bot.actions.intake import ActionGreet
+        from bot.actions.social import ActionGreet
 
         kb_returns("abstain", "这个问题我暂时没法给您准确答复")
         run(ActionGreet(), dispatcher, make_tracker("你好，你是真人还是机器人啊？", "greet"), domain)

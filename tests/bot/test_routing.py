@@ -8,6 +8,7 @@ from bot.actions import names
 from bot.actions.routing import (
     accepts,
     asks_something,
+    carries_matter,
     cues,
     grievance_opens,
     is_clear_yes,
@@ -44,6 +45,11 @@ def never_asked() -> str | None:
         ("工单号早就给了，一个星期了还是没下文", "chase_cue"),
         ("工单GD202611230001办到哪了", "status_cue"),
         ("那个电子地图我手机上打不开，你说的这个不管用", "unhelpful_cue"),
+        ("我的医保卡昨天在诊所结算了两百块，可我根本没去过", "theft_cue"),
+        ("我一直在住院，卡在外面药店被刷了好几次", "theft_cue"),
+        ("申请交了都快两个月了还没到账", "chase_cue"),
+        ("说好七个工作日，这要拖到啥时候", "chase_cue"),
+        ("一直没个结果", "chase_cue"),
     ],
 )
 def test_cues_find_their_class(text: str, cue: str) -> None:
@@ -60,6 +66,9 @@ def test_cues_find_their_class(text: str, cue: str) -> None:
         "举报骗保打什么电话",
         "门诊费用能报多少",
         "这个药能不能报销？",
+        "不对外公开的文件在哪能看到",
+        "备案过了三天了还没生效怎么办",
+        "交了两个月了还没到账正常吗",
     ],
 )
 def test_plain_questions_carry_no_work_order_cue(text: str) -> None:
@@ -264,6 +273,32 @@ class TestOffers:
     def test_thanks_close(self) -> None:
         assert is_closing("好的，谢谢，再见") and not is_closing("好的")
 
+    @pytest.mark.parametrize("text", ["好，明白了", "行，那我知道了", "噢，清楚啦"])
+    def test_understanding_closes_and_accepts_nothing(self, text: str) -> None:
+        assert is_closing(text) and not accepts(text)
+
+    @pytest.mark.parametrize("text", ["我不知道了", "明白了，那异地怎么办？", "知道了吗"])
+    def test_not_understanding_or_asking_on_does_not_close(self, text: str) -> None:
+        assert not is_closing(text)
+
+
+class TestMatter:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "你好，我的医保卡被人盗刷了",  # a cue
+            "喂，你好，我妈上个月在县医院住了院，出院结账的时候多收了一千多",  # a story
+        ],
+    )
+    def test_a_social_opening_with_a_matter(self, text: str) -> None:
+        assert carries_matter(text)
+
+    @pytest.mark.parametrize(
+        "text", ["喂，你好", "好的，谢谢你，再见", "你是机器人吗", "谢谢你啊，讲得很清楚，我这就去医院办", ""]
+    )
+    def test_social_words_carry_none(self, text: str) -> None:
+        assert not carries_matter(text)
+
 
 class TestHuman:
     @pytest.mark.parametrize(
@@ -293,3 +328,9 @@ class TestGrievance:
 
     def test_a_few_words_are_never_enough(self) -> None:
         assert not grievance_opens("就那个事", "abstain", 0.99)
+
+    def test_a_request_for_another_service_needs_a_strong_score(self) -> None:
+        said = "帮我在医院约个下周的复查"
+        assert grievance_opens(said, "abstain", 0.6)
+        assert not grievance_opens(said, "abstain", 0.6, intent=names.OUT_OF_SCOPE)
+        assert grievance_opens(said, "abstain", 0.75, intent=names.OUT_OF_SCOPE)

@@ -36,6 +36,9 @@ def test_a_question_particle_is_not_heard_as_a_term() -> None:
 
 def test_dialect_wording_becomes_standard() -> None:
     assert normalize_dialect("俺娃刚生下来咋整") == "我孩子刚生下来怎么办"
+    # Cantonese and Shanghainese as callers type them.
+    assert normalize_dialect("我喺东莞住院，点解要刷脸") == "我在东莞住院，为什么要刷脸"
+    assert normalize_dialect("侬讲钞票打到啥地方") == "你讲钱打到哪里"
 
 
 def test_clean_text_drops_emoji_and_collapses_space() -> None:
