@@ -153,6 +153,9 @@ class RegionTable:
                 candidates = self._names.get(name)
                 if candidates and name in self._guarded and not self._marked_as_place(text, i, length):
                     candidates = [r for r in candidates if r.level < 3 or r.full_name == name]
+                if candidates and not self._county_stem_fits(text, i, length, candidates):
+                    # A county's short name across a word's edge: 街道里 holds no 道里.
+                    candidates = [r for r in candidates if r.level < 3 or r.full_name == name]
                 if candidates:
                     found.append(self._disambiguate(candidates, found))
                     i += length
@@ -160,6 +163,20 @@ class RegionTable:
             else:
                 i += 1
         return found
+
+    def _county_stem_fits(self, text: str, start: int, length: int, candidates: list[Region]) -> bool:
+        """Whether a county's short name (not its full name) at ``start`` begins a word, or follows
+        我是/在; names of provinces and cities and full names always fit. A following 的 does not
+        rescue a name that starts inside a word (街道里的人)."""
+        name = text[start : start + length]
+        if all(r.level < 3 or r.full_name == name for r in candidates):
+            return True
+        if text[:start].endswith(_PLACE_CONTEXT_BEFORE):
+            return True
+        from knowledge.lexical import word_boundaries
+
+        bounds, _ = word_boundaries(text)
+        return start in bounds
 
     @staticmethod
     def _marked_as_place(text: str, start: int, length: int) -> bool:

@@ -13,9 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names
+from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
-from bot.actions.knowledge import answer_question, clarify_region, give_answer
+from bot.actions.knowledge import ActionAnswerPolicy, answer_question, clarify_region, give_answer
 
 log = logging.getLogger(__name__)
 
@@ -45,5 +45,9 @@ class ActionPersonalRecord(ThreadedAction):
             # The knowledge base knows a regional rule for these words ("没身份证能先给娃办医保不"
             # reads like a record look-up to NLU): a policy question, so ask for the region.
             return clarify_region(dispatcher, result, text)
+        if text and not routing.asks_for_record(text):
+            # Nothing in the words looks anything up: a question NLU took for a record look-up.
+            log.info("action.personal_record.question_not_lookup")
+            return ActionAnswerPolicy().respond(dispatcher, tracker)
         dispatcher.utter_message(response=names.UTTER_RECORDS_VERIFIED_ONLY)
         return [SlotSet(names.PENDING_OFFER, names.OFFER_HANDOFF)]

@@ -271,6 +271,20 @@ _SOCIAL_RE = re.compile(
 _ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|能不能|可不可以|有没有|是不是")
 
 
+# Words of a look-up of one's own record: a balance, a payment history, a status, what is left.
+_RECORD_RE = re.compile(
+    r"查|看看|看下|看一下|瞧瞧|余额|记录|明细|流水|还剩|剩(下)?(多少|好多|几多)|还有(多少|好多|几多)|还有钱|钱没|"
+    r"划(了|入|进)|能不能用|还能用|能用不|"
+    r"(交|缴)(了)?(多少|几|没)|(交|缴)到|年限|断(缴|了|交)|欠费|额度|参保状态|到账(了)?没|(用|报)了(多少|好多|几多)"
+)
+
+
+def asks_for_record(text: str) -> bool:
+    """Whether the words ask to look up a record ("我卡里还剩多少", "查下我交到几月了"), rather than a
+    question NLU took for one ("我替我爸问一下，…有没有省事点的法子？")."""
+    return bool(_RECORD_RE.search(text))
+
+
 def carries_matter(text: str) -> bool:
     """Whether a turn NLU took as social (a greeting, thanks, chit-chat) tells a matter of its own:
     a cue of a complaint, report, theft or chase-up, or a story long enough to be one

@@ -494,6 +494,16 @@ class TestRecordsAndFeedback:
         )
         assert responses(dispatcher) == [names.UTTER_RECORDS_VERIFIED_ONLY]
 
+    def test_a_question_taken_for_a_look_up_is_missed_as_a_question(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain", "这个问题我暂时没法给您准确答复")
+        question = "我替我妈问问，她腿脚不好，每个月去医院开降压药太折腾，有没有简便点的办法？"
+        tracker = make_tracker(question, "query_personal_record")
+        events = run(ActionPersonalRecord(), dispatcher, tracker, domain)
+        assert names.UTTER_RECORDS_VERIFIED_ONLY not in responses(dispatcher)
+        assert kinds(dispatcher) == ["abstain"] and slot_sets(events)[names.PENDING_QUESTION] == question
+
     @pytest.mark.parametrize("rating", ["满意", "基本满意"])
     def test_rating_is_recorded(self, make_tracker, dispatcher, domain, bot_settings, rating: str) -> None:
         events = run(ActionRateService(), dispatcher, make_tracker(rating, "rate_service"), domain)

@@ -32,6 +32,13 @@ def test_common_word_county_counts_when_marked_as_a_place() -> None:
     assert extract_region("我是资源的") == "广西/桂林/资源"
 
 
+def test_a_county_short_name_inside_another_word_is_no_place() -> None:
+    """街道里 holds 道里 (哈尔滨道里区) across a word's edge; 道里 said as a word is the district."""
+    assert extract_region("街道里的人说要去社区办") is None
+    assert extract_region("街道里讲要拿发票申请，静安区有没有新办法？") == "上海/静安"
+    assert extract_region("道里的医保怎么报") == "黑龙江/哈尔滨/道里"
+
+
 def test_province_rule_applies_to_its_cities_not_the_reverse() -> None:
     table = region_table()
     assert table.applies("山西", "山西/太原")
