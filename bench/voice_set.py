@@ -184,9 +184,9 @@ def phone_voice(
 
 
 def _sentences(text: str) -> list[str]:
-    from voice.tts import split_sentences
+    from voice.tts import speech_text, split_sentences
 
-    return split_sentences(text) or [text]
+    return split_sentences(speech_text(text)) or [text]
 
 
 def clips(

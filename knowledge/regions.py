@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,14 @@ ALIASES: dict[str, str] = {"巴州": "新疆/巴音郭楞", "内蒙": "内蒙古
 _COMMON_WORD_TAGS = frozenset("n nz v a d m f s vn b t j l i c p r u".split())
 _PLACE_CONTEXT_BEFORE = ("我是", "我在", "在", "从", "是", "俺是", "参保地")
 _PLACE_CONTEXT_AFTER = ("的", "人", "参保", "这边", "那边", "那里", "这里", "医保", "市", "县", "区")
+_HAN_ONLY_RE = re.compile(r"[\u4e00-\u9fff]+")
+_NOT_A_PLACE_START = "的是在了和"  # words around a place name, never its first character
+UNMARKED_EXTRA = 0.1  # a misheard place the words do not mark must sound this much closer
+
+
+def _related(path: str, other: str) -> bool:
+    """Whether one region lies in the other (or they are one)."""
+    return path == other or path.startswith(other + "/") or other.startswith(path + "/")
 
 
 @lru_cache(maxsize=1)
@@ -234,6 +243,87 @@ class RegionTable:
             else:
                 i += 1
         return found
+
+    def find_marked_by_sound(
+        self, text: str, *, places: Iterable[str] = (), min_similarity: float = 0.8, anywhere: bool = False
+    ) -> list[tuple[Region, str, int, int]]:
+        """Regions a recogniser misheard where the words mark a place: (region, its name, start, end).
+
+        Looser than ``find_by_sound``, so only where the caller names a place: first in the words,
+        after a region named right (山东景南), after 我是/在, before 的/参保/县/区, or ``anywhere``
+        (the region was just asked for; then ``UNMARKED_EXTRA`` closer). The span's toneless,
+        accent-folded pinyin must be ``min_similarity`` alike (Levenshtein) to a province's or
+        prefecture city's name, or to one of ``places`` (canonical paths: the regions the knowledge
+        base has rules for, preferred on a tie), with at least half of its syllables exactly the
+        name's: 警南 is 济南, 裂扬 is 略阳, 在外省 is no 台湾省. A span that is a dictionary word (程度,
+        其中) must sound exactly alike, and right after a region named right, the place must lie in it
+        or contain it (山东景门 is no 荆门).
+        """
+        from rapidfuzz.distance import Levenshtein
+
+        from knowledge.lexical import word_boundaries
+        from knowledge.textnorm import char_pinyin, fuzzy_syllable
+
+        preferred = set(places)
+        names = self._near_names(tuple(places))
+        sounds = [fuzzy_syllable(s) for s in char_pinyin(text)]
+        taken = [False] * len(text)
+        named = self.find_all(text)
+        for region in named:
+            for name in {region.full_name, region.stem}:
+                for m in re.finditer(re.escape(name), text):
+                    taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+        _, is_word = word_boundaries(text)
+        found: list[tuple[Region, str, int, int]] = []
+        i = 0
+        while i < len(text):
+            best: tuple[float, str, Region] | None = None
+            after_region = i > 0 and (taken[i - 1] or (bool(found) and found[-1][3] == i))
+            for length in (3, 2):
+                span = text[i : i + length]
+                if len(span) < length or any(taken[i : i + length]) or not _HAN_ONLY_RE.fullmatch(span):
+                    continue
+                if span[0] in _NOT_A_PLACE_START:
+                    continue
+                marked = i == 0 or after_region or self._marked_as_place(text, i, length)
+                if not (anywhere or marked):
+                    continue
+                need = min_similarity if marked else min(1.0, min_similarity + UNMARKED_EXTRA)
+                syllables = sounds[i : i + length]
+                heard = "".join(syllables)
+                for sound, name, region, parts in names.get(length, ()):
+                    score = Levenshtein.normalized_similarity(heard, sound)
+                    if score < need or (score < 1.0 and is_word(span)):
+                        continue
+                    if 2 * sum(a == b for a, b in zip(syllables, parts, strict=True)) < length:
+                        continue
+                    context = [*named, *(f[0] for f in found)]
+                    if after_region and not any(_related(region.path, r.path) for r in context):
+                        continue  # 山东景门 is no 荆门 (湖北)
+                    score += 0.01 if region.path in preferred else 0.0
+                    if best is None or score > best[0]:
+                        best = (score, name, region)
+            if best is None:
+                i += 1
+                continue
+            found.append((best[2], best[1], i, i + len(best[1])))
+            i += len(best[1])
+        return found
+
+    @lru_cache(maxsize=8)  # noqa: B019  (the table lives as long as the process)
+    def _near_names(self, places: tuple[str, ...]) -> dict[int, list[tuple[str, str, Region, list[str]]]]:
+        """Folded pinyin of the names ``find_marked_by_sound`` compares with, by length in characters."""
+        from knowledge.textnorm import char_pinyin, fuzzy_syllable
+
+        picked = [r for r in self.regions.values() if r.level <= 2]
+        picked += [self.regions[p] for p in places if p in self.regions]
+        out: dict[int, list[tuple[str, str, Region, list[str]]]] = {}
+        for region in picked:
+            for name in {region.stem, region.full_name}:
+                if 2 <= len(name) <= 3 and name not in self._guarded:
+                    parts = [fuzzy_syllable(s) for s in char_pinyin(name)]
+                    out.setdefault(len(name), []).append(("".join(parts), name, region, parts))
+        return out
 
     def _sounds(self) -> dict[tuple[str, ...], list[tuple[str, Region]]]:
         if self._sound_index is None:

@@ -25,6 +25,7 @@ def make_recognizer(
     vosk_model: str = "",
     whisper_model: str = "",
     whisper_prompt: str | None = None,
+    whisper_hotwords: str = "",
     whisper_threads: int = 2,
 ) -> SpeechRecognizer:
     """The shared recogniser of ``engine``; a missing model raises ``ModelNotFoundError`` naming its setting.
@@ -33,7 +34,9 @@ def make_recognizer(
         whisper_prompt: Whisper's initial prompt; None for ``whisper_asr.DEFAULT_PROMPT`` (none), "" for none.
     """
     if engine == "whisper":
-        return whisper_asr.WhisperRecognizer(whisper_model, prompt=whisper_prompt, threads=whisper_threads)
+        return whisper_asr.WhisperRecognizer(
+            whisper_model, prompt=whisper_prompt, hotwords=whisper_hotwords, threads=whisper_threads
+        )
     if engine == "vosk":
         return vosk_engine.Recognizer(vosk_model)
     raise ValueError(f"HOTLINE_ASR_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")

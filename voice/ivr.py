@@ -100,6 +100,7 @@ class IvrCall:
         self.call_id = call_id
         self.busy = busy
         self.config = config or IvrConfig()
+        self._asked_region = False  # the last reply asked for the 参保地 (voice/heard.py)
         self.prompts = dict(prompts) if prompts is not None else load_prompts()
         self.recognizer = recognizer
         self.respond = respond
@@ -212,7 +213,9 @@ class IvrCall:
     # --- Flow -------------------------------------------------------------------------------------
 
     def _on_utterance(self, transcript: Transcript) -> list[Action]:
-        text = normalize_transcript(transcript.text)
+        text = normalize_transcript(
+            transcript.text, places=self.config.places, asked_region=self._asked_region
+        )
         listening = self.state in _LISTENING
         words = None
         if text and listening:
@@ -256,6 +259,7 @@ class IvrCall:
             log.exception("voice.ivr.respond_failed", extra={"call_id": self.call_id})
             return self._end("transfer_on_error", Transfer("dialogue_error"))
         self.record.turns += 1
+        self._asked_region = reply.kind == "clarify_region"
         spoken = "".join(
             shorten_for_ear(r, max_chars=self.config.answer_max_chars) for r in reply.replies if r.strip()
         )

@@ -141,6 +141,23 @@ def shorten_for_ear(text: str, *, max_chars: int = 240) -> str:
 
 # --- Numbers and pinyin --------------------------------------------------------------------------
 
+# A key to press, as Chinese IVRs say it (按0 -> 按零键: 按零 alone is heard as 按铃).
+_KEY_RE = re.compile(r"按\s*([0-9#*＃＊])(?![0-9键号])")
+_KEY_NAMES = {"#": "井号", "＃": "井号", "*": "星号", "＊": "星号"}
+# A number read digit by digit runs into the next word (12393医保 is heard as 123931保): a pause.
+_DIGITS_BEFORE_WORD_RE = re.compile(r"(?<![\d.])(\d{5,})(?=[\u4e00-\u9fff])")
+# Latin letters the Mandarin voices cannot say: the app a caller opens is 手机应用.
+_APP_RE = re.compile(r"(?:手机)?\s*(?<![A-Za-z])APP(?![A-Za-z])", re.IGNORECASE)
+
+
+def speech_text(text: str) -> str:
+    """``text`` as the phone voice says it: keys as 按零键, a pause after a long number, APP in
+    Chinese, every number spelt out the way an operator reads it (``numbers_to_chinese``)."""
+    text = _KEY_RE.sub(lambda m: "按" + _KEY_NAMES.get(m.group(1), m.group(1)) + "键", text)
+    text = _DIGITS_BEFORE_WORD_RE.sub(r"\1，", text)
+    text = _APP_RE.sub("手机应用", text)
+    return numbers_to_chinese(text)
+
 
 def numbers_to_chinese(text: str) -> str:
     """Spell out digits the way an operator reads them (phone and ticket numbers digit by digit)."""

@@ -34,6 +34,7 @@ from voice.tts import (
     TTSError,
     TTSUnavailable,
     shorten_for_ear,
+    speech_text,
     split_sentences,
 )
 
@@ -254,6 +255,7 @@ class PhoneVoice:
                 yield recorded
                 return
         pause = b"\0\0" * int(SENTENCE_PAUSE_S * sample_rate)
+        text = speech_text(text)
         sentences = split_sentences(text) or [text]
         for i, sentence in enumerate(sentences):
             pcm, _ = self.sentence(sentence, sample_rate)
@@ -272,7 +274,7 @@ class PhoneVoice:
                 continue
             fresh = False
             samples = 0
-            for sentence in split_sentences(text) or [text]:
+            for sentence in split_sentences(speech_text(text)) or [text]:
                 pcm, cached = self.sentence(sentence, sample_rate)
                 fresh |= not cached
                 samples += len(pcm) // 2

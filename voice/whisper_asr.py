@@ -62,6 +62,9 @@ DOMAIN_PROMPT = (
 )
 DEFAULT_PROMPT = ""
 TOKENS_PER_SECOND = 12  # Mandarin speech is under 8 characters/s; a decode longer than this is a loop
+MAX_LENGTH = 448  # Whisper's tokens per decode: the prompt (hotwords) and the text together
+PROMPT_MAX_TOKENS = MAX_LENGTH // 2 - 1  # faster-whisper cuts hotwords and a prompt to this many
+PROMPT_OVERHEAD = 6  # the start-of-transcript, language and task tokens around them
 
 _models: dict[tuple[str, int], Any] = {}
 _models_lock = threading.Lock()
@@ -171,6 +174,8 @@ class WhisperRecognizer:
     Args:
         model_path: a faster-whisper (CTranslate2) model folder.
         prompt: the ``initial_prompt``; None uses ``DEFAULT_PROMPT`` (none, measured better), "" none.
+        hotwords: faster-whisper's ``hotwords`` (place names and a few terms, voice/heard.py
+            ``hotwords``); "" none.
         threads: CTranslate2 threads per decode.
         beam_size: 1 decodes greedily (fastest); larger searches more.
     """
@@ -184,6 +189,7 @@ class WhisperRecognizer:
         model_path: str | Path | None,
         *,
         prompt: str | None = None,
+        hotwords: str = "",
         threads: int = 2,
         beam_size: int = 1,
         setting: str = MODEL_SETTING,
@@ -194,8 +200,15 @@ class WhisperRecognizer:
             raise ValueError(f"beam_size must be >= 1, got {beam_size}")
         self.model_path = check_model_dir(model_path, setting)
         self.prompt = DEFAULT_PROMPT if prompt is None else prompt
+        self.hotwords = hotwords
         self.beam_size = beam_size
         self.model = load_model(self.model_path, threads=threads)
+        self._hotword_tokens = self._tokens(hotwords) if hotwords else 0
+        self._prompt_tokens = self._tokens(self.prompt) if self.prompt else 0
+
+    def _tokens(self, text: str) -> int:
+        encoded = self.model.hf_tokenizer.encode(" " + text.strip(), add_special_tokens=False)
+        return min(len(encoded.ids), PROMPT_MAX_TOKENS)
 
     def decode(self, pcm: bytes, *, offset: float = 0.0) -> tuple[str, tuple[Word, ...]]:
         """Recognise one utterance (int16 at 16 kHz); words are Whisper's segments, timed from ``offset``."""
@@ -203,18 +216,24 @@ class WhisperRecognizer:
         seconds = samples.size / SAMPLE_RATE
         if seconds < 0.1:
             return "", ()
+        max_new_tokens = int(TOKENS_PER_SECOND * seconds) + 10
+        # Hotwords and text share Whisper's 448 tokens: a long utterance (over about 17 s with the
+        # knowledge base's hotwords) is decoded without them rather than failing.
+        budget = MAX_LENGTH - PROMPT_OVERHEAD - self._prompt_tokens - max_new_tokens
+        hotwords = self.hotwords if self.hotwords and self._hotword_tokens <= budget else None
         segments, _ = self.model.transcribe(
             samples,
             language=LANGUAGE,
             beam_size=self.beam_size,
             initial_prompt=self.prompt or None,
+            hotwords=hotwords,
             condition_on_previous_text=False,
             temperature=(0.0, 0.2),  # a looping or unsure decode is retried once, warmer
             compression_ratio_threshold=2.4,
             log_prob_threshold=-1.0,
             no_speech_threshold=0.6,
             without_timestamps=True,
-            max_new_tokens=int(TOKENS_PER_SECOND * seconds) + 10,
+            max_new_tokens=max_new_tokens,
             vad_filter=False,  # the session's VAD has cut the utterance already
         )
         words = []

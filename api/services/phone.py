@@ -26,6 +26,7 @@ from api.services.conversations.handoff import staffed_now
 from api.services.conversations.respond import respond as converse
 from api.settings import Settings
 from voice.asr import make_recognizer
+from voice.heard import rule_places
 from voice.ivr import CallbackRequest, IvrCall, IvrConfig, Reply, RespondFn, load_prompts
 from voice.recognizer import ModelNotFoundError, SpeechRecognizer
 from voice.stream import StreamStart
@@ -197,6 +198,7 @@ def _ivr_config(settings: Settings) -> IvrConfig:
         max_utterance_s=settings.voice_max_utterance_s,
         callback_hours=settings.callback_promise_hours,
         max_call_s=settings.voice_max_call_s,
+        places=rule_places(str(settings.kb_entries_dir)),
     )
 
 
