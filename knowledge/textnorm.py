@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
@@ -120,7 +121,7 @@ def char_pinyin(text: str, *, tones: bool = False) -> list[str]:
 
 
 # Sentence particles: a window ending in one is a question or a tone, never a misheard term.
-_PARTICLES = frozenset("吗嘛么呢吧啊呀")
+PARTICLES = frozenset("吗嘛么呢吧啊呀")
 
 
 @lru_cache(maxsize=1)
@@ -132,30 +133,40 @@ def _term_index() -> dict[int, dict[tuple[str, ...], str]]:
     return index
 
 
-def normalize_domain_terms(text: str) -> str:
-    """Replace sound-alike miswritings of domain terms with the terms (一地就医 -> 异地就医)."""
-    if not text:
-        return text
-    index = _term_index()
-    sylls = _syllables(text)
+def replace_spans(text: str, lengths: Iterable[int], find: Callable[[int, int], str | None]) -> str:
+    """Scan ``text`` from the left; where ``find(start, length)`` names a replacement for the span
+    (lengths tried in the order given, longest first), write it and go on after the span."""
+    lengths = tuple(lengths)
     out: list[str] = []
     i = 0
     while i < len(text):
-        for length in sorted(index, reverse=True):
-            if i + length > len(text):
-                continue
-            term = index[length].get(tuple(sylls[i : i + length]))
-            last = text[i + length - 1]
-            if term is not None and last in _PARTICLES and term[-1] != last:
-                continue  # "能用医保吗" asks a question; it is not 医保码
-            if term is not None:
-                out.append(term)
+        for length in lengths:
+            found = find(i, length) if i + length <= len(text) else None
+            if found is not None:
+                out.append(found)
                 i += length
                 break
         else:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+def normalize_domain_terms(text: str) -> str:
+    """Replace sound-alike miswritings of domain terms with the terms (一地就医 -> 异地就医)."""
+    if not text:
+        return text
+    index = _term_index()
+    sylls = _syllables(text)
+
+    def find(start: int, length: int) -> str | None:
+        term = index[length].get(tuple(sylls[start : start + length]))
+        last = text[start + length - 1]
+        if term is not None and last in PARTICLES and term[-1] != last:
+            return None  # "能用医保吗" asks a question; it is not 医保码
+        return term
+
+    return replace_spans(text, sorted(index, reverse=True), find)
 
 
 def normalize_dialect(text: str) -> str:

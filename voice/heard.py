@@ -26,8 +26,6 @@ __all__ = [
 ]
 
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
-# Sentence particles: a window ending in one is a question or a tone, never a misheard term.
-_PARTICLES = frozenset("吗嘛么呢吧啊呀")
 # Words next to a term, never the odd syllable of one (参保的 is no 参保地).
 _FUNCTION_CHARS = frozenset("的地得了是在和与")
 MIN_TERM_CHARS = 3  # shorter terms have too many one-syllable neighbours among everyday words
@@ -52,9 +50,9 @@ def repair_places(text: str, *, places: Iterable[str] = (), asked_region: bool =
 
 
 def _syllables(text: str) -> list[str]:
-    from knowledge.textnorm import char_pinyin, fuzzy_syllable
+    from knowledge.textnorm import pinyin_keys
 
-    return [fuzzy_syllable(s) for s in char_pinyin(text)]
+    return pinyin_keys(text)
 
 
 @lru_cache(maxsize=1)
@@ -77,25 +75,19 @@ def repair_terms(text: str) -> str:
     """
     if not text:
         return text
+    from knowledge.textnorm import PARTICLES, replace_spans
+
     terms = _terms()
     sounds = _syllables(text)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        for length in sorted(terms, reverse=True):
-            window = text[i : i + length]
-            if len(window) < length or not _HAN_RE.fullmatch(window[0]) or window[-1] in _PARTICLES:
-                continue
-            heard = sounds[i : i + length]
-            match = next((t for t, s in terms[length] if _one_off(window, heard, t, s)), None)
-            if match is not None:
-                out.append(match)
-                i += length
-                break
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+
+    def find(start: int, length: int) -> str | None:
+        window = text[start : start + length]
+        if not _HAN_RE.fullmatch(window[0]) or window[-1] in PARTICLES:
+            return None
+        heard = sounds[start : start + length]
+        return next((t for t, s in terms[length] if _one_off(window, heard, t, s)), None)
+
+    return replace_spans(text, sorted(terms, reverse=True), find)
 
 
 def _one_off(window: str, heard: list[str], term: str, meant: tuple[str, ...]) -> bool:
