@@ -112,13 +112,19 @@ def _initial(syllable: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def knowledge_regions(entries_dir: str) -> tuple[str, ...]:
-    """Canonical paths of the regions the knowledge entries in ``entries_dir`` have rules for."""
+def _entry_regions(entries_dir: str) -> tuple[str, ...]:
+    """The region of every knowledge entry in ``entries_dir`` that has one, once per entry; read
+    once per process (a call's recogniser and every health check ask for the hotwords)."""
     from pathlib import Path
 
     from knowledge.catalog import load_entries
 
-    return tuple(sorted({e.region for e in load_entries(Path(entries_dir)) if e.region}))
+    return tuple(e.region for e in load_entries(Path(entries_dir)) if e.region)
+
+
+def knowledge_regions(entries_dir: str) -> tuple[str, ...]:
+    """Canonical paths of the regions the knowledge entries in ``entries_dir`` have rules for."""
+    return tuple(sorted(set(_entry_regions(entries_dir))))
 
 
 def rule_places(entries_dir: str) -> tuple[str, ...]:
@@ -138,14 +144,10 @@ def hotwords(entries_dir: str) -> str:
     has rules for (太原, 略阳, 红谷滩), most entries first. Measured on the phone test set's tune
     half (neural voice, clean and 20 dB): CER 27.6 % without, 19.8 % with (bench voice)."""
     from collections import Counter
-    from pathlib import Path
 
-    from knowledge.catalog import load_entries
     from knowledge.regions import REGION_GROUPS
 
-    regions = [
-        e.region for e in load_entries(Path(entries_dir)) if e.region and e.region not in REGION_GROUPS
-    ]
+    regions = [region for region in _entry_regions(entries_dir) if region not in REGION_GROUPS]
     counts = Counter(region.rsplit("/", 1)[-1] for region in regions)
     return " ".join(
         [*HOTWORD_TERMS, *(name for name, _ in counts.most_common() if name not in HOTWORD_TERMS)]
