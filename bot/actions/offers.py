@@ -41,7 +41,7 @@ class ActionAffirm(ThreadedAction):
         if offer and routing.accepts(text):
             return _accept(dispatcher, tracker, offer)
         if routing.is_closing(text) and not routing.asks_something(text):
-            return _close(dispatcher)
+            return thank_and_close(dispatcher)
         if offer:  # not a yes: a qualifier, a place or a question of its own
             log.info("action.affirm.not_a_yes offer=%s", offer)
             return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
@@ -52,7 +52,7 @@ class ActionAffirm(ThreadedAction):
         return []
 
 
-def _close(dispatcher: CollectingDispatcher) -> list[EventType]:
+def thank_and_close(dispatcher: CollectingDispatcher) -> list[EventType]:
     """Thanks or goodbye instead of an answer to the offer: close, ask for a rating, drop the offer."""
     dispatcher.utter_message(response=names.UTTER_THANK)
     return [SlotSet(names.PENDING_OFFER, None)]
@@ -75,7 +75,7 @@ class ActionDeny(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         if routing.is_closing(common.latest_text(tracker)):  # "那算了，谢谢啊": the caller is done
-            return _close(dispatcher)
+            return thank_and_close(dispatcher)
         if tracker.get_slot(names.PENDING_OFFER):
             dispatcher.utter_message(response=names.UTTER_OFFER_DECLINED)
             return [SlotSet(names.PENDING_OFFER, None)]

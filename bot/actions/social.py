@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy
+from bot.actions.offers import thank_and_close
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,10 @@ class _SocialAction(ThreadedAction):
         handled = matter_of_social_turn(dispatcher, tracker)
         if handled is not None:
             return handled
-        response = self.response
         if not self.closes and routing.is_closing(common.latest_text(tracker)):
-            response = names.UTTER_THANK  # "好，那我清楚了" taken as a greeting: the caller is done
-        dispatcher.utter_message(response=response)
-        closing = self.closes or response == names.UTTER_THANK
-        return [SlotSet(names.PENDING_OFFER, None)] if closing else []
+            return thank_and_close(dispatcher)  # "好，那我清楚了" taken as a greeting: the caller is done
+        dispatcher.utter_message(response=self.response)
+        return [SlotSet(names.PENDING_OFFER, None)] if self.closes else []
 
 
 class ActionGreet(_SocialAction):

@@ -19,7 +19,7 @@ from api.models.base import utcnow
 from api.models.conversations import STATUS_BOT, STATUS_HANDOFF, Conversation, Turn
 from api.privacy import mask_phone, mask_text
 from api.schemas import HandoffPublic
-from api.services.workdays import is_staffed, parse_hours, parse_weekdays
+from api.services.workdays import is_staffed
 from api.settings import Settings
 from api.texts import TEXTS
 
@@ -29,9 +29,6 @@ __all__ = [
     "accept",
     "get_conversation",
     "is_active",
-    "is_staffed",
-    "parse_hours",
-    "parse_weekdays",
     "queue",
     "reason_label",
     "release",

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from api.errors import Conflict, NotFound
+from api.services import workdays
 from api.services.conversations import handoff
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -24,29 +25,29 @@ CST = dt.timezone(dt.timedelta(hours=8))
     ],
 )
 def test_is_staffed(when: dt.datetime, staffed: bool) -> None:
-    assert handoff.is_staffed(when, hours="08:30-17:30", weekdays="1-5", timezone="Asia/Shanghai") is staffed
+    assert workdays.is_staffed(when, hours="08:30-17:30", weekdays="1-5", timezone="Asia/Shanghai") is staffed
 
 
 def test_other_weekday_sets_are_literal() -> None:
     sunday = dt.datetime(2026, 11, 22, 10, 0, tzinfo=CST)
-    assert handoff.is_staffed(sunday, hours="08:00-20:00", weekdays="1-7", timezone="Asia/Shanghai")
+    assert workdays.is_staffed(sunday, hours="08:00-20:00", weekdays="1-7", timezone="Asia/Shanghai")
 
 
 @pytest.mark.parametrize("hours", ["8-17", "17:30-08:30", "25:00-26:00", ""])
 def test_bad_hours_name_the_argument(hours: str) -> None:
     with pytest.raises(ValueError, match="hours"):
-        handoff.parse_hours(hours)
+        workdays.parse_hours(hours)
 
 
 @pytest.mark.parametrize("weekdays", ["", "0-5", "1-8", "mon"])
 def test_bad_weekdays_name_the_argument(weekdays: str) -> None:
     with pytest.raises(ValueError, match="weekdays"):
-        handoff.parse_weekdays(weekdays)
+        workdays.parse_weekdays(weekdays)
 
 
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="now"):
-        handoff.is_staffed(dt.datetime(2026, 11, 23, 9), hours="08:30-17:30", weekdays="1-5", timezone="UTC")
+        workdays.is_staffed(dt.datetime(2026, 11, 23, 9), hours="08:30-17:30", weekdays="1-5", timezone="UTC")
 
 
 def test_request_accept_release_cycle(db_session) -> None:  # type: ignore[no-untyped-def]
@@ -132,6 +133,6 @@ def test_every_reason_in_use_has_a_label() -> None:
 def test_round_the_clock_hours_include_the_last_minute() -> None:
     """``00:00-24:00`` is the whole day: a centre open all night is staffed at 23:59:30 too."""
     late = dt.datetime(2026, 11, 22, 23, 59, 30, tzinfo=CST)
-    assert handoff.is_staffed(late, hours="00:00-24:00", weekdays="1-7", timezone="Asia/Shanghai")
-    assert not handoff.is_staffed(late, hours="00:00-23:59", weekdays="1-7", timezone="Asia/Shanghai")
-    assert handoff.parse_hours("08:00-24:00")[1] == dt.time.max
+    assert workdays.is_staffed(late, hours="00:00-24:00", weekdays="1-7", timezone="Asia/Shanghai")
+    assert not workdays.is_staffed(late, hours="00:00-23:59", weekdays="1-7", timezone="Asia/Shanghai")
+    assert workdays.parse_hours("08:00-24:00")[1] == dt.time.max
