@@ -9,6 +9,7 @@ RUN pip install --no-cache-dir -r bot/rasa-constraints.txt \
 COPY bot/config.yml bot/config.yml
 COPY bot/domain bot/domain
 COPY bot/credentials.yml bot/credentials.yml
+COPY bot/__init__.py bot/rasa_server.py bot/
 COPY nlu_data nlu_data
 COPY deploy/rasa/endpoints.yml deploy/rasa/endpoints.yml
 RUN rasa train --config bot/config.yml --domain bot/domain --data nlu_data --out models --fixed-model-name hotline \
@@ -16,5 +17,6 @@ RUN rasa train --config bot/config.yml --domain bot/domain --data nlu_data --out
 USER rasa
 ENV TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false PYTHONHASHSEED=0
 EXPOSE 5005
-CMD ["rasa", "run", "--model", "models/hotline.tar.gz", "--endpoints", "deploy/rasa/endpoints.yml", \
+# bot/rasa_server.py: `rasa run` with action replies checked by a validator built once
+CMD ["python", "-m", "bot.rasa_server", "run", "--model", "models/hotline.tar.gz", "--endpoints", "deploy/rasa/endpoints.yml", \
      "--credentials", "bot/credentials.yml", "--interface", "0.0.0.0", "--port", "5005", "--response-timeout", "60"]

@@ -305,8 +305,10 @@ def ensure_running(
                 )
             if model is None:
                 raise RuntimeError("no trained Rasa model for the current data; run `hotline train` first")
+            # Rasa's own server, with action replies checked by a validator built once (bot/rasa_server.py)
+            rasa_python = rasa_executable(settings.rasa_venv).with_name("python")
             _spawn(stack, "rasa", [
-                str(rasa_executable(settings.rasa_venv)), "run",
+                str(rasa_python), "-m", "bot.rasa_server", "run",
                 "--model", str(model),
                 "--endpoints", str(write_endpoints(settings)),
                 "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
