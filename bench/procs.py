@@ -113,8 +113,10 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """CPU seconds used so far by ``pid`` and all its living descendants (workers, model servers)."""
+def cpu_seconds(pid: int, exclude: frozenset[int] = frozenset()) -> float | None:
+    """CPU seconds used so far by ``pid`` and its living descendants (workers, model servers), but
+    not by the ``exclude`` processes and theirs (measured on their own lines: ``hotline run`` is the
+    parent of Rasa and the action server)."""
     parents: dict[int, int] = {}
     used: dict[int, float] = {}
     for proc in Path("/proc").iterdir():
@@ -130,6 +132,8 @@ def cpu_seconds(pid: int) -> float | None:
         while p in parents and seen < 64:
             if p == pid:
                 return True
+            if p in exclude:
+                return False
             p, seen = parents[p], seen + 1
         return False
 
@@ -138,17 +142,22 @@ def cpu_seconds(pid: int) -> float | None:
 
 @dataclass
 class CpuMeter:
-    """CPU seconds each named process (with its descendants) spends between ``start`` and ``stop``."""
+    """CPU seconds each named process spends between ``start`` and ``stop``: with its descendants,
+    except those that are named processes themselves, so that no second is counted twice."""
 
     pids: dict[str, int]
     started: dict[str, float] = field(default_factory=dict)
     spent: dict[str, float] = field(default_factory=dict)
 
+    def _now(self) -> dict[str, float]:
+        named = frozenset(self.pids.values())
+        return {n: cpu_seconds(p, named - {p}) or 0.0 for n, p in self.pids.items()}
+
     def start(self) -> None:
-        self.started = {n: cpu_seconds(p) or 0.0 for n, p in self.pids.items()}
+        self.started = self._now()
 
     def stop(self) -> None:
-        self.spent = {n: (cpu_seconds(p) or 0.0) - self.started.get(n, 0.0) for n, p in self.pids.items()}
+        self.spent = {n: used - self.started.get(n, 0.0) for n, used in self._now().items()}
 
     def rows(self, turns: int, elapsed: float) -> list[dict[str, Any]]:
         """Per process: CPU seconds, CPU seconds per chat turn, and the share of one core used."""

@@ -54,3 +54,31 @@ def test_cpu_seconds_count_a_busy_child() -> None:
     assert meter.spent["me"] >= 0.4
     rows = {r["process"]: r for r in meter.rows(turns=4, elapsed=1.0)}
     assert float(rows["all"]["CPU s per turn"]) >= 0.1
+
+
+def test_a_named_child_is_counted_once() -> None:
+    """``hotline run`` is the parent of Rasa and the action server: a child measured on its own line
+    is not counted in its parent's line too, so "all" is the machine's real CPU time."""
+    import os
+    import subprocess
+    import sys
+
+    from bench.procs import CpuMeter
+
+    burn = (
+        "import time\nt=time.process_time()\nwhile time.process_time()-t<0.5: pass\n"
+        "print('done', flush=True)\ntime.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", burn], stdout=subprocess.PIPE, text=True)
+    try:
+        meter = CpuMeter({"parent": os.getpid(), "child": child.pid})
+        meter.start()
+        assert child.stdout is not None and child.stdout.readline().strip() == "done"
+        meter.stop()
+    finally:
+        child.kill()
+        child.wait()
+    assert meter.spent["child"] >= 0.3
+    assert meter.spent["parent"] < 0.3  # this test's own few milliseconds, not the child's burn
+    rows = {r["process"]: r for r in meter.rows(turns=1, elapsed=1.0)}
+    assert float(rows["all"]["CPU s"]) < meter.spent["child"] + 0.3
