@@ -25,6 +25,7 @@ from api.schemas import SttResult, SttWord
 from api.services.phone import PhoneCall, get_recognizer
 from api.settings import Settings
 from voice.audio import AudioError, decode_audio
+from voice.heard import rule_places
 from voice.normalize import normalize_transcript
 from voice.stream import MediaStreamHandler
 
@@ -85,7 +86,8 @@ def _transcribe(settings: Settings, data: bytes, encoding: str | None, rate: int
         for w in result.words
     ]
     return SttResult(
-        text=normalize_transcript(result.text),
+        # The same repair as on the phone line: the knowledge base's counties and districts by sound
+        text=normalize_transcript(result.text, places=rule_places(str(settings.kb_entries_dir))),
         raw_text=result.text,
         words=words,
         duration=round(pcm.duration, 3),

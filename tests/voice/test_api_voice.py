@@ -57,6 +57,27 @@ def test_stt_returns_text_and_word_timings(client: TestClient, sentence_wav: Pat
     assert body["words"] and all(w["start"] < w["end"] <= body["duration"] + 0.1 for w in body["words"])
 
 
+def test_stt_repairs_a_misheard_county_the_knowledge_base_knows(
+    client: TestClient, sentence_wav: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/api/stt gives the same repaired text as the phone line: the knowledge base's counties by sound.
+
+    The recogniser is replaced by one that hears what Whisper heard on the line (VQ023 of the
+    project's phone set), so the test is about the route's repair, not about recognition."""
+    from voice.recognizer import Transcript
+
+    class Heard:
+        sample_rate = 16000
+
+        def transcribe(self, pcm: Any) -> Transcript:
+            return Transcript("裂扬线的门诊慢特病在手机上怎么申请", (), 0.0, 1.6, "file")
+
+    monkeypatch.setattr("api.routes.voice.get_recognizer", lambda settings: Heard())
+    body = _upload(client, sentence_wav.read_bytes()).json()
+    assert body["raw_text"].startswith("裂扬线")
+    assert body["text"].startswith("略阳县的门诊")
+
+
 def test_stt_accepts_raw_telephone_audio(client: TestClient, line_speech: bytes) -> None:
     response = _upload(client, pcm16_to_ulaw(line_speech), "call.ulaw", encoding="mulaw", rate="8000")
     assert response.status_code == 200, response.text
