@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from inspection.context import Context
+from inspection.rules.first_contact import helped
+from inspection.ruleset import default_ruleset
 from inspection.semantic import NONE, Calibration, SemanticMatcher
 from inspection.transcript import Transcript
 
@@ -35,6 +38,7 @@ RULE_LABELS = {
     "forbidden.phrase": "forbidden",
 }
 GATED = frozenset({"deflection", "vague", "caller_open"})  # count only in calls with no work order
+ANSWERED = frozenset({"deflection"})  # nor in calls where staff answered themselves (first_contact.helped)
 MIN_THRESHOLD, MAX_THRESHOLD = -0.1, 0.3  # margins over the ordinary sentences
 
 
@@ -91,8 +95,9 @@ def samples(
         gold = set((transcript.labels or {}).get("categories") or [])
         scores = call_scores(matcher, transcript)
         closed = resolved is not None and resolved(transcript)
+        answered = helped(Context(transcript, default_ruleset()))
         for label, (wanted, ignored) in POSITIVE.items():
-            if closed and label in GATED:
+            if (closed and label in GATED) or (answered and label in ANSWERED):
                 continue
             if gold & wanted and not gold & ignored:
                 pos[label].append(scores.get(label, -1.0))

@@ -63,6 +63,15 @@ class Context:
             self._found[key] = found
         return found
 
+    def resolved(self) -> bool:
+        """Whether staff transferred the call, opened a work order or promised a callback (cached)."""
+        memo = self.memo.get("resolved")
+        if memo is None:
+            memo = self.memo["resolved"] = any(
+                self.find("resolution", t) for t in self.transcript.staff_turns
+            )
+        return bool(memo)
+
     def param(self, name: str):  # type: ignore[no-untyped-def]
         """A threshold of the rule set."""
         return self.ruleset.param(name)

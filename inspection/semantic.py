@@ -9,16 +9,16 @@ the evidence. The encoder is passed in (``knowledge.embed.Embedder.encode`` fits
 runs without a model when none is given.
 
 Cost: a sentence is embedded only when it passes a cheap pre-filter (a cue word of some label,
-matched by sound so that recogniser homophones pass, or enough sound bigrams shared with an
-example), short backchannels are skipped, a long sentence is embedded only around its cue words,
-each call is encoded in one batch, and vectors are cached by text (scripted sentences recur
-from call to call).
+matched by sound so that recogniser homophones pass, enough sound bigrams shared with an
+example, or a short staff sentence that refuses or says 你), short backchannels are skipped, a
+long sentence is embedded only around its cue words (``inspection.pieces`` cuts them),
+each call is encoded in one batch, and vectors are cached by text, least recently used
+dropped first (scripted sentences recur from call to call).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +29,15 @@ from typing import Any
 import numpy as np
 import yaml
 
+from inspection.pieces import (
+    CLAUSE_CHARS,
+    LONG_CHARS,
+    OPEN_CHARS,
+    is_spoken,
+    open_sentence,
+    sentences,
+    windows,
+)
 from inspection.textmatch import PhraseMatcher, normalize
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
@@ -37,14 +46,11 @@ DEFAULT_BANK = DATA / "semantic_bank.yaml"
 DEFAULT_CALIBRATION = DATA / "semantic_calibration.json"
 NONE = "none"
 SPEAKERS = ("staff", "caller", "any")
-MIN_UNIT_CHARS = 5  # 嗯好的、对对对: backchannels say nothing a label is about
-# A longer sentence (recognised speech has no punctuation) is embedded only around its cue words.
-LONG_CHARS, CUE_CONTEXT, MIN_WINDOW_CHARS = 30, 12, 8
 # A window is a guess at where a sentence begins and ends: it must clear the threshold by this much.
-WINDOW_PENALTY = float(__import__("os").environ.get("HQ_WP", "0.02"))
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
-_PUNCT = re.compile(r"[，。！？、,.!?；;：:“”\n]")
-CLAUSE_CHARS = 14  # unpunctuated speech longer than this likely runs two clauses together
+WINDOW_PENALTY = 0.02
+# An open sentence (see ``pieces.open_sentence``) passed no pre-filter: its label rests on the vector
+# alone, so it must clear the threshold by this much (scripted "还有别的问题吗" sits 0.02-0.05 above it).
+OPEN_PENALTY = 0.055
 
 
 @dataclass(frozen=True)
@@ -121,12 +127,6 @@ def load_calibration(path: Path | str | None = None) -> Calibration:
     return Calibration(thresholds, examples, float(raw.get("min_overlap", 0.5)), str(raw.get("source", "")))
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of an utterance, backchannels left out."""
-    pieces = (p.strip() for p in _SENTENCE.findall(text))
-    return [p for p in pieces if len(normalize(p).chars) >= MIN_UNIT_CHARS]
-
-
 def _bigrams(text: str) -> set[str]:
     codes = normalize(text).codes
     return {codes[i : i + 2] for i in range(len(codes) - 1)}
@@ -144,15 +144,27 @@ class Nearest:
 
 @dataclass(frozen=True)
 class Unit:
-    """A piece of a turn that is embedded: a sentence, or a window around a cue word."""
+    """A piece of a turn that is embedded: a sentence, a window around a cue word, or an open
+    sentence (short, no pre-filter passed: see ``pieces.open_sentence``)."""
 
     turn: int
     speaker: str
     text: str
-    window: bool = False
+    # "sentence"; "window" (around a cue word); "clause" (a window of recognised speech between two
+    # visible clause edges: judged like a sentence, cue words deciding); "open" (pieces.open_sentence)
+    kind: str = "sentence"
     # Labels whose cue words a sentence holds (see ``cued``): its nearest is one of them. Not for
     # windows: cut around a cue word, a window would always be of the cue's label.
     cued: tuple[str, ...] = ()
+
+    @property
+    def window(self) -> bool:
+        return self.kind == "window"
+
+    @property
+    def penalty(self) -> float:
+        """How far past the threshold the margin must reach (a window or an open sentence is a guess)."""
+        return {"window": WINDOW_PENALTY, "clause": WINDOW_PENALTY, "open": OPEN_PENALTY}.get(self.kind, 0.0)
 
 
 @dataclass(frozen=True)
@@ -176,8 +188,13 @@ class SemanticMatcher:
     calibration: Calibration
     cache_size: int = 20000
     k: int = 3  # a label's score is the mean similarity of its k closest examples
+    open_chars: int = OPEN_CHARS  # short open sentences embedded without a cue word (0: none)
     _vectors: np.ndarray | None = field(default=None, repr=False)
     _cache: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
+    # Not an init field: a copy with other settings (dataclasses.replace) must cut its own pieces.
+    _piece_memo: dict[tuple[str, str], tuple[tuple[str, str, tuple[str, ...]], ...]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -199,14 +216,15 @@ class SemanticMatcher:
     def with_calibration(self, calibration: Calibration) -> SemanticMatcher:
         """The same bank and encoder under other thresholds, sharing the cached sentence vectors
         (to compare a new calibration with the current one on the same calls)."""
-        other = SemanticMatcher(self.bank, self.encode, calibration, self.cache_size, self.k)
+        other = SemanticMatcher(self.bank, self.encode, calibration, self.cache_size, self.k, self.open_chars)
         other._cache, other._lock = self._cache, self._lock
         return other
 
     def clear_cache(self) -> None:
-        """Forget the cached sentence vectors (the bank's stay): for timing calls never seen before."""
+        """Forget the cached sentence vectors and pieces (the bank's stay): to time unheard calls."""
         with self._lock:
             self._cache.clear()
+            self._piece_memo.clear()
 
     def labels_for(self, speaker: str) -> list[str]:
         """Problem labels that apply to a speaker ('staff' or 'caller')."""
@@ -247,47 +265,28 @@ class SemanticMatcher:
         need = self.calibration.min_overlap
         return any(lb in wanted and g and len(g & grams) >= need * len(g) for lb, g in self._example_grams)
 
-    def units(self, text: str, speaker: str) -> list[tuple[str, bool]]:
-        """What of an utterance gets embedded, as (text, is_window): short sentences that pass the
-        pre-filter, and in longer ones windows around cue words. Recognised speech has no
-        punctuation, so its clauses run together ("您要是记不住就别打来问了当天就能收到"): there a
-        sentence longer than a clause gets the windows as well as being embedded whole."""
-        out: list[tuple[str, bool]] = []
-        spoken = not _PUNCT.search(text)
+    def units(self, text: str, speaker: str) -> list[tuple[str, str]]:
+        """What of an utterance gets embedded, as (text, kind): short sentences that pass the
+        pre-filter ("sentence") or are open ones ("open"), and in longer ones windows around cue
+        words ("window", or "clause" when both its ends are visible clause edges). Recognised
+        speech has no punctuation, so its clauses run together ("您要是记不住就别打来问了当天就能
+        收到"): there a sentence longer than a clause gets the windows as well as being embedded
+        whole."""
+        out: list[tuple[str, str]] = []
+        spoken = is_spoken(text)
         for sentence in sentences(text):
             spans, length = self._cue_spans(sentence, speaker)
             if length <= LONG_CHARS:
                 if spans or self.passes(sentence, speaker):
-                    out.append((sentence, False))
+                    out.append((sentence, "sentence"))
+                elif speaker == "staff" and open_sentence(sentence, self.open_chars):
+                    out.append((sentence, "open"))
                 if not (spoken and length > CLAUSE_CHARS):
                     continue
-            out.extend((w, True) for w in self._windows(sentence, spans, length, spoken))
+            out.extend(
+                (w, "clause" if whole else "window") for w, whole in windows(sentence, spans, length, spoken)
+            )
         return list(dict.fromkeys(out))
-
-    @staticmethod
-    def _windows(sentence: str, spans: list[tuple[int, int]], length: int, spoken: bool) -> list[str]:
-        norm = normalize(sentence)
-        merged: list[list[int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1] + 2:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        # Written text: the cue's sentence is known, only where the cue sits in it is not: one window
-        # reaching back, one forward. Recognised speech: where the clause around the cue begins and
-        # ends is unknown, so windows reach back and forward by a whole and by half the context.
-        out = []
-        for start, end in merged:
-            if spoken:
-                steps = (CUE_CONTEXT, CUE_CONTEXT // 2, 0)
-                reach = [(back, ahead) for back in steps for ahead in steps]
-            else:
-                reach = [(CUE_CONTEXT, 0), (0, CUE_CONTEXT)]
-            for back, ahead in reach:
-                lo, hi = max(0, start - back), min(length, end + ahead)
-                if hi - lo >= MIN_WINDOW_CHARS:
-                    out.append(norm.span(lo, hi))
-        return out
 
     def _bank_vectors(self) -> np.ndarray:
         if self._vectors is None:
@@ -295,18 +294,25 @@ class SemanticMatcher:
         return self._vectors
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of ``texts``: cached ones reused, the rest encoded in one batch."""
+        """Embeddings of ``texts``: cached ones reused (least recently used dropped first), the rest
+        encoded in one batch. Agents repeat scripted sentences from call to call (greetings, hold
+        and closing phrases), so a warm cache spares most of the encoder's work."""
+        found: dict[str, np.ndarray] = {}
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            for t in texts:
+                vec = self._cache.get(t)
+                if vec is not None:
+                    self._cache.move_to_end(t)
+                    found[t] = vec
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             fresh = np.asarray(self.encode(missing), dtype=np.float32)
+            found.update(zip(missing, fresh, strict=True))
             with self._lock:
-                for text, vec in zip(missing, fresh, strict=True):
-                    self._cache[text] = vec
+                self._cache.update(zip(missing, fresh, strict=True))
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
     def nearest(
         self, items: Sequence[tuple[str, str]], cued: Sequence[tuple[str, ...]] = ()
@@ -319,43 +325,64 @@ class SemanticMatcher:
         if not items:
             return []
         sims = self.vectors([t for _, t in items]) @ self._bank_vectors().T
+        scores = {label: self._topk(sims, label) for label in self.bank.labels}
         out = []
         for n, (row, (speaker, _)) in enumerate(zip(sims, items, strict=True)):
-            none_score = self._topk(row, NONE)
-            best: Nearest | None = None
-            labels = (cued[n] if n < len(cued) else ()) or self.labels_for(speaker)
-            for label in labels:
-                score = self._topk(row, label)
-                if best is None or score > best.score:
-                    cols = self._columns[label]
-                    example = self.examples[int(cols[int(np.argmax(row[cols]))])][1]
-                    best = Nearest(label, example, score, score - none_score)
-            out.append(best or Nearest(NONE, "", none_score, 0.0))
+            none_score = float(scores[NONE][n])
+            best: tuple[float, str] | None = None
+            for label in (cued[n] if n < len(cued) else ()) or self.labels_for(speaker):
+                score = float(scores[label][n])
+                if best is None or score > best[0]:
+                    best = (score, label)
+            if best is None:
+                out.append(Nearest(NONE, "", none_score, 0.0))
+                continue
+            score, label = best
+            cols = self._columns[label]
+            example = self.examples[int(cols[int(np.argmax(row[cols]))])][1]
+            out.append(Nearest(label, example, score, score - none_score))
         return out
 
-    def _topk(self, row: np.ndarray, label: str) -> float:
-        sub = row[self._columns[label]]
-        if not len(sub):
-            return -1.0
-        k = min(self.k, len(sub))
-        return float(np.partition(sub, len(sub) - k)[len(sub) - k :].mean())
+    def _topk(self, sims: np.ndarray, label: str) -> np.ndarray:
+        """Per row of ``sims``, the mean of the label's ``k`` highest similarities (-1 without examples)."""
+        sub = sims[:, self._columns[label]]
+        width = sub.shape[1]
+        if not width:
+            return np.full(len(sims), -1.0, dtype=np.float32)
+        k = min(self.k, width)
+        return np.partition(sub, width - k, axis=1)[:, width - k :].mean(axis=1)
 
     def candidates(self, turns: Iterable[tuple[int, str, str]]) -> list[Unit]:
         """The pieces of the given (turn index, 'staff'|'caller', text) turns that pass the pre-filter."""
         return [
-            Unit(i, sp, u, w, () if w else self.cued(u, sp))
-            for i, sp, text in turns
-            for u, w in self.units(text, sp)
+            Unit(i, sp, u, kind, cued) for i, sp, text in turns for u, kind, cued in self._pieces(text, sp)
         ]
 
+    def _pieces(self, text: str, speaker: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """An utterance's units with their cue labels, remembered by text like the vectors: cutting
+        and pre-filtering a scripted sentence again on every call costs more than its lookup."""
+        key = (speaker, text)
+        got = self._piece_memo.get(key)
+        if got is None:
+            got = tuple(
+                (u, kind, () if kind == "window" else self.cued(u, speaker))
+                for u, kind in self.units(text, speaker)
+            )
+            with self._lock:
+                if len(self._piece_memo) >= self.cache_size:
+                    self._piece_memo.clear()
+                self._piece_memo[key] = got
+        return got
+
     def scored(self, turns: Iterable[tuple[int, str, str]]) -> list[tuple[Unit, Nearest]]:
-        """Each candidate piece with its nearest label; a window's margin carries WINDOW_PENALTY."""
+        """Each candidate piece with its nearest label; a window's or an open sentence's margin
+        carries its penalty."""
         cands = self.candidates(turns)
         out = []
         near_all = self.nearest([(u.speaker, u.text) for u in cands], [u.cued for u in cands])
         for unit, near in zip(cands, near_all, strict=True):
-            if unit.window:
-                near = Nearest(near.label, near.example, near.score, near.margin - WINDOW_PENALTY)
+            if unit.penalty:
+                near = Nearest(near.label, near.example, near.score, near.margin - unit.penalty)
             out.append((unit, near))
         return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from inspection.claims import has_time_expression, overlap
+from inspection.claims import TIME_UNITS, has_time_expression, overlap, quantities, split_clauses
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
 from inspection.rules.accuracy import contradicted_entries, contradicted_turns
@@ -34,6 +34,21 @@ _GENERIC = {
         r"公众号|小程序|app|APP|网上|手机|线上|窗口|大厅|服务站|服务点|经办机构|社区|街道|乡镇|网厅|自助|医院|柜台|药店|药房|定点|热线|12393"
     ),
 }
+
+
+# A time limit the agent commits to (3日内反馈, 五个工作日办结), not a wait (过两天再问).
+_LIMIT = re.compile(r"内|以内|之内|办结|到账|反馈|出结果|办好")
+
+
+def gives_howto(text: str) -> bool:
+    """Whether an answer tells the caller how to proceed: materials to bring, or a time limit the
+    matter is settled in. A referral beside such an answer says where to go, not "ask elsewhere"."""
+    if _GENERIC["materials"].search(text):
+        return True
+    return any(
+        _LIMIT.search(clause) and any(q.unit in TIME_UNITS for q in quantities(clause))
+        for clause in split_clauses(text)
+    )
 
 
 def point_terms(value: str) -> list[str]:

@@ -21,7 +21,9 @@ def hits(ctx: Context) -> list[SemanticHit]:
         cached = []
         if ctx.semantic is not None:
             turns = ctx.transcript.turns
-            tail = {t.index for t in ctx.transcript.caller_turns[-CALLER_TAIL:]}
+            # The caller's open matter counts only in a call with no work order or transfer: in one
+            # with them the caller's sentences can match nothing and are not embedded.
+            tail = set() if ctx.resolved() else {t.index for t in ctx.transcript.caller_turns[-CALLER_TAIL:]}
             speaking = [
                 (t.index, "staff" if t.is_staff else "caller", t.text)
                 for t in turns

@@ -8,7 +8,7 @@ leave the matter hanging with no next step (``vague`` examples: 您再等等吧,
 from __future__ import annotations
 
 from inspection.context import Context, RawFinding, quote
-from inspection.rules.first_contact import has_resolution
+from inspection.rules.first_contact import deflections, has_resolution
 from inspection.rules.semantic import hits_for
 
 ANSWER_CHARS = 12  # a staff turn this long that is no closing formula and no vague hit answers the caller
@@ -37,16 +37,17 @@ def check(ctx: Context) -> list[RawFinding]:
         for m in ctx.find("caller_unresolved", t):
             signals.append((t.index, m.evidence))
     for t in ctx.transcript.staff_turns:
-        for lex in ("staff_unable", "deflection"):
-            for m in ctx.find(lex, t):
-                signals.append((t.index, m.evidence))
-    for label in ("deflection", "vague"):
-        signals.extend((h.turn, h.text) for h in hits_for(ctx, label))
+        for m in ctx.find("staff_unable", t):
+            signals.append((t.index, m.evidence))
+    for pushed in deflections(ctx):  # every turn it names; its quotes once
+        signals.extend((turn, "") for turn in pushed.turns)
+        signals.extend((pushed.turns[0], e) for e in pushed.evidence)
+    signals.extend((h.turn, h.text) for h in hits_for(ctx, "vague"))
     # "那我该怎么办？" is an open matter only when staff did not answer it afterwards.
     signals.extend((h.turn, h.text) for h in hits_for(ctx, "caller_open") if not answered_after(ctx, h.turn))
     if not signals:
         return []
     signals.sort()
     turns = tuple(dict.fromkeys(i for i, _ in signals))
-    evidence = tuple(dict.fromkeys(quote(e) for _, e in signals))
+    evidence = tuple(dict.fromkeys(quote(e) for _, e in signals if e))
     return [RawFinding("unresolved.no_ticket", turns, evidence, "问题没有解决，也没有登记工单或转接")]

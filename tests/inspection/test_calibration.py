@@ -51,3 +51,13 @@ def test_gated_labels_skip_calls_with_a_work_order() -> None:
     assert len(neg["impatience"]) == 2  # other labels still count the call as a negative
     pos, neg = samples(tiny_matcher(), [referral, deflect])
     assert len(neg["deflection"]) == 1
+
+
+def test_answered_calls_are_no_deflection_negatives() -> None:
+    # Staff named the materials: "去医院办" there says where to go, so the call says nothing about
+    # where the deflection threshold lies (first_contact.helped); without the materials it does.
+    helped = _call("带上身份证和发票，去医院办。", [], "h1")
+    bare = _call("去医院办。", [], "h2")
+    pos, neg = samples(tiny_matcher(), [helped, bare])
+    assert len(neg["deflection"]) == 1
+    assert len(neg["impatience"]) == 2  # the other labels keep both calls

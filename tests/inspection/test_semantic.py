@@ -6,16 +6,19 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from inspection.pieces import clause_edges, open_sentence, sentences
 from inspection.semantic import (
     NONE,
+    OPEN_PENALTY,
     Calibration,
     SemanticMatcher,
     load_bank,
     load_calibration,
-    sentences,
 )
+from inspection.textmatch import normalize
 from knowledge.embed import Embedder
 from tests.inspection import conftest
 from tests.inspection.conftest import keyword_encoder, tiny_bank, tiny_matcher
@@ -39,7 +42,7 @@ def test_long_unpunctuated_speech_is_cut_around_cues() -> None:
     m = tiny_matcher()
     text = "您好这个呢我们这边已经登记了然后您快点说一下您的参保地是哪里我们好帮您核实一下情况"
     units = m.units(text, "staff")
-    assert units and all(window for _, window in units)
+    assert units and all(kind == "window" for _, kind in units)
     assert all("快点" in u for u, _ in units)
     assert all(len(u) < len(text) for u, _ in units)
 
@@ -72,6 +75,45 @@ def test_vectors_are_cached_by_text_and_cleared() -> None:
     m.clear_cache()
     m.match([(2, "staff", "你快点快点")])
     assert [t for batch in conftest.calls for t in batch].count("你快点快点") == 2
+
+
+def test_the_cache_drops_the_least_recently_used() -> None:
+    m = replace(tiny_matcher(), cache_size=2)
+    m.vectors(["快点快点", "去找医院"])
+    m.vectors(["快点快点"])  # used again: now the most recent
+    m.vectors(["还要等多久"])  # one too many: 去找医院 goes, not 快点快点
+    conftest.calls.clear()
+    vecs = m.vectors(["快点快点", "去找医院", "快点快点"])
+    assert [t for batch in conftest.calls for t in batch] == ["去找医院"]
+    assert vecs.shape[0] == 3 and np.allclose(vecs[0], vecs[2])
+    tiny = replace(tiny_matcher(), cache_size=0)  # a batch larger than the cache still comes back whole
+    assert tiny.vectors(["快点", "医院", "等等"]).shape[0] == 3
+
+
+def test_short_open_sentences_are_embedded_without_a_cue_word() -> None:
+    m = tiny_matcher()
+    # No cue word, no shared sound: before, never embedded; now as an "open" sentence.
+    assert not m.passes("这事儿跟我们八竿子打不着", "staff")
+    assert m.units("这事儿你别来问我们", "staff") == [("这事儿你别来问我们", "open")]
+    # Not: figures (policy content), the caller's words, ordinary sentences, long ones.
+    assert m.units("你这个三个工作日就到了", "staff") == []
+    assert m.units("这事儿你别来问我们", "caller") == []
+    assert m.units("您好，请问您是哪里参保的", "staff") == []
+    assert m.units("这事儿你别来问我们，我们这边真的是管不到那么多的事情", "staff") == []
+    assert replace(m, open_chars=0).units("这事儿你别来问我们", "staff") == []
+    assert open_sentence("你自己拿主意") and not open_sentence("你等五个工作日")
+    # An open sentence rests on its vector alone: it must clear the threshold by OPEN_PENALTY.
+    [(unit, near)] = m.scored([(1, "staff", "你别快快快")])
+    assert unit.kind == "open" and unit.penalty == OPEN_PENALTY
+
+
+def test_clause_edges_of_recognised_speech() -> None:
+    starts, ends = clause_edges(normalize("您先别急啊说不定过两天嗯就到了"))
+    # 啊 is dropped (a particle): an edge between 急 and 说; 嗯 is kept: a clause starts after it.
+    chars = normalize("您先别急啊说不定过两天嗯就到了").chars
+    assert chars.index("说") in starts and chars.index("说") in ends
+    assert chars.index("嗯") + 1 in starts and chars.index("嗯") in ends
+    assert not ({0, len(chars)} & (starts | ends))  # the text's own ends say nothing of its clauses
 
 
 def test_learned_examples_join_the_bank() -> None:
@@ -115,8 +157,10 @@ def test_unpunctuated_speech_gets_clause_windows() -> None:
     m = tiny_matcher()
     spoken = m.units("嗯您要是说了好几遍了当天就能收到审核结果", "staff")
     written = m.units("嗯您要是说了好几遍了。当天就能收到审核结果。", "staff")
-    assert any(w for _, w in spoken) and not any(w for _, w in written)
-    assert ("嗯您要是说了好几遍", True) in spoken
+    assert any(k == "window" for _, k in spoken) and not any(k == "window" for _, k in written)
+    # The filler 嗯 is a clause edge the recogniser's text still shows: the window starts after it.
+    assert ("您要是说了好几遍", "window") in spoken
+    assert not any(u.startswith("嗯") for u, k in spoken if k == "window")
 
 
 def test_a_decisive_cue_decides_between_labels() -> None:
@@ -132,3 +176,34 @@ def test_a_decisive_cue_decides_between_labels() -> None:
     assert [h.label for h in m.match([(1, "staff", text)])] == ["impatience"]
     # Without a decisive cue (tiny_bank as is) nothing changes.
     assert tiny_matcher().candidates([(1, "staff", text)])[0].cued == ()
+
+
+def test_real_model_finds_rude_short_sentences_with_no_cue_word(embedder: Embedder) -> None:
+    # Sentences written for this test: no cue word of any label, so the session-7 pre-filter never
+    # embedded them; as short open sentences they are embedded and found as a problem.
+    m = SemanticMatcher(load_bank(), embedder.encode, load_calibration())
+    rude = ["谁让你不早点打来问的", "你别跟我较劲了", "您这个我们没法管", "我这儿没空跟你掰扯"]
+    for said in rude:
+        assert not m.passes(said, "staff"), said
+        hits = m.match([(1, "staff", said)])
+        assert [h.label for h in hits] in (["impatience"], ["forbidden"]), said
+        assert replace(m, open_chars=0).match([(1, "staff", said)]) == [], said
+    ordinary = ["您别着急，我帮您查一下", "您别挂机，我马上查", "谁在办理这个，我帮您问一下"]
+    for said in ordinary:
+        assert m.units(said, "staff") == [(said, "open")] and m.match([(1, "staff", said)]) == [], said
+
+
+def test_a_window_between_two_clause_edges_is_a_clause() -> None:
+    # 呢 and 吧 are dropped particles: the recogniser's text shows where "你快点说一下参保地" begins
+    # and ends, so that window is a whole clause; the one after 吧 has no visible end: a window.
+    text = "这个情况呢你快点说一下参保地吧然后我帮您查一下医院的记录"
+    units = dict(tiny_matcher().units(text, "staff"))
+    assert units["你快点说一下参保地"] == "clause"
+    assert units["然后我帮您查一下医院"] == "window"
+    # A clause is judged like a sentence: a decisive cue word in it decides among the labels.
+    bank = tiny_bank()
+    labels = dict(bank.labels)
+    labels["impatience"] = replace(labels["impatience"], decisive=True)
+    m = SemanticMatcher(replace(bank, labels=labels), keyword_encoder, Calibration({}), k=1)
+    cued = {u.text: u.cued for u in m.candidates([(1, "staff", text)])}
+    assert cued["你快点说一下参保地"] == ("impatience",) and cued["然后我帮您查一下医院"] == ()
