@@ -12,18 +12,25 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-import yaml
 
 from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
 from knowledge.named import NamedServices
+from knowledge.ranking import (
+    TOPIC_FALLBACK_MARGIN,
+    asked_types,
+    asks_specifics,
+    covers,
+    is_illustrative,
+    prefer_focus,
+    prefer_meaning,
+    prefer_own_region,
+)
 from knowledge.regions import RegionTable
 from knowledge.review import date_label, is_stale
 from knowledge.search import Doc, Hit, KnowledgeBase
 from knowledge.terms import TermCoverage
-from knowledge.textnorm import DATA_DIR, clean_text, domain_terms, has_chinese, normalize_query
+from knowledge.textnorm import clean_text, domain_terms, has_chinese, normalize_query
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +40,6 @@ MAX_QUESTION_CHARS = 1000
 # many characters besides its facet words ("在哪儿绑？要去窗口不？" leaves 绑).
 FOLLOWUP_MAX_CHARS = 16
 FACET_RESIDUAL_MAX = 3
-# Confidences this close are a tie between sibling entries (see prefer_focus).
-FOCUS_TIE_MARGIN = 0.01
-# A region's own entry answers a caller of that region when this close to the best match (a rule
-# for everyone, or a re-run question's topic filed under another name in that region).
-TOPIC_FALLBACK_MARGIN = 0.05
 # The caller's own region's entry that matches the question best in meaning may answer this far
 # under the confidence threshold (see Answerer._own_region_match).
 OWN_REGION_RELAX = 0.1
@@ -62,94 +64,6 @@ _FOLLOWUP_START = (
 _REGION_FILLER_RE = re.compile(
     r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|，|。|,|\.|！|!|\s|啊|呀|哦|嘛|呢|吧)"
 )
-
-
-@dataclass(frozen=True)
-class QuestionType:
-    name: str
-    asks: tuple[str, ...]
-    evidence: tuple[re.Pattern[str], ...]
-    unless: tuple[str, ...] = ()
-
-
-@lru_cache(maxsize=1)
-def question_types() -> tuple[QuestionType, ...]:
-    raw = yaml.safe_load((DATA_DIR / "question_types.yaml").read_text(encoding="utf-8"))
-    return tuple(
-        QuestionType(
-            name,
-            tuple(spec["asks"]),
-            tuple(re.compile(p) for p in spec["evidence"]),
-            tuple(spec.get("unless", ())),
-        )
-        for name, spec in raw.items()
-    )
-
-
-@lru_cache(maxsize=1)
-def illustrative_topics() -> tuple[str, ...]:
-    lines = (DATA_DIR / "illustrative_topics.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
-
-
-def asked_types(question: str) -> list[QuestionType]:
-    """The kinds of fact the question asks for (amount, ratio, duration)."""
-    text = normalize_query(question)
-    return [
-        qt
-        for qt in question_types()
-        if any(a in text for a in qt.asks) and not any(u in text for u in qt.unless)
-    ]
-
-
-def covers(doc: Doc, types: Sequence[QuestionType]) -> bool:
-    """Whether the doc's answer contains evidence of every asked type."""
-    body = doc.answer + " " + " ".join(doc.points.values())
-    return all(any(p.search(body) for p in qt.evidence) for qt in types)
-
-
-def focus_types(doc: Doc) -> set[str]:
-    """The kinds of fact an entry is mainly about: those its title states (5个工作日内到账)."""
-    return {qt.name for qt in question_types() if any(p.search(doc.title) for p in qt.evidence)}
-
-
-def prefer_focus(ranked: Sequence[Hit], conf: dict[int, float], types: Sequence[QuestionType]) -> list[Hit]:
-    """Among near-ties with the best, put first an entry not about a fact nobody asked for.
-
-    Entries of one topic and region tie closely (same words); a question with no 多久 in it
-    should not get the entry whose point is how long it takes when a sibling answers it.
-    """
-    if not ranked:
-        return list(ranked)
-    asked = {qt.name for qt in types}
-    best = conf[id(ranked[0])]
-    if not focus_types(ranked[0].doc) - asked:
-        return list(ranked)
-    for i, hit in enumerate(ranked[1:], start=1):
-        if best - conf[id(hit)] > FOCUS_TIE_MARGIN:
-            break
-        if not focus_types(hit.doc) - asked:
-            return [hit, *ranked[:i], *ranked[i + 1 :]]
-    return list(ranked)
-
-
-def prefer_own_region(applicable: Sequence[Hit], conf: dict[int, float]) -> list[Hit]:
-    """For a caller whose region is known, the region's own rule before a rule for everyone
-    ("零星报销时限各地不一样……" gives way to 衢州's 5个工作日) when it matches about as well."""
-    if not applicable:
-        return list(applicable)
-    best = conf[id(applicable[0])]
-    own = [h for h in applicable if h.doc.region and conf[id(h)] >= best - TOPIC_FALLBACK_MARGIN]
-    return own + [h for h in applicable if all(h is not o for o in own)]
-
-
-def is_illustrative(doc: Doc) -> bool:
-    return any(topic in doc.topic for topic in illustrative_topics())
-
-
-def asks_specifics(question: str, types: Sequence[QuestionType]) -> bool:
-    """An amount, a rate, a time limit or a time: another region's figure would mislead."""
-    return bool(types) or any(f.key == "time_limit" for f in asked_facets(question))
 
 
 @dataclass
@@ -338,7 +252,7 @@ class Answerer:
         if own is not None and covers(own.doc, types) and not terms.foreign(text, own.doc):
             eligible = [own, *(h for h in eligible if h is not own)]
         eligible.sort(key=lambda h: -conf[id(h)])
-        eligible = prefer_focus(eligible, conf, types)
+        eligible = prefer_focus(prefer_meaning(eligible, conf), conf, types)
         if not eligible:
             reason = (
                 "type_not_covered"

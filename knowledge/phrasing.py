@@ -26,10 +26,11 @@ from pypinyin import Style, lazy_pinyin
 from knowledge.regions import region_table
 from knowledge.textnorm import DATA_DIR, char_pinyin, domain_terms, normalize_query
 
-__all__ = ["Phrasings", "default_phrasings"]
+__all__ = ["MAX_QUESTIONS", "Phrasings", "default_phrasings", "with_phrasings"]
 
 DEFAULT_PATH = DATA_DIR / "phrasing.yaml"
 DEFAULT_LIMIT = 24
+MAX_QUESTIONS = 40  # an entry's own phrasings and the generated ones, in all
 _END_PUNCT_RE = re.compile(r"[\s？?。！!，,；;：:~～]+$")
 _PARTICLE_END_RE = re.compile(r"(呢|呀|啊|吧|哈)+$")
 _SENTENCE_RE = re.compile(r"[。；;！!？?：:\n]+")
@@ -138,8 +139,7 @@ class Phrasings:
         if found is None:
             return []
         kind, core = found
-        for name in sorted(region_names, key=len, reverse=True):
-            core = core.replace(name, "")
+        core = _without(core, sorted(region_names, key=len, reverse=True))
         core = re.sub(r"(需要|要)$", "", core.strip("，,的 ")) or core
         return [template.format(core=core) for template in kind.say]
 
@@ -269,10 +269,42 @@ def _region_names(region: str | None) -> list[str]:
     return sorted(set(names), key=len, reverse=True)
 
 
+# A region said at the start of a sentence: "开封的，", "昌吉州把", "我是太原的，".
+_REGION_LEAD = r"^(?:我是|俺是)?{name}(?:省|市|县|区|州)?(?:这边|那边)?的?[，,\s]*"
+
+
 def _without(text: str, names: Sequence[str]) -> str:
-    for name in names:
-        text = text.replace(name, "")
-    return text.strip("，, ") or text
+    """``text`` without the region said at its start; a region named inside the sentence stays,
+    since cutting it out leaves a broken sentence (在太原念书的 -> 在念书的)."""
+    for name in names:  # longest first: 开封市 before 开封
+        rest = re.sub(_REGION_LEAD.format(name=re.escape(name)), "", text, count=1)
+        if rest != text:
+            rest = rest.strip("，, ")
+            return rest if len(rest) >= 2 else text
+    return text
+
+
+def with_phrasings(
+    questions: Sequence[str],
+    *,
+    region: str | None,
+    answer: str,
+    limit: int = MAX_QUESTIONS,
+    phrasings: Phrasings | None = None,
+) -> list[str]:
+    """An entry's own phrasings (all of them) followed by those generated from its first one, up to
+    ``limit`` in all.
+
+    The FAQ import stores the result with each row. Curated entries do not get them: their own
+    nine or so phrasings already vary, and the generated ones cost refusals of unanswerable
+    questions without a gain on the tuning sets (docs/benchmarks.md, issue 13).
+    """
+    own = [q for q in questions if q.strip()]
+    if not own:
+        return []
+    generator = phrasings or default_phrasings()
+    made = generator.generate(own[0], region=region, answer=answer, existing=own, limit=limit - len(own))
+    return [*own, *made]  # a sheet row with more than ``limit`` phrasings of its own keeps them all
 
 
 @lru_cache(maxsize=1)

@@ -25,13 +25,12 @@ from api.settings import Settings
 from api.texts import text
 from knowledge.catalog import IMPORTED_PREFIX, Entry
 from knowledge.faq_sheet import FaqRow, RowError, SheetInvalid, parse_sheet, question_key
-from knowledge.phrasing import default_phrasings
+from knowledge.phrasing import MAX_QUESTIONS, with_phrasings
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ImportReport", "RowErrorPublic", "RowResult", "entry_id_for", "import_sheet", "row_entry"]
 
-MAX_QUESTIONS = 40  # the sheet's question, its similar ones and the generated ones, per entry
 RowStatus = Literal["create", "edit", "unchanged", "pending", "retired"]
 
 
@@ -77,13 +76,7 @@ def row_entry(row: FaqRow, *, variants: bool = True) -> Entry:
     """The entry of a checked row: its phrasings plus the generated ones (``variants``)."""
     questions = [row.question, *row.similar]
     if variants:
-        questions += default_phrasings().generate(
-            row.question,
-            region=row.region,
-            answer=row.answer,
-            existing=questions,
-            limit=MAX_QUESTIONS - len(questions),
-        )
+        questions = with_phrasings(questions, region=row.region, answer=row.answer)
     return validate(
         {
             "id": entry_id_for(row.question, row.region),

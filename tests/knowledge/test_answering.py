@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from knowledge.answering import asked_types, covers, is_followup, region_only
+from knowledge.answering import is_followup, region_only
 from knowledge.confidence import ConfidenceModel, fit
+from knowledge.ranking import asked_types, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.phrasing import Phrasings, default_phrasings, sound_alike
+from knowledge.phrasing import Phrasings, default_phrasings, sound_alike, with_phrasings
 from knowledge.textnorm import normalize_query
 
 TABLES = """
@@ -94,3 +94,24 @@ def test_service_names_are_also_written_as_a_recogniser_hears_them(small: Phrasi
     assert small.sound_alike_variants("红小依之家服务站点有多少个", answer) == ["红小一之家服务站点有多少个"]
     assert small.sound_alike_variants("服务站点有多少个", answer) == []  # the name is not in the question
     assert small.sound_alike_variants("“医保码”怎么亮", "") == []  # a domain term: repaired by sound already
+
+
+def test_a_region_said_first_goes_whole_and_one_inside_the_sentence_stays(small: Phrasings) -> None:
+    variants = small.generate("昌吉的，参保登记能在社区办不？", region="新疆/昌吉")
+    assert "我是昌吉的，参保登记能在社区办不" in variants
+    assert not any("，的，" in v or v.startswith("的") for v in variants)  # no "我是昌吉的，的，"
+    inside = small.generate("在太原念书的大学生医保卡丢了怎么办", region="山西/太原")
+    assert "我是太原的，在太原念书的大学生医保卡丢了怎么办" in inside
+    assert not any("在念书" in v for v in inside)  # cutting the name out would break the sentence
+    assert small.answer_questions("昌吉州把参保登记下沉到乡镇便民服务点。", ["昌吉"]) == [
+        "把参保登记下沉到乡镇便民服务点吗"
+    ]
+
+
+def test_with_phrasings_keeps_the_entrys_own_first_and_is_bounded(small: Phrasings) -> None:
+    own = ["医保卡在医院能报销吗", "社保卡能报吗"]
+    questions = with_phrasings(own, region="河南/开封", answer="可以。", limit=6, phrasings=small)
+    assert questions[:2] == own and len(questions) == 6
+    assert questions[2] == "社保卡在定点医院能报账吗"  # generated from the first phrasing
+    assert with_phrasings(own, region=None, answer="", limit=1, phrasings=small) == own  # its own all kept
+    assert with_phrasings([" "], region=None, answer="", phrasings=small) == []
