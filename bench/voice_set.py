@@ -167,13 +167,17 @@ class Clip:
 
 @contextmanager
 def phone_voice(
-    voice: str, settings: Settings, cache_dir: Path, texts: Sequence[str]
+    voice: str, settings: Settings, cache_dir: Path, texts: Sequence[str], **options: Any
 ) -> Iterator[PhoneVoice]:
     """The bot's ``voice`` with the audio cache at ``cache_dir``; the neural voice's synthesis worker is
-    started (from .venv-rasa, as ``hotline run`` does) only when some of ``texts`` are not cached yet."""
+    started (from .venv-rasa, as ``hotline run`` does) only when some of ``texts`` are not cached yet.
+    ``options`` go to ``make_tts`` (``rate``, ``pause``: the settings' rate unless given)."""
     from devtools.stack import Stack, ensure_tts_worker, tts_worker_up
 
-    phone = make_tts(voice, worker_url=settings.tts_worker_url, cache_dir=str(cache_dir), check=False)
+    options = {"rate": settings.tts_rate, **options}
+    phone = make_tts(
+        voice, worker_url=settings.tts_worker_url, cache_dir=str(cache_dir), check=False, **options
+    )
     missing = phone.cache is not None and any(
         phone.cache.get(phone.voice_id, RATE, s) is None for t in texts for s in _sentences(t)
     )

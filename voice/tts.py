@@ -11,6 +11,7 @@ sentence, loudness-normalised. Another engine (a licensed voice, a cloud voice) 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import shutil
@@ -19,7 +20,7 @@ import threading
 from collections import OrderedDict
 from typing import Protocol, runtime_checkable
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
 from vocab.numerals import cardinal, read_digits
 from voice.audio import AudioError, decode_wav, pcm16_to_alaw, pcm16_to_ulaw
@@ -27,6 +28,7 @@ from voice.audio import AudioError, decode_wav, pcm16_to_alaw, pcm16_to_ulaw
 log = logging.getLogger(__name__)
 
 ESPEAK_TIMEOUT_S = 20.0
+ESPEAK_SPEED = 150  # words per minute at HOTLINE_TTS_RATE=1 (espeak's own 175 is brisk for a hotline)
 
 
 VOICES = ("neural", "espeak")
@@ -141,37 +143,64 @@ def shorten_for_ear(text: str, *, max_chars: int = 240) -> str:
 
 # --- Numbers and pinyin --------------------------------------------------------------------------
 
+# What follows an amount (20000元, 12000人): such a number is read as a quantity, not digit by digit.
+_UNIT = "(?:元|块|人|名|万|户|家|个|次|件|份|例|张|余|多|平方|公里|米|岁|天|小时|分钟)"
 # A key to press, as Chinese IVRs say it (按0 -> 按零键: 按零 alone is heard as 按铃).
 _KEY_RE = re.compile(r"按\s*([0-9#*＃＊])(?![0-9键号])")
 _KEY_NAMES = {"#": "井号", "＃": "井号", "*": "星号", "＊": "星号"}
 # A number read digit by digit runs into the next word (12393医保 is heard as 123931保): a pause.
-_DIGITS_BEFORE_WORD_RE = re.compile(r"(?<![\d.])(\d{5,})(?=[\u4e00-\u9fff])")
+_DIGITS_BEFORE_WORD_RE = re.compile(r"(?<![\d.])(\d{5,})(?=[\u4e00-\u9fff])(?!_UNIT)".replace("_UNIT", _UNIT))
 # Latin letters the Mandarin voices cannot say: the app a caller opens is 手机应用.
 _APP_RE = re.compile(r"(?:手机)?\s*(?<![A-Za-z])APP(?![A-Za-z])", re.IGNORECASE)
 
 
+# 2 of something is 两 (两个月, 两千元), as a dictionary or date number it stays 二 (第二, 二月, 二号).
+_TWO_COUNT_RE = re.compile(r"(?<![\d.第])2(?=\s*(?:[个种次项家份名位天周年条张件类批所人倍元块万千百]|到\d))")
+_TWO_BIG_RE = re.compile(r"(?<![一二三四五六七八九十百千万亿零两第])二(?=[千万亿])")
+# Signs read as words, dashes between words as a pause: "刷脸+定位", "我要办事—社会救助".
+_SIGNS = (
+    (re.compile(r"(?<=[\u4e00-\u9fff])\s*[+＋]\s*(?=[\u4e00-\u9fff])"), "加"),
+    (re.compile(r"(?<=[\u4e00-\u9fff])\s*(?:——|—|–|－|-{1,2})\s*(?=[\u4e00-\u9fff])"), "，"),
+    (re.compile(r"(?<=[\d%])\s*(?:[-~～—–－]|至)\s*(?=\d)"), "到"),
+)
+
+
 def speech_text(text: str) -> str:
     """``text`` as the phone voice says it: keys as 按零键, a pause after a long number, APP in
-    Chinese, every number spelt out the way an operator reads it (``numbers_to_chinese``)."""
+    Chinese, signs as words (+ 加, 1-3 一到三, a dash a pause), every number spelt out the way an
+    operator reads it (``numbers_to_chinese``), 2 of something as 两."""
     text = _KEY_RE.sub(lambda m: "按" + _KEY_NAMES.get(m.group(1), m.group(1)) + "键", text)
     text = _DIGITS_BEFORE_WORD_RE.sub(r"\1，", text)
     text = _APP_RE.sub("手机应用", text)
-    return numbers_to_chinese(text)
+    for pattern, word in _SIGNS:
+        text = pattern.sub(word, text)
+    text = _TWO_COUNT_RE.sub("两", text)
+    return _TWO_BIG_RE.sub("两", numbers_to_chinese(text))
 
 
 def numbers_to_chinese(text: str) -> str:
     """Spell out digits the way an operator reads them (phone and ticket numbers digit by digit)."""
     text = re.sub(r"(\d+(?:\.\d+)?)\s*%", lambda m: "百分之" + numbers_to_chinese(m.group(1)), text)
     text = re.sub(r"(\d{4})(?=年)", lambda m: read_digits(m.group(1)), text)
+    text = re.sub(r"(?<![\d.])[1-9]\d{4,7}(?=" + _UNIT + ")", lambda m: cardinal(int(m.group(0))), text)
     text = re.sub(r"(?<![\d.])(?:\d{5,}|0\d+)", lambda m: read_digits(m.group(0), phone=True), text)
     text = re.sub(r"(\d+)\.(\d+)", lambda m: cardinal(int(m.group(1))) + "点" + read_digits(m.group(2)), text)
     return re.sub(r"\d+", lambda m: cardinal(int(m.group(0))), text)
+
+
+@functools.cache
+def _load_pinyin_phrases() -> None:
+    """Give pypinyin the project's phrase readings (voice/pinyin_phrases.json), as the neural worker does."""
+    from voice.tts_worker import load_phrases
+
+    load_phrases_dict(load_phrases())
 
 
 def to_tone_pinyin(text: str) -> str:
     """Tone-numbered pinyin for espeak-ng's ``cmn-latn-pinyin`` voice; punctuation becomes pauses."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, got {type(text).__name__}")
+    _load_pinyin_phrases()
     text = numbers_to_chinese(text)
 
     def other(chars: str) -> str:
@@ -202,7 +231,12 @@ class EspeakPinyinTTS:
     name = "espeak-ng-pinyin"
 
     def __init__(
-        self, *, speed: int = 150, pitch: int = 50, voice: str = "cmn-latn-pinyin", cache_size: int = 256
+        self,
+        *,
+        speed: int = ESPEAK_SPEED,
+        pitch: int = 50,
+        voice: str = "cmn-latn-pinyin",
+        cache_size: int = 256,
     ):
         if not 80 <= speed <= 450:
             raise ValueError(f"speed must be 80-450 words per minute, got {speed}")

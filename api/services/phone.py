@@ -65,10 +65,13 @@ def get_recognizer(settings: Settings) -> SpeechRecognizer:
 
 
 @lru_cache(maxsize=4)
-def _voice(voice: str, worker_url: str, recordings_dir: str | None, cache_dir: str, hours: int) -> PhoneVoice:
+def _voice(
+    voice: str, worker_url: str, rate: float, recordings_dir: str | None, cache_dir: str, hours: int
+) -> PhoneVoice:
     return make_tts(
         voice,
         worker_url=worker_url,
+        rate=rate,
         recordings_dir=recordings_dir,
         cache_dir=cache_dir,
         prompts=_prompts(),
@@ -80,7 +83,9 @@ def _voice(voice: str, worker_url: str, recordings_dir: str | None, cache_dir: s
 def _tts(settings: Settings) -> PhoneVoice:
     """The configured phone voice (``HOTLINE_TTS_VOICE``), its prompts cached on disk."""
     o = settings.tts_options
-    return _voice(o["voice"], o["worker_url"], o["recordings_dir"], o["cache_dir"], o["fill"]["hours"])
+    return _voice(
+        o["voice"], o["worker_url"], o["rate"], o["recordings_dir"], o["cache_dir"], o["fill"]["hours"]
+    )
 
 
 @lru_cache(maxsize=1)

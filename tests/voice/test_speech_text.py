@@ -41,6 +41,22 @@ def test_numbers_dates_and_percentages_as_an_operator_reads_them() -> None:
     )
 
 
+def test_two_of_something_is_liang_and_amounts_are_not_read_digit_by_digit() -> None:
+    assert speech_text("审核时间缩短到2个月内，封顶线2000元。") == "审核时间缩短到两个月内，封顶线两千元。"
+    assert speech_text("跑2到3次") == "跑两到三次"
+    assert speech_text("授信8000到20000元不等") == "授信八千到两万元不等"
+    # An ordinal, a month and a key stay 二; a phone number is still read digit by digit.
+    assert speech_text("第2批，2月1日起，按2") == "第二批，二月一日起，按二键"
+    assert speech_text("服务全市12000000人") == "服务全市一千二百万人"
+    assert speech_text("打12393咨询") == "打幺二三九三，咨询"
+
+
+def test_signs_and_dashes_are_said_as_words_or_pauses() -> None:
+    assert speech_text("医生“刷脸+定位”双重认证") == "医生“刷脸加定位”双重认证"
+    assert speech_text("路径是：我要办事—社会救助—医疗救助。") == "路径是：我要办事，社会救助，医疗救助。"
+    assert speech_text("1-3个月，比例10%-20%") == "一到三个月，比例百分之十到百分之二十"
+
+
 class _Recording:
     """Stands in for a synthesis engine (the edge): records what it was asked to say."""
 
