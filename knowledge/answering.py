@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
 from knowledge.named import NamedServices
+from knowledge.own_region import own_region_match
 from knowledge.ranking import (
     TOPIC_FALLBACK_MARGIN,
     asked_types,
@@ -40,11 +41,6 @@ MAX_QUESTION_CHARS = 1000
 # many characters besides its facet words ("在哪儿绑？要去窗口不？" leaves 绑).
 FOLLOWUP_MAX_CHARS = 16
 FACET_RESIDUAL_MAX = 3
-# The caller's own region's entry that matches the question best in meaning may answer this far
-# under the confidence threshold (see Answerer._own_region_match).
-OWN_REGION_RELAX = 0.1
-# ... and only when it leads the region's other entries by this much in meaning.
-OWN_REGION_LEAD = 0.015
 _FOLLOWUP_START = (
     "那",
     "那么",
@@ -248,7 +244,7 @@ class Answerer:
             and covers(h.doc, types)
             and not terms.foreign(text, h.doc)
         ]
-        own = self._own_region_match(hits, conf, caller_region)
+        own = own_region_match(hits, conf, caller_region, self.regions, self.policy.threshold)
         if own is not None and covers(own.doc, types) and not terms.foreign(text, own.doc):
             eligible = [own, *(h for h in eligible if h is not own)]
         eligible.sort(key=lambda h: -conf[id(h)])
@@ -311,26 +307,6 @@ class Answerer:
             candidate_regions=self._regions_of(eligible),
             searched=searched,
         )
-
-    def _own_region_match(
-        self, hits: Sequence[Hit], conf: dict[int, float], caller_region: str | None
-    ) -> Hit | None:
-        """The closest match in meaning when it is the caller's own region's rule, a little under
-        the threshold: knowing the region narrows what the answer can be (库尔勒's after-hours
-        rule for "医保局电话下了班还有人接不？", whose words match other cities' 7×24 rules more)."""
-        if not caller_region or not hits:
-            return None
-        closest = max(hits, key=lambda h: h.dense)
-        if not closest.doc.region or not self.regions.applies(closest.doc.region, caller_region):
-            return None
-        siblings = [
-            h.dense
-            for h in hits
-            if h is not closest and h.doc.region and self.regions.applies(h.doc.region, caller_region)
-        ]
-        if siblings and closest.dense - max(siblings) < OWN_REGION_LEAD:
-            return None  # near-identical rules of the region: meaning alone cannot pick one
-        return closest if conf[id(closest)] >= self.policy.threshold - OWN_REGION_RELAX else None
 
     def _answer(
         self,

@@ -6,21 +6,11 @@ from knowledge.confidence import ConfidenceModel, fit
 from knowledge.ranking import asked_types, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
+from tests.knowledge.hits import entry_doc
 
 
 def _doc(answer: str, points: dict[str, str] | None = None) -> Doc:
-    return Doc(
-        key="entry:x",
-        kind="entry",
-        title="t",
-        region=None,
-        audience="public",
-        source="s",
-        lexical_text="",
-        dense_texts=(),
-        answer=answer,
-        points=points or {},
-    )
+    return entry_doc("x", None, answer=answer, title="t", points=points)
 
 
 @pytest.mark.parametrize("text", ["我是太原的", "太原的", "我在杭州参保", "俺是山西太原的啊", "厦门"])

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from knowledge.ranking import SIBLING_TIE_MARGIN, prefer_meaning
-from knowledge.search import Doc, Hit
+from knowledge.search import Hit
+from tests.knowledge.hits import entry_hit
 
 
 def _hit(key: str, dense: float, *, topic: str = "新生儿参保", region: str | None = "云南") -> Hit:
-    doc = Doc(
-        key=f"entry:{key}",
-        kind="entry",
-        title=key,
-        region=region,
-        audience="public",
-        source="s",
-        lexical_text="",
-        dense_texts=(),
-        answer="",
-        topic=topic,
-    )
-    return Hit(doc, score=0.0, dense=dense, lexical=0.0, lexical_norm=0.0)
+    return entry_hit(key, dense, region, topic=topic)
 
 
 def _keys(hits: list[Hit]) -> list[str]:

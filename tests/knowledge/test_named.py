@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from knowledge.named import NamedServices, asks_what_is, quoted_names
 from knowledge.search import Doc
+from tests.knowledge.hits import entry_doc
 
 
 def entry(key: str, region: str | None, answer: str) -> Doc:
-    return Doc(
-        key=f"entry:{key}",
-        kind="entry",
-        title=key,
-        region=region,
-        audience="public",
-        source="s",
-        lexical_text="",
-        dense_texts=(),
-        answer=answer,
-    )
+    return entry_doc(key, region, answer=answer)
 
 
 DOCS = [

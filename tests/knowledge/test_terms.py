@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from knowledge.search import Doc
 from knowledge.terms import TermCoverage, subject_terms
+from tests.knowledge.hits import entry_doc
 
 
 def doc(key: str, text: str) -> Doc:
-    return Doc(
-        key=f"entry:{key}",
-        kind="entry",
-        title=text,
-        region=None,
-        audience="public",
-        source="s",
-        lexical_text=text,
-        dense_texts=(),
-        answer=text,
-        topic=key,
-    )
+    return entry_doc(key, None, answer=text, topic=key, title=text, lexical_text=text)
 
 
 def test_subjects_beside_the_domain_terms_count() -> None:
