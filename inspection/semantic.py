@@ -250,10 +250,14 @@ class SemanticMatcher:
 
     def cued(self, text: str, speaker: str) -> tuple[str, ...]:
         """The labels whose cue words ``text`` holds (in bank order), when one of them is decisive;
-        else () (a referral's or a wait's cue words alone decide nothing)."""
+        with cue words of other labels only, the labels that are not decisive; else () (any label)."""
         found = {lb for _, _, lb in self._cue_hits(text, speaker)[0]}
-        if not any(self.bank.labels[lb].decisive for lb in found):
-            return ()
+        if found and not any(self.bank.labels[lb].decisive for lb in found):
+            # Let in by a referral's or a wait's words alone (再问问, 等着): not a decisive label's
+            # sentence, which is named by its own words (几遍, 白搭).
+            labels = self.labels_for(speaker)
+            rest = tuple(lb for lb in labels if not self.bank.labels[lb].decisive)
+            return () if len(rest) == len(labels) else rest
         return tuple(lb for lb in self.labels_for(speaker) if lb in found)
 
     def passes(self, text: str, speaker: str) -> bool:
@@ -358,16 +362,18 @@ class SemanticMatcher:
             Unit(i, sp, u, kind, cued) for i, sp, text in turns for u, kind, cued in self._pieces(text, sp)
         ]
 
+    def _unit_cues(self, text: str, kind: str, speaker: str) -> tuple[str, ...]:
+        """A window narrows the labels only away from the decisive ones (its cut may split a phrase)."""
+        cued = self.cued(text, speaker)
+        return () if kind == "window" and any(self.bank.labels[lb].decisive for lb in cued) else cued
+
     def _pieces(self, text: str, speaker: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
         """An utterance's units with their cue labels, remembered by text like the vectors: cutting
         and pre-filtering a scripted sentence again on every call costs more than its lookup."""
         key = (speaker, text)
         got = self._piece_memo.get(key)
         if got is None:
-            got = tuple(
-                (u, kind, () if kind == "window" else self.cued(u, speaker))
-                for u, kind in self.units(text, speaker)
-            )
+            got = tuple((u, kind, self._unit_cues(u, kind, speaker)) for u, kind in self.units(text, speaker))
             with self._lock:
                 if len(self._piece_memo) >= self.cache_size:
                     self._piece_memo.clear()

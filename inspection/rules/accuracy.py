@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspection.claims import Quantity, agrees, comparable, overlap, quantities, split_clauses
+from inspection.claims import Quantity, agrees, comparable, overlap, quantities, raised_rates, split_clauses
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
 from inspection.textmatch import normalize
@@ -166,6 +166,10 @@ def _only_figure(candidates: list[_KbClause], same_kind: Callable[[Quantity], bo
     return clauses[0] if len(figures) == 1 else None
 
 
+def _raised(fact: KbFact) -> list[Quantity]:
+    return raised_rates("，".join([fact.answer, *map(str, (fact.points or {}).values())]))
+
+
 def check(ctx: Context) -> list[RawFinding]:
     """One finding per agent statement that contradicts the knowledge base (computed once per call)."""
     cached = ctx.memo.get("accuracy")
@@ -226,6 +230,10 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
                 # the entries of one topic often split a rule in parts (自助备案, 自动备案, 急诊视同备案).
                 if any(agrees(q, x) for k in cands for x in quantities(k.text) if same_kind(x)):
                     continue
+                if q.unit == "percent" and any(
+                    agrees(q, x) for f in {id(k.fact): k.fact for k in cands}.values() for x in _raised(f)
+                ):
+                    continue  # the rate of a group raised by some points (退休人员提高5个百分点)
                 seen.add((turn.index, q.unit + clause))
                 out.append(
                     RawFinding(

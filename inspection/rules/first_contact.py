@@ -9,7 +9,7 @@ materials, no time limit, no yes/no on the rule); beside such an answer, "去窗
 from __future__ import annotations
 
 from inspection.context import Context, RawFinding, quote
-from inspection.rules.one_time_notice import gives_howto
+from inspection.rules.howto import gives_howto
 from inspection.rules.semantic import evidence, hits_for
 from inspection.transcript import Turn
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
-from inspection.claims import TIME_UNITS, has_time_expression, overlap, quantities, split_clauses
+from inspection.claims import has_time_expression, overlap
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
+from inspection.rules import first_contact
 from inspection.rules.accuracy import contradicted_entries, contradicted_turns
+from inspection.rules.howto import GENERIC
 from inspection.textmatch import normalize
 from inspection.transcript import Turn
 
@@ -28,27 +30,6 @@ POINT_LABELS = {
 _SPLIT = re.compile(r"[、，,；;（）()/：:“”\"。]|或者|或|和|及|以及|—")
 _PREFIX = re.compile(r"^(需要|需|携带|带上|带|提供|通过|可以|可|在|到|去|办理|凭|用|登录|关注)")
 _NEGATED = re.compile(r"无需|不需要|不用|免|不必")
-_GENERIC = {
-    "materials": re.compile(r"材料|证件|身份证|社保卡|医保卡|医保码|发票|证明|带上|带着|不用带|不需要带"),
-    "channel": re.compile(
-        r"公众号|小程序|app|APP|网上|手机|线上|窗口|大厅|服务站|服务点|经办机构|社区|街道|乡镇|网厅|自助|医院|柜台|药店|药房|定点|热线|12393"
-    ),
-}
-
-
-# A time limit the agent commits to (3日内反馈, 五个工作日办结), not a wait (过两天再问).
-_LIMIT = re.compile(r"内|以内|之内|办结|到账|反馈|出结果|办好")
-
-
-def gives_howto(text: str) -> bool:
-    """Whether an answer tells the caller how to proceed: materials to bring, or a time limit the
-    matter is settled in. A referral beside such an answer says where to go, not "ask elsewhere"."""
-    if _GENERIC["materials"].search(text):
-        return True
-    return any(
-        _LIMIT.search(clause) and any(q.unit in TIME_UNITS for q in quantities(clause))
-        for clause in split_clauses(text)
-    )
 
 
 def point_terms(value: str) -> list[str]:
@@ -71,7 +52,7 @@ def covered(key: str, value: str, answer: str) -> bool:
         return True
     if _NEGATED.search(value) and _NEGATED.search(answer):
         return True
-    if key in _GENERIC and _GENERIC[key].search(answer):
+    if key in GENERIC and GENERIC[key].search(answer):
         return True
     said = normalize(answer).codes
     said_grams = _sound_grams(said)
@@ -131,6 +112,7 @@ def check(ctx: Context) -> list[RawFinding]:
     first_caller = next(iter(ctx.transcript.caller_turns), None)
     out = []
     answered: set[int] = set()
+    deflected = {i for f in first_contact.check(ctx) for i in f.turns}
     for question in ctx.transcript.caller_turns:
         if question.index in answered or not ctx.find("howto", question):
             continue
@@ -144,6 +126,8 @@ def check(ctx: Context) -> list[RawFinding]:
         query = _query(ctx, question)
         if contradicted_turns(ctx) & {t.index for t in window}:
             continue  # a wrong answer is an accuracy finding; its missing points would be noise
+        if deflected & {t.index for t in window}:
+            continue  # sent elsewhere instead of answered: a first-contact finding, not a partial answer
         facts = ctx.kb(query)[:3]
         if not facts:
             continue

@@ -100,3 +100,14 @@ def test_overlap_is_by_sound() -> None:
     # 受工报小 is how a recogniser may write 手工报销: the topic words still match.
     assert overlap("受工报小", "手工报销的办理时限") == 1.0
     assert overlap("手工报销", "门诊慢特病") == 0.0
+
+
+def test_opening_hours_in_words_and_raised_rates() -> None:
+    """一天二十四小时、一周七天 is opening hours, not a time limit; "提高5个百分点" states a raised rate."""
+    from inspection.claims import raised_rates
+
+    assert quantities("一天二十四小时、一周七天都能打") == []
+    assert quantities("七乘二十四小时服务") == []
+    assert [q.value for q in quantities("三天内回复")] == [3.0]
+    assert [q.value for q in raised_rates("起付600元，支付70%，退休人员提高5个百分点")] == [75.0]
+    assert raised_rates("支付70%") == []

@@ -126,3 +126,23 @@ def test_exact_figure_against_the_entry_single_figure() -> None:
 def test_homophone_unit_is_compared() -> None:
     call = polite_call(("C", "开封的生育津贴多久能到"), ("A", "您好要等10个公作日"))
     assert [f.kb_entry for f in found(call, [KAIFENG])] == ["kf-maternity"]
+
+
+def test_a_group_raised_by_points_agrees_and_other_figures_do_not() -> None:
+    pharmacy = Fact(
+        id="sys-pharmacy",
+        answer="双鸭山职工在开通门诊统筹的定点药店购药，起付600元，支付70%，退休人员提高5个百分点，封顶2000元。",
+        region="黑龙江/双鸭山",
+    )
+    question = ("C", "我双鸭山的，退休了，药店买药能报多少？")
+    assert found(polite_call(question, ("A", "退休的是百分之七十五。")), [pharmacy]) == []
+    wrong = found(polite_call(question, ("A", "退休的是百分之八十。")), [pharmacy])
+    assert [f.kb_entry for f in wrong] == ["sys-pharmacy"]
+
+
+def test_opening_hours_in_words_are_no_time_limit() -> None:
+    hours = Fact(
+        id="zz-hours", answer="郑州12393热线一天24小时、一周7天都可以打电话咨询。", region="河南/郑州"
+    )
+    call = polite_call(("C", "我郑州的，晚上有人接吗？"), ("A", "有的，一天二十四小时、一周七天都能打。"))
+    assert found(call, [hours]) == []

@@ -86,3 +86,17 @@ def test_the_scripted_opening_is_no_answer_and_homophones_count() -> None:
     out = check(call)
     assert out and "办理渠道" in out[0].detail
     assert covered("channel", "河北省医保局微信公众号", "在河北省医保局微信公总号上提交")
+
+
+def test_a_call_sent_elsewhere_is_a_first_contact_finding_not_a_partial_answer() -> None:
+    call = polite_call(
+        ("C", "我河北的，异地备案怎么弄？"),
+        ("A", "这个您去社区问问吧。"),
+        ("C", "那要带什么？"),
+        ("A", "社区会告诉您的。"),
+    )
+    ctx = context(call, facts=[FILING])
+    from inspection.rules import first_contact
+
+    assert [f.rule for f in first_contact.check(ctx)] == ["first_contact.deflection"]
+    assert one_time_notice.check(ctx) == []

@@ -206,4 +206,22 @@ def test_a_window_between_two_clause_edges_is_a_clause() -> None:
     labels["impatience"] = replace(labels["impatience"], decisive=True)
     m = SemanticMatcher(replace(bank, labels=labels), keyword_encoder, Calibration({}), k=1)
     cued = {u.text: u.cued for u in m.candidates([(1, "staff", text)])}
-    assert cued["你快点说一下参保地"] == ("impatience",) and cued["然后我帮您查一下医院"] == ()
+    # The window holds only deflection's cue word (医院): a decisive label is not among its choices.
+    assert cued["你快点说一下参保地"] == ("impatience",) and cued["然后我帮您查一下医院"] == ("deflection",)
+
+
+def test_a_decisive_label_needs_its_own_cue_word() -> None:
+    """A sentence let in by a referral's words alone (去医院问问) is not judged as impatience, even
+    where an impatience example sits closer; with impatience's own cue word it still is."""
+    bank = tiny_bank()
+    labels = dict(bank.labels)
+    labels["impatience"] = replace(
+        labels["impatience"], decisive=True, examples=("快点快点说", "去医院问问快")
+    )
+    cal = Calibration({"deflection": 5.0})
+    m = SemanticMatcher(replace(bank, labels=labels), keyword_encoder, cal, k=1)
+    text = "去医院问问快"
+    assert m.nearest([("staff", text)])[0].label == "impatience"  # unrestricted, the closest is impatience
+    assert [u.cued for u in m.candidates([(1, "staff", text)])] == [("deflection",)]
+    assert m.match([(1, "staff", text)]) == []  # deflection's threshold is out of reach: no hit at all
+    assert [u.cued for u in m.candidates([(1, "staff", "快点去医院")])] == [("impatience", "deflection")]

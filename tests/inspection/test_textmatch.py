@@ -87,3 +87,17 @@ def test_phrase_codes_read_a_word_in_context() -> None:
     heard = "成度医疗救助一键通多重救助办下来要多长时间"
     assert region_mentioned("四川/成都", heard, sounds=normalize(heard).codes)
     assert not region_mentioned("四川/成都", "太原的异地就医", sounds=normalize("太原的异地就医").codes)
+
+
+def test_a_city_or_county_of_the_region_is_a_mention() -> None:
+    """普洱 lies in 云南, 佛山 in 广东 (the knowledge package's adcode table); 厦门 is not in 云南."""
+    from inspection.kb import Fact, make_lexical_lookup, places_named
+
+    assert "云南/普洱" in places_named("我普洱的，孩子刚出生")
+    assert region_mentioned("云南", "我普洱的，孩子刚出生")
+    assert region_mentioned("广东", "我在佛山上班")
+    assert not region_mentioned("云南", "我厦门的，孩子刚出生")
+    yunnan = Fact("yn", "云南新生儿凭出生医学证明参保。", region="云南", title="云南新生儿参保")
+    fujian = Fact("fj", "福建新生儿凭出生医学证明参保。", region="福建", title="福建新生儿参保")
+    lookup = make_lexical_lookup([fujian, yunnan], min_score=0.0)
+    assert [f.id for f in lookup("我普洱的，新生儿参保怎么办")][:1] == ["yn"]
