@@ -5,7 +5,8 @@ passed in. Modules: transcript (input model and validation; two-channel recordin
 by time), textmatch (robust phrase matching: particles, fillers, pinyin homophones), claims
 (numbers, spoken approximations and yes/no claims in speech), kb (the KbFact protocol, a lexical
 lookup over curated entries), pieces (the sentences, clause windows and open sentences that get
-embedded), semantic (example banks matched by an injected sentence encoder),
+embedded), semantic (example banks matched by an injected sentence encoder), semantic_bank (the
+banks and their calibrated thresholds, read and checked),
 calibration (semantic thresholds from labelled calls and supervisor reviews), emotion (anger
 classifier trained from data/emotion_train.tsv), ruleset
 (versioned YAML rule sets in data/), context (per-transcript state given to rules), rules/

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from inspection.context import Context
 from inspection.rules.first_contact import helped
 from inspection.ruleset import default_ruleset
-from inspection.semantic import NONE, Calibration, SemanticMatcher
+from inspection.semantic import SemanticMatcher
+from inspection.semantic_bank import NONE, Calibration
 from inspection.transcript import Transcript
 
 # label -> (categories that make a call a positive, categories that leave it out of the negatives).

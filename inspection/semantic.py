@@ -18,16 +18,13 @@ dropped first (scripted sentences recur from call to call).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import yaml
 
 from inspection.pieces import (
     CLAUSE_CHARS,
@@ -38,93 +35,15 @@ from inspection.pieces import (
     sentences,
     windows,
 )
+from inspection.semantic_bank import NONE, Bank, Calibration, load_bank, load_calibration
 from inspection.textmatch import PhraseMatcher, normalize
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
-DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_BANK = DATA / "semantic_bank.yaml"
-DEFAULT_CALIBRATION = DATA / "semantic_calibration.json"
-NONE = "none"
-SPEAKERS = ("staff", "caller", "any")
 # A window is a guess at where a sentence begins and ends: it must clear the threshold by this much.
 WINDOW_PENALTY = 0.02
 # An open sentence (see ``pieces.open_sentence``) passed no pre-filter: its label rests on the vector
 # alone, so it must clear the threshold by this much (scripted "还有别的问题吗" sits 0.02-0.05 above it).
 OPEN_PENALTY = 0.055
-
-
-@dataclass(frozen=True)
-class Label:
-    """One bank label: who says it, its example phrasings and the pre-filter cue words."""
-
-    name: str
-    speaker: str
-    examples: tuple[str, ...]
-    cues: tuple[str, ...] = ()
-    description: str = ""
-    decisive: bool = False  # its cue words are the problem itself: a sentence holding one is of this label
-
-
-@dataclass(frozen=True)
-class Bank:
-    """The example phrasings per label; ``none`` holds ordinary service sentences (the negatives)."""
-
-    version: str
-    labels: dict[str, Label]
-
-
-def load_bank(path: Path | str | None = None) -> Bank:
-    """Read and validate a bank YAML file (the bundled one when ``path`` is None)."""
-    path = Path(path) if path is not None else DEFAULT_BANK
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("labels"), Mapping):
-        raise ValueError(f"{path}: a bank needs a 'labels' mapping")
-    labels: dict[str, Label] = {}
-    for name, spec in raw["labels"].items():
-        examples = tuple(str(e).strip() for e in (spec.get("examples") or ()) if str(e).strip())
-        speaker = str(spec.get("speaker", "staff"))
-        if not examples:
-            raise ValueError(f"{path}: labels.{name}.examples must not be empty")
-        if speaker not in SPEAKERS:
-            raise ValueError(f"{path}: labels.{name}.speaker must be one of {', '.join(SPEAKERS)}")
-        cues = tuple(str(c) for c in (spec.get("cues") or ()))
-        labels[str(name)] = Label(
-            str(name), speaker, examples, cues, str(spec.get("description", "")), bool(spec.get("decisive"))
-        )
-    if NONE not in labels:
-        raise ValueError(f"{path}: the bank needs a '{NONE}' label of ordinary sentences")
-    return Bank(version=str(raw.get("version", "")), labels=labels)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Per-label thresholds (on the margin over ``none``) and the examples learned from reviews."""
-
-    thresholds: dict[str, float]
-    examples: tuple[tuple[str, str], ...] = ()  # (label, text); overruled findings come as ("none", text)
-    min_overlap: float = 0.5  # share of an example's sound bigrams that lets a sentence pass the pre-filter
-    source: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form written by ``hotline qa calibrate``."""
-        return {
-            "thresholds": {k: round(v, 4) for k, v in sorted(self.thresholds.items())},
-            "min_overlap": self.min_overlap,
-            "examples": [{"label": label, "text": text} for label, text in self.examples],
-            "source": self.source,
-        }
-
-
-def load_calibration(path: Path | str | None = None) -> Calibration:
-    """Read a calibration JSON file (the bundled one when ``path`` is None)."""
-    path = Path(path) if path is not None else DEFAULT_CALIBRATION
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    thresholds = {str(k): float(v) for k, v in (raw.get("thresholds") or {}).items()}
-    for name, value in thresholds.items():
-        if not -1.0 <= value <= 1.0:
-            raise ValueError(f"{path}: thresholds.{name} must be a margin in [-1, 1], got {value}")
-    examples = tuple((str(e["label"]), str(e["text"])) for e in raw.get("examples") or ())
-    return Calibration(thresholds, examples, float(raw.get("min_overlap", 0.5)), str(raw.get("source", "")))
 
 
 def _bigrams(text: str) -> set[str]:

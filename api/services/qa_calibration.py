@@ -34,7 +34,8 @@ from inspection.context import Context
 from inspection.evaluation import EvalReport, evaluate
 from inspection.rules.first_contact import has_resolution
 from inspection.ruleset import default_ruleset
-from inspection.semantic import Calibration, SemanticMatcher, load_bank, load_calibration
+from inspection.semantic import SemanticMatcher
+from inspection.semantic_bank import Calibration, load_bank, load_calibration
 from inspection.transcript import Transcript
 
 log = logging.getLogger(__name__)

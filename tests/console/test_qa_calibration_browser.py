@@ -18,7 +18,7 @@ from api.db import unit_of_work
 from api.services import auth
 from api.services.registry import get_session_factory
 from api.settings import Settings
-from inspection.semantic import DEFAULT_CALIBRATION, load_calibration
+from inspection.semantic_bank import DEFAULT_CALIBRATION, load_calibration
 from tests.console.conftest import TOKENS, serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -12,7 +12,8 @@ from api.settings import Settings
 from inspection import Fact, Inspector, Transcript, parse_transcript
 from inspection.context import Context
 from inspection.ruleset import default_ruleset
-from inspection.semantic import Bank, Calibration, Label, SemanticMatcher
+from inspection.semantic import SemanticMatcher
+from inspection.semantic_bank import Bank, Calibration, Label
 from knowledge.embed import Embedder
 
 SPEAKER = {"A": "agent", "C": "caller", "B": "bot"}

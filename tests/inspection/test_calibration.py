@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inspection.calibration import ReviewedExample, calibrate, call_scores, choose_threshold, samples
-from inspection.semantic import NONE
+from inspection.semantic_bank import NONE
 from tests.inspection.conftest import GREETING, build, tiny_matcher
 
 

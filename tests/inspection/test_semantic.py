@@ -10,14 +10,8 @@ import numpy as np
 import pytest
 
 from inspection.pieces import clause_edges, open_sentence, sentences
-from inspection.semantic import (
-    NONE,
-    OPEN_PENALTY,
-    Calibration,
-    SemanticMatcher,
-    load_bank,
-    load_calibration,
-)
+from inspection.semantic import OPEN_PENALTY, SemanticMatcher
+from inspection.semantic_bank import NONE, Calibration, load_bank, load_calibration
 from inspection.textmatch import normalize
 from knowledge.embed import Embedder
 from tests.inspection import conftest

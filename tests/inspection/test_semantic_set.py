@@ -25,7 +25,8 @@ import pytest
 
 from inspection import Inspector, make_lexical_lookup, parse_transcript
 from inspection.evaluation import EvalReport, evaluate
-from inspection.semantic import SemanticMatcher, load_bank, load_calibration
+from inspection.semantic import SemanticMatcher
+from inspection.semantic_bank import load_bank, load_calibration
 from knowledge.catalog import load_entries
 from knowledge.embed import Embedder
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.services import inspection as svc
 from api.services import qa_calibration as cal
 from api.settings import Settings
-from inspection.semantic import NONE
+from inspection.semantic_bank import NONE
 
 ROOT = Path(__file__).resolve().parents[3]
 TUNE = ROOT / "tests" / "data" / "transcripts_semantic" / "tune"
