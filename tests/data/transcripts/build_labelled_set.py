@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
@@ -100,6 +102,24 @@ def build(d: dict) -> dict:
     }
 
 
+def write_json(path: Path, data: dict) -> None:
+    """A built transcript as the sets store it (UTF-8, one-space indent, a final newline)."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def noised_copy(built: dict, noise: Any) -> dict:
+    """A homophone-noised copy of a built transcript (``noise``: ``devtools.evaluation.make_noise``),
+    seeded by its id; its id gets an ``N`` and its labels ``noised: true``."""
+    rng = random.Random(f"0:{built['id']}")
+    noised = dict(
+        built,
+        id=f"{built['id']}N",
+        turns=[dict(t, text=noise.noise(t["text"], rng)) for t in built["turns"]],
+    )
+    noised["labels"] = dict(built["labels"], noised=True)
+    return noised
+
+
 def main() -> None:
     seen: set[str] = set()
     for src in sorted((HERE / "src").glob("*.txt")):
@@ -107,9 +127,7 @@ def main() -> None:
             if d["id"] in seen:
                 raise SystemExit(f"duplicate id {d['id']}")
             seen.add(d["id"])
-            (HERE / f"{d['id']}.json").write_text(
-                json.dumps(build(d), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
+            write_json(HERE / f"{d['id']}.json", build(d))
     sys.stdout.write(f"{len(seen)} transcripts\n")
 
 

@@ -15,8 +15,6 @@ Run: .venv/bin/python tests/data/transcripts_fresh/build_fresh_set.py [--check]
 from __future__ import annotations
 
 import argparse
-import json
-import random
 import re
 import sys
 from collections import Counter
@@ -27,7 +25,7 @@ ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "data" / "transcripts"))
 
-from build_labelled_set import build, parse  # noqa: E402
+from build_labelled_set import build, noised_copy, parse, write_json  # noqa: E402
 
 from inspection.ruleset import default_ruleset  # noqa: E402
 from inspection.transcript import load_transcript  # noqa: E402
@@ -62,19 +60,8 @@ def write_set() -> int:
     ds = dialogues()
     for d in ds:
         built = build(d)
-        (CLEAN / f"{d['id']}.json").write_text(
-            json.dumps(built, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-        rng = random.Random(f"0:{d['id']}")
-        noised = dict(
-            built,
-            id=f"{d['id']}N",
-            turns=[dict(t, text=noise.noise(t["text"], rng)) for t in built["turns"]],
-        )
-        noised["labels"] = dict(built["labels"], noised=True)
-        (NOISED / f"{d['id']}N.json").write_text(
-            json.dumps(noised, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        write_json(CLEAN / f"{d['id']}.json", built)
+        write_json(NOISED / f"{d['id']}N.json", noised_copy(built, noise))
     return len(ds)
 
 

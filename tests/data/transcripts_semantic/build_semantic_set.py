@@ -14,7 +14,6 @@ Run: .venv/bin/python tests/data/transcripts_semantic/build_semantic_set.py
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from collections.abc import Callable
@@ -25,7 +24,7 @@ ROOT = HERE.parents[2]
 sys.path[:0] = [str(ROOT), str(HERE), str(ROOT / "tests" / "data" / "transcripts")]
 
 import pools as P  # noqa: E402
-from build_labelled_set import build  # noqa: E402
+from build_labelled_set import build, noised_copy, write_json  # noqa: E402
 
 HALVES = {"tune": "ST", "test": "SX"}
 Turn = tuple[str, str, dict[str, float]]
@@ -252,19 +251,8 @@ def main() -> None:
         for d in half_dialogues(half):
             built = build(d)
             built["labels"]["split"] = half
-            (clean_dir / f"{d['id']}.json").write_text(
-                json.dumps(built, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
-            rng = random.Random(f"0:{d['id']}")
-            noised = dict(
-                built,
-                id=f"{d['id']}N",
-                turns=[dict(t, text=noise.noise(t["text"], rng)) for t in built["turns"]],
-            )
-            noised["labels"] = dict(built["labels"], noised=True)
-            (noised_dir / f"{d['id']}N.json").write_text(
-                json.dumps(noised, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
+            write_json(clean_dir / f"{d['id']}.json", built)
+            write_json(noised_dir / f"{d['id']}N.json", noised_copy(built, noise))
     sys.stdout.write(f"{2 * sum(MIX.values())} transcripts, each with a noised copy\n")
 
 
