@@ -35,11 +35,11 @@ ID = re.compile(r"^QF\d{3}$")
 MIN_TURNS, MAX_TURNS = 4, 16
 
 
-def dialogues() -> list[dict]:
-    """All hand-written dialogues of src/*.txt, in file order; ids must be unique."""
+def dialogues(here: Path = HERE) -> list[dict]:
+    """All hand-written dialogues of ``here``/src/*.txt, in file order; ids must be unique."""
     found: list[dict] = []
     seen: set[str] = set()
-    for src in sorted((HERE / "src").glob("*.txt")):
+    for src in sorted((here / "src").glob("*.txt")):
         for d in parse(src):
             if d["id"] in seen:
                 raise SystemExit(f"{src.name}: duplicate id {d['id']}")
@@ -48,38 +48,39 @@ def dialogues() -> list[dict]:
     return found
 
 
-def write_set() -> int:
-    """Write clean/QFnnn.json and noised/QFnnnN.json for every dialogue; returns the count."""
+def write_set(here: Path = HERE) -> int:
+    """Write clean/<id>.json and noised/<id>N.json under ``here`` for every dialogue; returns the count."""
     from devtools.evaluation import make_noise
 
     noise = make_noise(ROOT / "knowledge" / "entries", "phone")
-    for folder in (CLEAN, NOISED):
+    clean, noised = here / "clean", here / "noised"
+    for folder in (clean, noised):
         folder.mkdir(exist_ok=True)
         for old in folder.glob("*.json"):
             old.unlink()
-    ds = dialogues()
+    ds = dialogues(here)
     for d in ds:
         built = build(d)
-        write_json(CLEAN / f"{d['id']}.json", built)
-        write_json(NOISED / f"{d['id']}N.json", noised_copy(built, noise))
+        write_json(clean / f"{d['id']}.json", built)
+        write_json(noised / f"{d['id']}N.json", noised_copy(built, noise))
     return len(ds)
 
 
-def check_set() -> Counter[str]:
-    """Re-read every written file with the product's loader and check ids, turns and labels.
+def check_set(here: Path = HERE, id_pattern: re.Pattern[str] = ID) -> Counter[str]:
+    """Re-read every file written under ``here`` with the product's loader and check ids, turns and labels.
 
     Returns how many clean calls hold each rule (``(clean)`` counts calls with no violation).
     """
     ruleset = default_ruleset()
-    clean = {t.id: t for t in map(load_transcript, sorted(CLEAN.glob("*.json")))}
-    noised = {t.id: t for t in map(load_transcript, sorted(NOISED.glob("*.json")))}
+    clean = {t.id: t for t in map(load_transcript, sorted((here / "clean").glob("*.json")))}
+    noised = {t.id: t for t in map(load_transcript, sorted((here / "noised").glob("*.json")))}
     problems: list[str] = []
     mix: Counter[str] = Counter()
     for tid, t in clean.items():
         labels = t.labels or {}
         rules = labels.get("rules")
-        if not ID.match(tid):
-            problems.append(f"{tid}: id is not QFnnn")
+        if not id_pattern.match(tid):
+            problems.append(f"{tid}: id does not match {id_pattern.pattern}")
         if t.channel != "phone" or not t.timed:
             problems.append(f"{tid}: not a timed phone call")
         if not MIN_TURNS <= len(t.turns) <= MAX_TURNS:
