@@ -20,6 +20,7 @@ from knowledge.own_region import own_region_match
 from knowledge.ranking import (
     TOPIC_FALLBACK_MARGIN,
     asked_types,
+    asks_region,
     asks_specifics,
     covers,
     is_illustrative,
@@ -292,7 +293,10 @@ class Answerer:
             )
         national = [h for h in eligible if h.doc.region is None]
         if national and conf[id(national[0])] >= best_conf - self.policy.national_margin:
-            return self._answer(national[0], hits, None, searched, "national", conf)
+            # An overview of a few regions' figures that asks the region: a question, when a figure is asked.
+            overview = asks_region(national[0].doc) and asks_specifics(text, types)
+            kind, reason = ("clarify_region", "overview") if overview else ("answer", "national")
+            return self._answer(national[0], hits, None, searched, reason, conf, kind=kind)
         if is_illustrative(best.doc) and not asks_specifics(text, types):
             return self._answer(best, hits, None, searched, "illustrative", conf)
         named = self.named_services().region_named(text)
@@ -316,9 +320,10 @@ class Answerer:
         searched: str,
         reason: str,
         conf: dict[int, float],
+        kind: str = "answer",
     ) -> Decision:
         return Decision(
-            "answer",
+            kind,
             reason,
             hits,
             chosen=chosen,

@@ -130,6 +130,17 @@ def is_illustrative(doc: Doc) -> bool:
     return any(topic in doc.topic for topic in illustrative_topics())
 
 
+# An overview entry that gives a few regions' rules as examples and then asks for the caller's
+# 参保地 ("……请告诉我您在哪里参保，我按当地的规定告诉您。"): its reply is a question for the region.
+_ASKS_REGION_RE = re.compile(r"告诉我您?(的参保地|在哪[里儿]?参保|是哪里参保)")
+
+
+def asks_region(doc: Doc) -> bool:
+    """True for an overview whose answer ends by asking the caller where they are insured."""
+    last = re.split(r"(?<=[。！？])", doc.answer.strip().rstrip("。！？"))[-1]
+    return bool(_ASKS_REGION_RE.search(last))
+
+
 def asks_specifics(question: str, types: Sequence[QuestionType]) -> bool:
     """An amount, a rate, a time limit or a time: another region's figure would mislead."""
     return bool(types) or any(f.key == "time_limit" for f in asked_facets(question))

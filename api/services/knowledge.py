@@ -246,10 +246,19 @@ def render(decision: Decision) -> AnswerPublic:
             points=doc.points,
         )
     if decision.kind == "clarify_region":
-        reply = text("clarify_region")
-        if decision.candidate_regions:
-            reply += text("clarify_known_regions", regions="、".join(decision.candidate_regions))
-        top = decision.hits[0].doc if decision.hits else None
+        if decision.chosen is not None:  # an overview that gives examples and asks the region itself
+            reply = decision.chosen.doc.answer
+        else:
+            reply = text("clarify_region")
+            if decision.candidate_regions:
+                reply += text("clarify_known_regions", regions="、".join(decision.candidate_regions))
+        top = (
+            decision.chosen.doc
+            if decision.chosen is not None
+            else decision.hits[0].doc
+            if decision.hits
+            else None
+        )
         return AnswerPublic(
             kind="clarify_region",
             text=reply,

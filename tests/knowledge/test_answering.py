@@ -3,7 +3,7 @@ import pytest
 
 from knowledge.answering import is_followup, region_only
 from knowledge.confidence import ConfidenceModel, fit
-from knowledge.ranking import asked_types, covers
+from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
 from tests.knowledge.hits import entry_doc
@@ -74,3 +74,11 @@ def test_fit_needs_both_classes() -> None:
 def test_model_fitted_on_other_features_is_refused() -> None:
     with pytest.raises(ValueError, match="refit"):
         ConfidenceModel.from_json({"features": ["a"], "weights": [1], "bias": 0, "mean": [0], "scale": [1]})
+
+
+def test_an_overview_that_ends_by_asking_the_region_is_told_apart() -> None:
+    assert asks_region(_doc("各地不一样。比如开封30个工作日。请告诉我您在哪里参保，我按当地的规定告诉您。"))
+    assert asks_region(_doc("能办哪些事各地不一样。告诉我您的参保地，我说说当地能在哪办。"))
+    # Asking the region earlier in the text, or only naming 参保地, is not the overview's question.
+    assert not asks_region(_doc("请告诉我您在哪里参保。开封规定30个工作日内办完。"))
+    assert not asks_region(_doc("按参保地的规定报销，一般30个工作日。"))

@@ -146,3 +146,19 @@ def test_the_callers_own_region_rule_closest_in_meaning_answers_a_little_under_t
     # the closest in meaning, and the caller is from 库尔勒.
     result = service.answer("医保局电话下了班还有人接不？", region="库尔勒", settings=kb_settings)
     assert result.kind == "answer" and result.region == "新疆/巴音郭楞/库尔勒"
+
+
+def test_an_overview_of_regional_figures_asks_the_region_and_keeps_the_topic(kb_settings: Settings) -> None:
+    question = "报销的材料递上去了，钱一般要几个工作日才能打回来？"
+    result = service.answer(question, settings=kb_settings)
+    assert result.kind == "clarify_region"  # examples of a few regions' time limits, then the question
+    assert "参保" in result.text and "举几个例子" in result.text
+    later = service.answer("衢州", history=(question,), topic=result.topic, settings=kb_settings)
+    assert later.kind == "answer" and later.region and "衢州" in later.region
+    assert "5个工作日" in later.text
+
+
+def test_an_overview_that_answers_a_general_question_is_an_answer(kb_settings: Settings) -> None:
+    result = service.answer("热线一直占线打不进去，还能去哪儿问？", settings=kb_settings)
+    assert result.kind == "answer"
+    assert "在线客服" in result.text
