@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from vocab.numerals import to_ascii_digits
+from vocab.numerals import DIGIT_VALUES, UNITS, to_ascii_digits
 from vocab.patterns import AREA_CODE, MOBILE_RE, NO_DIGIT_AFTER, NO_DIGIT_BEFORE
 from vocab.terms import Rating
 
@@ -24,6 +24,8 @@ _NAME_CUT = re.compile(r"电话|手机|号码|联系|今年|住在|家住|是|�
 _NAME_STOP = re.compile(
     r"电话|手机|号码|我的|联系|就是|没有|不是|知道|投诉|举报|人工|医保|医院|谢谢|你好|好的|可以|不用|算了|对的|是的|嗯"
 )
+# How a surname is spelled out after the name: 陈志强，耳东陈 / 张伟 弓长张 / 章敏，立早章的章.
+_SPELLED_SURNAME = re.compile(rf"^({_HAN})({_HAN}{{1,3}})[，,\s]+(?:是|就是)?{_HAN}{{1,3}}?\1(?:的\1)?$")
 _TITLE_RE = re.compile(rf"^({_HAN})(先生|女士|小姐|阿姨|大爷|大姐|师傅|老师)$")
 _PHONE_PART = re.compile(r"[，,\s]*(?:电话|手机|号码|联系方式)?(?:号码)?(?:是|：|:)?\s*\+?[0-9][0-9\-\s]{6,}")
 _CORRECTION_RE = re.compile(r"不对|错了|说错|搞错|弄错|更正|改一下|改成|应该是|重新说")
@@ -58,11 +60,17 @@ def extract_name(text: str) -> str | None:
     surname = _SURNAME_MARKER.search(text)
     if surname:
         return surname.group(1) + "先生/女士"
-    # A bare name, also with the number said in the same breath ("张桂芳，手机13866152093").
-    alone = _PHONE_PART.sub("", to_ascii_digits(text)).strip(" ，,。.！!、")
-    bare = re.fullmatch(rf"({_HAN}{{2,4}})[。.！!]?", alone)
-    if bare and not _NAME_STOP.search(bare.group(1)) and not _NAME_CUT.search(bare.group(1)[1:]):
-        return bare.group(1)
+    # A bare name, also with the number said in the same breath ("张桂芳，手机13866152093"); numerals
+    # are names' characters too (张三), so the words as said are tried before the digits.
+    digits = _PHONE_PART.sub("", to_ascii_digits(text))
+    for said in (text, digits):
+        alone = _SPELLED_SURNAME.sub(r"\1\2", said.strip(" ，,。.！!、")).strip(" ，,。.！!、")
+        bare = re.fullmatch(rf"({_HAN}{{2,4}})[。.！!]?", alone)
+        name = bare.group(1) if bare else ""
+        numerals = [c for c in name if c in DIGIT_VALUES or c in UNITS]
+        spoken_number = len(numerals) > 1 or name[:1] in DIGIT_VALUES  # 二十块, 三天 (no surname)
+        if name and not spoken_number and not _NAME_STOP.search(name) and not _NAME_CUT.search(name[1:]):
+            return name
     return None
 
 

@@ -26,6 +26,15 @@ from bot.actions.parse import extract_name, extract_phone, is_correction, parse_
         ("我手机号是13912345678", None),
         ("就是县人民医院，我爸上周三住进去的", None),
         ("", None),
+        # the surname spelled out after the name, as callers do on the phone
+        ("陈志强，耳东陈", "陈志强"),
+        ("张伟 弓长张", "张伟"),
+        ("章敏，立早章的章", "章敏"),
+        ("李四，木子李", "李四"),
+        # numerals are a name's characters too, but a spoken number is no name
+        ("张三", "张三"),
+        ("二十块", None),
+        ("三天", None),
     ],
 )
 def test_extract_name(text: str, name: str | None) -> None:
