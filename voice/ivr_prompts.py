@@ -1,8 +1,10 @@
 """What the phone assistant says and the caller phrases it listens for (``voice/prompts.yaml``).
 
 Prompt texts are Chinese, in the centre's own service language; a centre edits the YAML, never the
-code. Phrase lists are compared after removing spaces, punctuation and sentence particles, so
-"没有了。" and "没有了啊" both match ``没有了``.
+code. They are worded for the ear: ``hard_words`` finds the words of ``voice/ear_words.yaml``
+(misheard on a phone line, each with the everyday word to say instead) that a prompt still uses.
+Phrase lists are compared after removing spaces, punctuation and sentence particles, so "没有了。"
+and "没有了啊" both match ``没有了``.
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "EAR_WORDS_PATH",
     "PHRASE_LISTS",
     "PROMPTS_PATH",
     "REQUIRED_PROMPTS",
     "contains_any",
+    "hard_words",
     "load_prompts",
     "phrases",
     "plain",
 ]
 
 PROMPTS_PATH = Path(__file__).resolve().parent / "prompts.yaml"
+EAR_WORDS_PATH = Path(__file__).resolve().parent / "ear_words.yaml"
 REQUIRED_PROMPTS = (
     "welcome",
     "anything_else",
@@ -87,3 +92,19 @@ def load_prompts(path: str | Path | None = None) -> dict[str, Any]:
 def phrases(prompts: Mapping[str, Any], key: str) -> list[str]:
     """A phrase list of loaded prompts (empty when a caller-supplied mapping lacks it)."""
     return list(prompts.get(key) or [])
+
+
+def hard_words(prompts: Mapping[str, Any], path: str | Path = EAR_WORDS_PATH) -> list[tuple[str, str, str]]:
+    """(prompt key, word said, word to say instead) for each misheard word a prompt still uses."""
+    table = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(table, list) or not all(
+        isinstance(e, dict) and e.get("avoid") and e.get("say") for e in table
+    ):
+        raise ValueError(f"path: {path} must list entries with avoid and say")
+    found = []
+    for entry in table:
+        avoid = re.compile(entry["avoid"])
+        for key, text in prompts.items():
+            if isinstance(text, str) and key not in (entry.get("except") or []) and (m := avoid.search(text)):
+                found.append((key, m.group(0), str(entry["say"])))
+    return found

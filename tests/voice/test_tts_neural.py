@@ -163,7 +163,7 @@ def test_a_long_answer_plays_its_first_sentence_before_the_rest_renders(
 def test_prompts_are_rendered_ahead_and_then_cost_nothing(worker: Settings, tmp_path: Path) -> None:
     texts = prompt_texts(load_prompts(), {"hours": 24})
     assert len(texts) == 19 and "{" not in "".join(texts.values())
-    assert texts["callback_done"] == "工作人员会在24小时内给您回电，请保持电话畅通。"  # the fixed part
+    assert texts["callback_done"] == "工作人员会在24小时内给您打回来，请您留意接听电话。"  # the fixed part
     voice = _voice(worker, tmp_path)
     done = voice.render(texts.values())
     assert [d[2] for d in done] == ["rendered"] * 19 and all(d[1] > 1.5 for d in done)
@@ -239,10 +239,11 @@ def test_the_bot_is_understood_through_the_phone_line(
     """Every IVR prompt and three published answers, the default voice settings (HOTLINE_TTS_RATE ...),
     8 kHz G.711, recognised by Whisper-base as the app configures it; scored as bench voice scores.
 
-    Measured when written: prompts 10.8 %, answers 17.7 % (rate 1.2, prosodic words, 6 dB lift); the
-    floors sit a little above, so a change that makes the voice harder to follow fails here (0.25 s
-    clause pauses cost 4-6 points on the tune set). The full figure is ``python -m bench.voice_quality
-    --heard-back`` (docs/benchmarks.md, issue 15).
+    Measured when written: prompts 6.2 %, answers 16.5 % (rate 1.2, prosodic words, 6 dB lift, prompts
+    worded for the ear: voice/ear_words.yaml); the floors sit a little above (the neural voice renders
+    a text a little differently each time), so a change that makes the voice harder to follow fails
+    here (0.25 s clause pauses cost 4-6 points on the tune set). The full figure is
+    ``python -m bench.voice_quality --heard-back`` (docs/benchmarks.md, issue 15).
     """
     import ctranslate2
 
@@ -264,4 +265,4 @@ def test_the_bot_is_understood_through_the_phone_line(
     heard = [(k, t, recognizer.transcribe(Pcm(a, 8000)).text) for k, t, a in speak_back(voice, said)]
     cer = {kind: corpus_cer((t, h) for k, t, h in heard if k == kind) for kind in ("prompt", "answer")}
     assert len(heard) == 19 + FLOOR_ANSWERS
-    assert cer["prompt"] <= 0.13 and cer["answer"] <= 0.20, (cer, heard)
+    assert cer["prompt"] <= 0.09 and cer["answer"] <= 0.19, (cer, heard)

@@ -29,6 +29,7 @@ def test_the_phrase_list_fixes_readings_pypinyin_gets_wrong() -> None:
     assert to_tone_pinyin("长护险待遇").split()[:3] == ["chang2", "hu4", "xian3"]  # pypinyin: zhang3
     assert to_tone_pinyin("最长不超过").split()[:2] == ["zui4", "chang2"]
     assert to_tone_pinyin("按月还款").split()[2] == "huan2"
+    assert to_tone_pinyin("重听请按1").split()[0] == "chong2"  # pypinyin: zhong4 ting1, hard of hearing
     assert to_tone_pinyin("家长").split() == ["jia1", "zhang3"]  # untouched where it is right
 
 
