@@ -371,6 +371,7 @@ class Answerer:
             previous,
             asked,
             region_ok=lambda r: bool(region and r and self.regions.applies(r, region)),
+            question=text,
         )
         if found.doc is None:
             chosen = Hit(previous, 1.0, 1.0, 0.0, 0.0)

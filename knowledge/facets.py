@@ -30,6 +30,13 @@ class Facet:
     label: str  # how the caller hears it named
     asks: tuple[str, ...]
     evidence: tuple[re.Pattern[str], ...] = ()
+    # Kinds of value a caller may name ("手机上能办不": online), each with the words that show it.
+    kinds: tuple[tuple[str, ...], ...] = ()
+
+    def named_kinds(self, question: str) -> tuple[tuple[str, ...], ...]:
+        """The kinds of value the question names (their words), e.g. the online channels."""
+        text = normalize_query(question).lower()
+        return tuple(words for words in self.kinds if any(w.lower() in text for w in words))
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,13 @@ class FacetAnswer:
 def facets() -> tuple[Facet, ...]:
     raw = yaml.safe_load((DATA_DIR / "facets.yaml").read_text(encoding="utf-8"))
     return tuple(
-        Facet(key, spec["label"], tuple(spec["asks"]), tuple(re.compile(e) for e in spec.get("evidence", ())))
+        Facet(
+            key,
+            spec["label"],
+            tuple(spec["asks"]),
+            tuple(re.compile(e) for e in spec.get("evidence", ())),
+            tuple(tuple(words) for words in (spec.get("kinds") or {}).values()),
+        )
         for key, spec in raw.items()
     )
 
@@ -121,21 +134,29 @@ def resolve(
     asked: Sequence[Facet],
     *,
     region_ok: Callable[[str | None], bool] | None = None,
+    question: str = "",
 ) -> FacetAnswer:
     """The entry of the previous entry's topic that states most of the asked facets.
 
     The previous entry wins ties (its points are said alone); a sibling must be of the same topic
     and of the same region, a rule for everyone, or a region ``region_ok`` accepts (the caller's).
+    When the ``question`` names a kind of value ("手机上能办不": an online channel), an entry whose
+    statement names that kind counts one more: a sibling that lists the app beats one that does not.
     """
     if not asked:
         raise ValueError("asked must name at least one facet")
     asked = tuple(asked)
+    named = [(f, kinds) for f in asked if (kinds := f.named_kinds(question))]
 
     def covered(doc: Doc) -> int:
-        return sum(_states(doc, f) for f in asked)
+        stated = sum(_states(doc, f) for f in asked)
+        return stated + sum(
+            any(w.lower() in statement(doc, f).lower() for words in kinds for w in words)
+            for f, kinds in named
+        )
 
     best, best_count = previous, covered(previous)
-    if best_count < len(asked):
+    if best_count < len(asked) + len(named):
         for doc in docs:
             if doc.kind != "entry" or doc.key == previous.key or doc.audience != previous.audience:
                 continue

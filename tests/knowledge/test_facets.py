@@ -99,3 +99,18 @@ def test_a_sibling_of_the_callers_region_counts() -> None:
     assert resolve([given, local], given, asked).doc is None
     found = resolve([given, local], given, asked, region_ok=lambda r: r == "浙江/衢州")
     assert found.doc is local
+
+
+def test_a_sibling_naming_the_kind_of_channel_asked_answers() -> None:
+    given = entry("one-thing", channel="自己办理或请人帮办")
+    online = entry("channels", channel="经办窗口；医保个人网厅；“云南医保”小程序")
+    counter = entry("counter", channel="医保经办窗口或出生的医院")
+    question = "手机上能办不"
+    found = resolve([given, counter, online], given, asked_facets(question), question=question)
+    assert found.doc is online and not found.points_only
+    # the entry just given keeps the follow-up when it names the kind itself
+    found = resolve([online, counter, given], online, asked_facets(question), question=question)
+    assert found.doc is online and found.points_only
+    # without a named kind the entry just given answers, as before
+    found = resolve([given, online], given, asked_facets("在哪儿办"), question="在哪儿办")
+    assert found.doc is given

@@ -88,7 +88,14 @@ def test_a_misheard_region_is_found_by_its_sound(heard: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["电话打通了没人接", "村里参保能不能就在镇上办，不进城？", "浙里医保上能报销吗"]
+    "text",
+    [
+        "电话打通了没人接",
+        "村里参保能不能就在镇上办，不进城？",
+        "浙里医保上能报销吗",
+        "那去窗口办行不",
+        "那去医院能办吗",
+    ],
 )
 def test_words_that_only_sound_like_a_region_are_not_one(text: str) -> None:
     assert region_table().extract(text) is None
