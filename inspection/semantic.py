@@ -96,6 +96,7 @@ class SemanticHit:
     example: str
     score: float
     margin: float
+    shape: str = ""  # the name of the sentence shape that decided it (no example, no similarity)
 
 
 @dataclass
@@ -311,8 +312,29 @@ class SemanticMatcher:
             out.append((unit, near))
         return out
 
+    def shaped(self, turns: Iterable[tuple[int, str, str]]) -> list[SemanticHit]:
+        """Sentences of a shape that is a label's problem whatever the words (the bank's ``shapes``:
+        a rhetorical question at the caller, 要是…也不至于, 爱信不信): one hit per turn and label.
+        The vectors separate such sentences from neutral ones by hundredths; their shape does not
+        depend on the wording."""
+        shaped = [lb for lb in self.bank.labels.values() if lb.shapes]
+        found: list[SemanticHit] = []
+        for turn, speaker, text in turns:
+            labels = [lb for lb in shaped if lb.speaker in (speaker, "any")]
+            parts = sentences(text) if labels else []
+            for lb in labels:
+                hit = next(
+                    ((s, name) for s in parts for name, pattern in lb.shapes if pattern.search(s)),
+                    None,
+                )
+                if hit is not None:
+                    found.append(SemanticHit(lb.name, turn, hit[0], "", 1.0, 1.0, hit[1]))
+        return found
+
     def match(self, turns: Iterable[tuple[int, str, str]]) -> list[SemanticHit]:
-        """Hits in the given (turn index, 'staff'|'caller', text) turns, strongest per turn and label."""
+        """Hits in the given (turn index, 'staff'|'caller', text) turns, strongest per turn and label;
+        a sentence shape's hit (``shaped``) stands where the vectors found none."""
+        turns = list(turns)
         found: dict[tuple[int, str], SemanticHit] = {}
         for unit, near in self.scored(turns):
             limit = self.calibration.thresholds.get(near.label)
@@ -323,6 +345,14 @@ class SemanticMatcher:
                 found[key] = SemanticHit(
                     near.label, unit.turn, unit.text, near.example, near.score, near.margin
                 )
+        for hit in self.shaped(turns):
+            # A shape decides the turn between the decisive labels: a window of recognised speech cut
+            # from "跟我磨嘴皮子也改变不了" may sit nearer an impatience example.
+            if self.bank.labels[hit.label].decisive:
+                for other in self.bank.labels.values():
+                    if other.decisive and other.name != hit.label:
+                        found.pop((hit.turn, other.name), None)
+            found.setdefault((hit.turn, hit.label), hit)
         return sorted(found.values(), key=lambda h: (h.turn, h.label))
 
 

@@ -1,14 +1,16 @@
 """The semantic checks' phrase bank (example phrasings per label) and its calibrated thresholds.
 
-``data/semantic_bank.yaml`` holds, per label, who says it, example phrasings and the cue words of
-the pre-filter; ``data/semantic_calibration.json`` the per-label thresholds on the margin over the
-``none`` label, fitted by ``hotline qa calibrate`` (``inspection.calibration``), with the examples
-learned from supervisors' reviews. Used by ``inspection.semantic``.
+``data/semantic_bank.yaml`` holds, per label, who says it, example phrasings, the cue words of
+the pre-filter and the sentence shapes that decide the label alone;
+``data/semantic_calibration.json`` the per-label thresholds on the margin over the ``none``
+label, fitted by ``hotline qa calibrate`` (``inspection.calibration``), with the examples learned
+from supervisors' reviews. Used by ``inspection.semantic``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,22 @@ class Label:
     cues: tuple[str, ...] = ()
     description: str = ""
     decisive: bool = False  # its cue words are the problem itself: a sentence holding one is of this label
+    # Sentence shapes that are the problem whatever the words (a rhetorical question blaming the
+    # caller, 要是…也不至于): (name, compiled pattern) pairs, matched on the sentence's own text.
+    shapes: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+
+def _shapes(path: Path, name: str, raw: Any) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    out = []
+    for n, spec in enumerate(raw or ()):
+        if not isinstance(spec, Mapping) or not spec.get("name") or not spec.get("pattern"):
+            raise ValueError(f"{path}: labels.{name}.shapes[{n}] needs a name and a pattern")
+        try:
+            out.append((str(spec["name"]), re.compile(str(spec["pattern"]))))
+        except re.error as exc:
+            where = f"{path}: labels.{name}.shapes[{n}].pattern"
+            raise ValueError(f"{where} is not a regular expression: {exc}") from exc
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -59,7 +77,13 @@ def load_bank(path: Path | str | None = None) -> Bank:
             raise ValueError(f"{path}: labels.{name}.speaker must be one of {', '.join(SPEAKERS)}")
         cues = tuple(str(c) for c in (spec.get("cues") or ()))
         labels[str(name)] = Label(
-            str(name), speaker, examples, cues, str(spec.get("description", "")), bool(spec.get("decisive"))
+            str(name),
+            speaker,
+            examples,
+            cues,
+            str(spec.get("description", "")),
+            bool(spec.get("decisive")),
+            _shapes(path, str(name), spec.get("shapes")),
         )
     if NONE not in labels:
         raise ValueError(f"{path}: the bank needs a '{NONE}' label of ordinary sentences")

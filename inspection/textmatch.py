@@ -38,6 +38,8 @@ DEFAULT_FILLERS: tuple[str, ...] = (
 _INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 WILDCARD_CHARS = 8
+# Where a sentence ends: a "*" gap does not cross it (recognised speech has none, so it crosses there).
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
 _CODE_BASE = 0xF0000  # supplementary private-use plane: never occurs in transcripts
 
 
@@ -218,6 +220,7 @@ class PhraseMatcher:
         )
         self._phrases: list[LexiconEntry] = []
         self._exclusions: list[re.Pattern[str] | None] = []
+        self._gapped: list[bool] = []  # phrases with a "*" gap
         # Patterns indexed by their first sound: at each position only the phrases that can start
         # there are tried, which is several times faster than one big alternation.
         self._by_first: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
@@ -230,6 +233,7 @@ class PhraseMatcher:
             idx = len(self._phrases)
             self._by_first.setdefault(pieces[0][0], []).append((idx, re.compile(pattern)))
             self._phrases.append(entry)
+            self._gapped.append(len(pieces) > 1)
             excl = [self._encode(x) for x in entry.exclusions if self._encode(x)]
             self._exclusions.append(re.compile("|".join(map(re.escape, excl))) if excl else None)
 
@@ -253,6 +257,8 @@ class PhraseMatcher:
                     m = pattern.match(hay, pos)
                     if m is None:
                         continue
+                    if self._gapped[idx] and _SENTENCE_END.search(norm.span(m.start(), m.end())):
+                        continue  # a gap never reaches into the next sentence (去拿就行。请问)
                     excl = self._exclusions[idx]
                     if excl is not None and any(
                         x.start() <= m.end() and x.end() >= m.start() for x in excl.finditer(hay)

@@ -126,8 +126,10 @@ def check(ctx: Context) -> list[RawFinding]:
         query = _query(ctx, question)
         if contradicted_turns(ctx) & {t.index for t in window}:
             continue  # a wrong answer is an accuracy finding; its missing points would be noise
-        if deflected & {t.index for t in window}:
-            continue  # sent elsewhere instead of answered: a first-contact finding, not a partial answer
+        if deflected & {t.index for t in window} or (deflected and min(deflected) < question.index):
+            # Sent elsewhere instead of answered, also for the follow-ups after it (社区哪个地方？要带啥？):
+            # a first-contact finding, not a partial answer.
+            continue
         facts = ctx.kb(query)[:3]
         if not facts:
             continue

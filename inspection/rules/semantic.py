@@ -42,7 +42,9 @@ def hits_for(ctx: Context, label: str) -> list[SemanticHit]:
 
 
 def evidence(hit: SemanticHit) -> str:
-    """How a hit reads as a finding's detail: the matched example and the similarity."""
+    """How a hit reads as a finding's detail: the matched example and the similarity, or the shape."""
+    if hit.shape:
+        return f"句式：{hit.shape}"
     return f"与例句“{hit.example}”相近（相似度{hit.score:.2f}）"
 
 
