@@ -124,10 +124,10 @@ def char_pinyin(text: str, *, tones: bool = False) -> list[str]:
 PARTICLES = frozenset("吗嘛么呢吧啊呀")
 
 
-@lru_cache(maxsize=1)
-def _term_index() -> dict[int, dict[tuple[str, ...], str]]:
+@lru_cache(maxsize=8)
+def _term_index(terms: tuple[str, ...]) -> dict[int, dict[tuple[str, ...], str]]:
     index: dict[int, dict[tuple[str, ...], str]] = {}
-    for term in domain_terms():
+    for term in terms:
         if len(term) >= 2 and _HAN_RE.search(term):
             index.setdefault(len(term), {}).setdefault(tuple(_syllables(term)), term)
     return index
@@ -154,9 +154,15 @@ def replace_spans(text: str, lengths: Iterable[int], find: Callable[[int, int], 
 
 def normalize_domain_terms(text: str) -> str:
     """Replace sound-alike miswritings of domain terms with the terms (一地就医 -> 异地就医)."""
+    return repair_by_sound(text, domain_terms())
+
+
+def repair_by_sound(text: str, terms: tuple[str, ...]) -> str:
+    """Replace sound-alike miswritings of ``terms`` (a tuple, longest first wins) with the terms:
+    the repair of ``normalize_domain_terms`` for another word list (到刷 -> 盗刷 for routing cues)."""
     if not text:
         return text
-    index = _term_index()
+    index = _term_index(terms)
     sylls = _syllables(text)
 
     def find(start: int, length: int) -> str | None:

@@ -8,6 +8,7 @@ earlier order when there is one; the caller hears its new number when the form i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -33,9 +34,12 @@ class ActionRateService(ThreadedAction):
     ) -> list[EventType]:
         rating = common.latest_entity(tracker, names.ENTITY_RATING)
         text = common.latest_text(tracker)
-        if rating not in RATINGS:
-            # A question about ratings ("给了差评以后还会搞满意度调查吗？") rates nothing.
-            rating = None if routing.asks_something(text) else parse_rating(text)
+        if routing.asks_something(text) and (rating not in RATINGS or re.search(r"[？?]|吗", text)):
+            # A question about ratings rates nothing, even when it names one
+            # ("给了差评以后还会搞满意度调查吗？", "心里不满意，能给差评不？").
+            rating = None
+        elif rating not in RATINGS:
+            rating = parse_rating(text)
         if rating is None:
             # "想给窗口评个分，有地方评不？" asks about 好差评 and rates nothing.
             answered = ActionAnswerPolicy().respond_if_known(dispatcher, tracker)

@@ -33,6 +33,13 @@ class ActionHandoff(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = common.latest_text(tracker)
+        ask = f"utter_ask_{tracker.get_slot(names.REQUESTED_SLOT)}"
+        in_form = bool(tracker.active_loop_name) and ask in (domain.get("responses") or {})
+        if in_form and text and not routing.names_a_person(text):
+            # A form's answer NLU took for 转人工 ("陈志强，耳东陈"): the form goes on and asks again.
+            log.info("action.handoff.form_answer_not_request response=%s", ask)
+            dispatcher.utter_message(response=ask)
+            return []
         if tracker.active_loop_name or routing.wants_human(text):
             return handoff_events(dispatcher, tracker, reason="caller_request")
         log.info("action.handoff.question_not_request")

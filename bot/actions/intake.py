@@ -18,6 +18,7 @@ from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.grievance import grievance
 from bot.actions.knowledge import ActionAnswerPolicy, kb_decision
+from bot.actions.offers import thank_and_close
 from bot.actions.tickets import confirm_events, open_form
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class ActionStartTicket(ThreadedAction):
             return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
         if route.action == "confirm":
             return confirm_events(dispatcher, tracker, text)
+        if route.action == "close":
+            return thank_and_close(dispatcher)
         return open_form(dispatcher, tracker, reason=route.reason)
 
 

@@ -24,6 +24,7 @@ import yaml
 
 from bot.actions import names
 from knowledge.facets import asked_facets
+from knowledge.textnorm import normalize_query, repair_by_sound
 
 CUES_FILE = Path(__file__).resolve().parents[2] / "nlu_data" / "nlu" / "cues.yml"
 TICKET_INTENTS = (names.COMPLAIN, names.REPORT_FRAUD, names.REQUEST_CALLBACK, names.NOT_HELPFUL)
@@ -47,11 +48,21 @@ GRIEVANCE_UNCLAIMED = 0.7
 GRIEVANCE_MIN_CHARS = 8
 # A turn NLU took as social carries a matter of its own from this many characters beyond the social words.
 MATTER_MIN_CHARS = 14
+# Cue words a speech recogniser writes with other characters of the same sound (到刷, 骗宝, 需开):
+# the cues are matched on the words as typed and on the words repaired by sound towards these
+# and the domain terms (医保码 for 一保码), with dialect wording made standard (俾人用咗 -> 被人用了).
+CUE_SOUND_TERMS = ("盗刷", "骗保", "虚开", "套现", "冒用", "挂床")
+# Cues of a grievance that a question may use as vocabulary ("举报骗保打什么电话"); indignation
+# ("凭啥我们这儿就不行") is never a question about a facet.
+GRIEVANCE_CUES = frozenset({"complaint_cue", "indignation_cue", "report_cue"})
+# Cues that open a work order whatever else the words ask.
+ACT_NOW_CUES = frozenset({"theft_cue", "chase_cue", "unhelpful_cue"})
 
 
 @dataclass(frozen=True)
 class Route:
-    """What to do with a turn: ``ticket`` (with its reason), ``answer``, ``status`` or ``confirm``."""
+    """What to do with a turn: ``ticket`` (with its reason), ``answer``, ``status``, ``confirm`` or
+    ``close`` (the caller is done: "好，明白了")."""
 
     action: str
     reason: str = ""
@@ -71,11 +82,23 @@ def _cues() -> dict[str, re.Pattern[str]]:
 
 
 def cues(text: str) -> set[str]:
-    """Names of the cues (complaint, report, theft, chase, unhelpful, status) in ``text``."""
+    """Names of the cues (complaint, report, theft, chase, unhelpful, status) in ``text``, as typed
+    or as meant: repaired by sound and with dialect wording made standard."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     compact = re.sub(r"\s+", "", text)
-    return {name for name, pattern in _cues().items() if pattern.search(compact)}
+    heard = _heard(compact)
+    return {name for name, pattern in _cues().items() if pattern.search(compact) or pattern.search(heard)}
+
+
+def _heard(text: str) -> str:
+    """The words as meant: dialect made standard, domain terms and cue words repaired by sound.
+
+    A clause that asks keeps its words: "这个药需开处方吗" needs a prescription (需开), while
+    "诊所需开药单刷医保" tells of 虚开.
+    """
+    clauses = re.split(r"(?<=[,.!?;，。！？；])", normalize_query(text))
+    return "".join(c if _ASKS_RE.search(c) else repair_by_sound(c, CUE_SOUND_TERMS) for c in clauses)
 
 
 def ticket_reason(intent: str | None, found: set[str]) -> str:
@@ -84,7 +107,7 @@ def ticket_reason(intent: str | None, found: set[str]) -> str:
         return "stolen_card"
     if "report_cue" in found or intent == names.REPORT_FRAUD:
         return "report"
-    if "complaint_cue" in found or intent == names.COMPLAIN:
+    if found & {"complaint_cue", "indignation_cue"} or intent == names.COMPLAIN:
         return "complaint"
     if "chase_cue" in found:
         return "chase"
@@ -102,9 +125,15 @@ def _no_grievance() -> float:
 def _vocabulary_only(text: str, grievance: Callable[[], float]) -> bool:
     """A question whose complaint words are vocabulary: asked in general ("要是碰上多收钱，一般找谁")
     without a strong grievance, or about no one's case and without even a weak one."""
-    if _GENERAL_RE.search(text):
+    if asks_in_general(text):
         return grievance() < GRIEVANCE_GENERAL
     return not _CLAIM_RE.search(text) and grievance() < GRIEVANCE_VETO
+
+
+def asks_in_general(text: str) -> bool:
+    """Whether the words ask in general ("要是……一般找谁", "工单是个啥"); "帮我妈问问" before a story
+    only says who the caller speaks for."""
+    return bool(_GENERAL_RE.search(_PROXY_RE.sub("", text)))
 
 
 def grievance_opens(text: str, kb_kind: str | None, score: float, *, intent: str | None = None) -> bool:
@@ -118,10 +147,14 @@ def grievance_opens(text: str, kb_kind: str | None, score: float, *, intent: str
     if len(re.sub(r"[\W_]", "", text)) < GRIEVANCE_MIN_CHARS:
         return False
     needed = GRIEVANCE_MISS if kb_kind != "clarify_region" else GRIEVANCE_CLARIFY
-    if not _CLAIM_RE.search(text) or intent == names.OUT_OF_SCOPE:
+    # "帮我挂个号" asks a service of us; "帮我妈问问" speaks for someone's case.
+    claimed = bool(_CLAIM_RE.search(_SERVICE_ASKED_RE.sub("", text)))
+    if not claimed and _PROCESS_RE.search(text):
+        return False  # a question about the process with no case in it ("匿名反映问题行不行")
+    if not claimed or intent == names.OUT_OF_SCOPE:
         # No one's case, or a request for another service ("帮我挂个明天的专家号"): only a clear grievance.
         needed = max(needed, GRIEVANCE_UNCLAIMED)
-    if _GENERAL_RE.search(text):
+    if asks_in_general(text):
         needed = max(needed, GRIEVANCE_GENERAL)
     return score >= needed
 
@@ -144,11 +177,12 @@ def route_cues(
     电话" is a question about the channel, "凭什么不给报" is a complaint.
     """
     found = cues(text) if text else set()
-    if found & {"theft_cue", "chase_cue", "unhelpful_cue"}:
+    if found & ACT_NOW_CUES:
         return Route("ticket", ticket_reason(intent, found), "cue")
-    if found & {"complaint_cue", "report_cue"}:
+    if found & GRIEVANCE_CUES:
         # Only a question asks a facet: "医院乱收费，我要举报" names 收费 but asks nothing.
-        if _ASKS_RE.search(text) and asked_facets(text) and kb_kind() in ("answer", "clarify_region"):
+        facet = "indignation_cue" not in found and _ASKS_RE.search(text) and asked_facets(text)
+        if facet and kb_kind() in ("answer", "clarify_region"):
             return Route("answer", why="asks_facet_kb_confident")
         if _ASKS_RE.search(text) and _vocabulary_only(text, grievance):
             return Route("answer", why="cue_word_in_a_question")
@@ -179,6 +213,8 @@ def route_ticket_intent(
     by_cue = route_cues(intent, text, kb_kind=kb_kind, grievance=grievance)
     if by_cue is not None:
         return by_cue
+    if is_closing(text) and not asks_something(text) and not cues(text):
+        return Route("close", why="closing")  # "好，那我清楚了" taken for a callback or "not helpful"
     ticket = _top(ranking, TICKET_INTENTS)
     policy = _top(ranking, POLICY_INTENTS)
     asks = bool(_ASKS_RE.search(text))
@@ -195,6 +231,8 @@ def route_ticket_intent(
         return Route("answer", why="kb_confident")
     if asks:  # a question that does not sound like a grievance: not known is an honest miss
         return Route("answer", why="question_without_cue")
+    if _SERVICE_ASKED_RE.search(text) and not _CLAIM_RE.search(_SERVICE_ASKED_RE.sub("", text)):
+        return Route("answer", why="service_asked")  # "帮我挂个专家号": another service, no grievance
     if ticket >= WEAK_TICKET and ticket - policy >= 0.2:
         return Route("ticket", ticket_reason(intent, set()), "intent")
     return Route("confirm", ticket_reason(intent, set()), "tie")
@@ -211,7 +249,7 @@ def route_policy_miss(
     """A policy (or unclassified) turn the knowledge base did not answer (``kb_kind`` abstain) or
     only asked the region for (clarify_region): a complaint, or a miss."""
     found = cues(text) if text else set()
-    if found & {"complaint_cue", "report_cue", "theft_cue", "chase_cue", "unhelpful_cue"}:
+    if found & (GRIEVANCE_CUES | ACT_NOW_CUES):
         return Route("ticket", ticket_reason(intent, found), "cue")
     ticket = _top(ranking, TICKET_INTENTS)
     best = max(
@@ -236,10 +274,12 @@ def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
     found = cues(text) if text else set()
     if not text or "status_cue" in found:
         return Route("status", why="status_cue" if text else "button")
-    if "chase_cue" in found or "complaint_cue" in found:
+    if found & {"chase_cue", "complaint_cue", "indignation_cue"}:
         return Route("ticket", ticket_reason(None, found), "cue")
     if kb_kind() in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
+    if _ASKS_RE.search(text) and _DEFINITION_RE.search(text):
+        return Route("answer", why="asks_what_it_is")  # "你们老说的工单是个啥？"
     if _ASKS_RE.search(text) and not (_CASE_RE.search(text) and _CLAIM_RE.search(text)):
         # "医保热线是几号来着？", "举报后能查进度不？" ask about no case of theirs: answered or missed.
         return Route("answer", why="question_without_case")
@@ -253,12 +293,24 @@ _CASE_RE = re.compile(
 )
 
 
+# Words that ask what a thing is ("啥叫挂床", "工单是个啥？").
+_DEFINITION = (
+    r"啥叫|什么叫|是指|指的是|什么意思|啥意思|"
+    r"(是|叫)(个)?(啥|什么)(东西|玩意儿?)?(啊|呀|哦|嘛|呢)?([？?]|$)"
+)
+_DEFINITION_RE = re.compile(_DEFINITION)
 # Words that ask in general ("要是……", "一般咋处理", "啥叫……") rather than tell what happened.
 _GENERAL_RE = re.compile(
-    r"要是|如果|假如|万一|一般|通常|啥叫|什么叫|是指|指的是|算不算|怎么算|咋算|界定|什么意思|啥意思|"
+    r"要是|如果|假如|万一|一般|通常|算不算|怎么算|咋算|界定|"
     r"了解|问问|问一下|问一哈|问下|请问|有没有(这个|这种)?(要求|规定)|(要求|规定)(有)?没有|"
-    r"会(怎么|咋)(处理|办)|怎么处理|咋处理"
+    r"会(怎么|咋)(处理|办)|怎么处理|咋处理|" + _DEFINITION
 )
+# "帮我妈问问", "替我闺女问的": who the caller speaks for, not a question in general.
+_PROXY_RE = re.compile(r"(帮|替|给|代)(我|俺)?(家)?[^，,。？?！!]{0,4}问(问|一下|一哈|下|的)?")
+# "帮我挂", "给我查": the caller asks a service, the 我 tells no case.
+_SERVICE_ASKED_RE = re.compile(r"(帮|给|替)(我|俺)(?=(挂|约|预约|查|办|开|买|找|改|弄|问))")
+# Words that name the complaint process itself (a question about it is no grievance without a case).
+_PROCESS_RE = re.compile(r"投诉|举报|反映|工单|登记|留名|实名|匿名|回访|差评|好评")
 # Words that tell what happened to the caller (or someone they speak for): a claim, not a question.
 _CLAIM_RE = re.compile(r"我|俺|咱|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年")
 
@@ -268,7 +320,8 @@ _SOCIAL_RE = re.compile(
     r"你好|您好|喂|哈喽|在吗|在不在|谢谢|多谢|好的|好嘞|行|嗯|哦|对|是的|可以|没问题|请问|麻烦|问一下|问下|"
     r"[，。,.!！?？~～\s]"
 )
-_ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|能不能|可不可以|有没有|是不是")
+# "行不行", "要不要", "批没批": a verb, 不 or 没, the verb again asks as much as a question mark.
+_ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|([\u4e00-\u9fff])[不没]\1")
 
 
 # Words of a look-up of one's own record: a balance, a payment history, a status, what is left.
@@ -348,4 +401,10 @@ def wants_human(text: str) -> bool:
     """Whether the caller asks for a person, rather than asking a question NLU took for one."""
     if not text:
         return True  # the 转人工 button
-    return bool(_HUMAN_RE.search(text)) or not asks_something(text)
+    return names_a_person(text) or not asks_something(text)
+
+
+def names_a_person(text: str) -> bool:
+    """Whether the words ask for a person ("转人工", "找个工作人员说") rather than answer a form's
+    question that NLU took for such a wish ("陈志强，耳东陈")."""
+    return bool(_HUMAN_RE.search(text))

@@ -247,6 +247,23 @@ class TestHandoff:
         events = run(ActionHandoff(), dispatcher, tracker, domain)
         assert ActiveLoop(None) in events
 
+    def test_a_form_answer_taken_for_a_wish_for_a_person_keeps_the_form(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        asked = {names.REQUESTED_SLOT: names.TICKET_NAME}
+        tracker = make_tracker("王建国，三横王", "request_human", active_loop=names.TICKET_FORM, slots=asked)
+        events = run(ActionHandoff(), dispatcher, tracker, domain)
+        assert ActiveLoop(None) not in events
+        assert responses(dispatcher) == [f"utter_ask_{names.TICKET_NAME}"]
+
+    def test_a_closing_taken_for_a_callback_closes(
+        self, make_tracker, dispatcher, domain, bot_settings
+    ) -> None:
+        tracker = make_tracker("行，那我懂了", "request_callback", confidence=0.9)
+        events = run(ActionStartTicket(), dispatcher, tracker, domain)
+        assert responses(dispatcher) == [names.UTTER_THANK]
+        assert names.REQUESTED_SLOT not in slot_sets(events)
+
     def test_thanks_with_a_no_close_the_conversation(
         self, make_tracker, dispatcher, domain, bot_settings
     ) -> None:
@@ -560,6 +577,15 @@ class TestRecordsAndFeedback:
     ) -> None:
         kb_returns("answer", "办事后可以通过好差评系统评价")
         tracker = make_tracker("要是给了差评，会有人回访吗？", "rate_service")
+        events = run(ActionRateService(), dispatcher, tracker, domain)
+        assert names.RATING not in slot_sets(events) and kinds(dispatcher) == ["answer"]
+
+    def test_a_question_naming_a_rating_rates_nothing(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("answer", "办事后可以通过好差评系统评价")
+        entities = [{"entity": "rating", "value": "不满意"}]
+        tracker = make_tracker("窗口办得我不满意，这种能打差评不？", "rate_service", entities=entities)
         events = run(ActionRateService(), dispatcher, tracker, domain)
         assert names.RATING not in slot_sets(events) and kinds(dispatcher) == ["answer"]
 

@@ -75,6 +75,55 @@ def test_plain_questions_carry_no_work_order_cue(text: str) -> None:
     assert not cues(text) & {"complaint_cue", "theft_cue", "chase_cue", "status_cue"}
 
 
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # Cantonese wording, made standard before the cues look (俾人 = 被人, 碌咗 = 刷了, 唔 = 不).
+        ("我张卡上个月俾人碌咗两次，我成个月都喺屋企", "theft_cue"),
+        ("街口间药房话我嘅医保卡唔收，净系要现金", "complaint_cue"),
+        ("到了窗口医保码不认，非要实体卡", "complaint_cue"),
+        # An answer that says nothing is the caller's complaint about the service.
+        ("你讲了半天等于什么都没说", "unhelpful_cue"),
+        ("说了跟没说一样，还是不知道找谁", "unhelpful_cue"),
+        # Services billed but never given; others' cards used for visits that never happened.
+        ("检查单上列了十几项，好多压根没做", "report_cue"),
+        ("没做的理疗也都算了钱，走的还是医保", "report_cue"),
+        ("村医收了全村人的医保卡，说是帮着登记", "report_cue"),
+        # Where a request got stuck.
+        ("报销材料交了五十多天，到底卡在哪一步了", "chase_cue"),
+        # Sent home before the patient can stand.
+        ("我爸还没好利索就给办了出院", "complaint_cue"),
+        # Indignation, apart from the cues a question may use as vocabulary.
+        ("别的区都能办，凭啥我们区就不行", "indignation_cue"),
+        # Speech-recognition spellings of cue words, repaired by sound.
+        ("我的卡被到刷了三百", "theft_cue"),
+        ("镇上那家诊所专门骗宝", "report_cue"),
+        ("药店需开发票套医保的钱", "report_cue"),
+    ],
+)
+def test_cue_classes_in_dialect_stories_and_misheard_words(text: str, cue: str) -> None:
+    assert cue in cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "社保卡在哪补办",
+        "办这个需开具什么证明",
+        "凭什么材料可以办异地备案",
+        "病还没好能先出院吗",
+        "定点药店收不收医保卡",
+        "医保码在哪里打开",
+        "住院的伙食费医保给不给报？",  # a verb, 不, the verb again: asked, not refused
+        "药店让不让刷医保买口罩？",
+        "这个药需开处方吗",  # a clause that asks keeps its words: 需开 is "needs", not 虚开
+        "我住院需开什么证明",
+    ],
+)
+def test_plain_questions_near_the_new_cue_classes_carry_none(text: str) -> None:
+    assert not cues(text) & {"complaint_cue", "indignation_cue", "report_cue", "theft_cue", "chase_cue"}
+
+
 def test_cues_refuse_non_text() -> None:
     with pytest.raises(TypeError, match="text"):
         cues(None)  # type: ignore[arg-type]
@@ -178,6 +227,27 @@ class TestTicketIntent:
         )
         assert (route.action, route.reason) == ("ticket", "unresolved")
 
+    def test_indignation_is_no_question_about_a_facet(self) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN,
+            rank(complain=1.0),
+            "我去给孩子办参保，窗口说要户口本才能办，别的区都能办，凭啥我们区就不行？",
+            kb_kind=lambda: "clarify_region",
+        )
+        assert (route.action, route.reason) == ("ticket", "complaint")
+
+    def test_who_the_caller_speaks_for_is_no_question_in_general(self) -> None:
+        said = "我替我爸问问，医院账单上列了一长串，好些压根没做，这正常吗？"
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=1.0), said, kb_kind=lambda: "abstain", grievance=lambda: 0.4
+        )
+        assert (route.action, route.reason) == ("ticket", "report")
+        general = "我替我爸问问，要是医院多收了钱，一般找谁？"
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=1.0), general, kb_kind=lambda: "abstain", grievance=lambda: 0.6
+        )
+        assert route.action == "answer"
+
 
 class TestPolicyMiss:
     def test_a_complaint_phrased_as_a_question_opens_the_form(self) -> None:
@@ -213,6 +283,10 @@ class TestStatus:
 
     def test_a_question_the_kb_knows_is_answered(self) -> None:
         assert route_status("查医保的那个APP叫啥", kb_kind=lambda: "answer").action == "answer"
+
+    def test_asking_what_a_thing_is_is_answered(self) -> None:
+        said = "你们老提的回访工单是个啥？我上回打电话的事也有吗"
+        assert route_status(said, kb_kind=lambda: "abstain").action == "answer"
 
     def test_otherwise_the_status_form(self) -> None:
         assert route_status("我那个事怎么样了", kb_kind=lambda: "abstain").action == "status"
@@ -328,6 +402,24 @@ class TestGrievance:
 
     def test_a_few_words_are_never_enough(self) -> None:
         assert not grievance_opens("就那个事", "abstain", 0.99)
+
+    def test_a_verb_not_verb_question_asks(self) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=1.0), "不留名字举报行不行", kb_kind=lambda: "abstain"
+        )
+        assert route.action == "answer"  # no question mark, but 行不行 asks
+
+    def test_a_question_about_the_process_without_a_case_never_opens(self) -> None:
+        assert not grievance_opens("实名举报有没有这个必要", "abstain", 0.95)
+        assert not grievance_opens("不留名字也能投诉的吧", "abstain", 0.95)
+        assert grievance_opens("我上回投诉的那个药店还在乱收钱", "abstain", 0.6)
+
+    def test_asking_a_service_of_us_is_no_case_of_ones_own(self) -> None:
+        said = "帮我约一个下礼拜三眼科的复诊号"
+        assert not grievance_opens(said, "abstain", 0.6)
+        route = route_ticket_intent(names.COMPLAIN, rank(complain=1.0), said, kb_kind=lambda: "abstain")
+        assert route.action == "answer"  # the miss offers a person; no complaint form
+        assert grievance_opens("帮我妈问问，她住院被多收了八百块", "abstain", 0.6)
 
     def test_a_request_for_another_service_needs_a_strong_score(self) -> None:
         said = "帮我在医院约个下周的复查"

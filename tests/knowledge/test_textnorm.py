@@ -2,10 +2,12 @@ import pytest
 
 from knowledge.textnorm import (
     clean_text,
+    domain_terms,
     has_chinese,
     normalize_dialect,
     normalize_domain_terms,
     normalize_query,
+    repair_by_sound,
 )
 
 
@@ -32,6 +34,12 @@ def test_a_question_particle_is_not_heard_as_a_term() -> None:
     # 医保吗 sounds like 医保码, but the 吗 asks a question: repairing it changed every such question.
     assert normalize_query("异地就医能用医保吗") == "异地就医能用医保吗"
     assert normalize_query("医保马怎么申领") == "医保码怎么申领"
+
+
+def test_repair_by_sound_takes_any_word_list() -> None:
+    assert repair_by_sound("卡被到刷了", ("盗刷",)) == "卡被盗刷了"
+    assert repair_by_sound("卡被到刷了", ("骗保",)) == "卡被到刷了"
+    assert repair_by_sound("一地就医", domain_terms()) == normalize_domain_terms("一地就医") == "异地就医"
 
 
 def test_dialect_wording_becomes_standard() -> None:
