@@ -26,16 +26,17 @@ HELDOUT = PROJECT_ROOT / "tests" / "data" / "heldout"
 # Measured 2026-12-06 (session 7): heldout questions 69/92 (0.750), tickets 16/19, dialogue turns
 # 49/56 (0.875), guesses 5/92; heldout2 questions 62/81 (0.765), tickets 17/20, dialogue turns
 # 42/50 (0.840), guesses 6/81; routing set test half: complaints opening a form 37/50, policy
-# questions pushed into a form 5/50.
+# questions pushed into a form 5/50. Session 9: heldout questions 71/92, heldout2 tickets 18/20,
+# routing test half complaints 42/50 (Rasa's retrained model moves short turns: keep a margin).
 FLOORS = {
     "questions": 0.71,
     "tickets": 0.75,
     "dialogues": 0.82,
     "questions2": 0.72,
-    "tickets2": 0.75,
+    "tickets2": 0.8,
     "dialogues2": 0.8,
     "spoken_gap": 0.07,
-    "routing_tickets": 0.64,
+    "routing_tickets": 0.74,
     "routing_policy_to_form": 0.18,
 }
 ROUTING = PROJECT_ROOT / "tests" / "data" / "routing" / "utterances.jsonl"
