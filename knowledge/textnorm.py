@@ -183,6 +183,18 @@ def normalize_dialect(text: str) -> str:
     return text
 
 
+# A separable verb with a measure word inside (打个分, 挂个号, 办个卡, 报个销): the joined word is
+# what entries and the lexicon hold.
+_SEPARATED_RE = re.compile(
+    r"(打|评|挂|办|报|备|交|缴|看|开|住|结|刷|补|转|签|体|问|投)[个了过次回下](分|号|卡|销|案|费|病|药|院|账|证|电话|检|事|诉)"
+)
+
+
+def join_separable_verbs(text: str) -> str:
+    """打个分 -> 打分, 挂了号 -> 挂号: the verb and its object joined as one word."""
+    return _SEPARATED_RE.sub(r"\1\2", text)
+
+
 def normalize_query(text: str) -> str:
     """The full normalisation applied to both indexed text and questions before search."""
-    return normalize_dialect(normalize_domain_terms(clean_text(text)))
+    return join_separable_verbs(normalize_dialect(normalize_domain_terms(clean_text(text))))

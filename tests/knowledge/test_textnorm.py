@@ -66,3 +66,15 @@ def test_has_chinese() -> None:
 
 def test_normalize_query_combines_all_steps() -> None:
     assert normalize_query("咋个办一地备按嘛") == "怎么办异地备案嘛"
+
+
+@pytest.mark.parametrize(
+    ("said", "joined"),
+    [("给窗口的服务打个分", "给窗口的服务打分"), ("去医院挂个号", "去医院挂号"), ("开了药没报", "开药没报")],
+)
+def test_a_separable_verb_is_joined_for_search(said: str, joined: str) -> None:
+    assert normalize_query(said) == joined
+
+
+def test_a_measure_word_before_other_nouns_stays() -> None:
+    assert normalize_query("打个比方这个分数怎么算") == "打个比方这个分数怎么算"
