@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
@@ -39,6 +40,14 @@ _UNIT_WORDS = {
     "成": "tenth",
     "元": "yuan",
     "块": "yuan",
+    # Counts the base states: 绑定6名家庭成员, 27种病.
+    "种": "kind",
+    "名": "person",
+    "位": "person",
+    "家庭成员": "person",
+    "家人": "person",
+    "亲属": "person",
+    "人": "person",
 }
 _UNIT_RE = "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
 # 二十来天, 一个多月, 十几天, 个把月, 一个半月, 半个月, 两三个礼拜: spoken amounts are often ranges.
@@ -52,6 +61,7 @@ _CLAUSE_SPLIT = re.compile(r"[，。；！？,;!?\n：:]+")
 # In "由原来的50%提高到72%" only the number after the change verb is the current rule.
 _CHANGE = re.compile(
     r"提高到|提高至|降到|降低到|降至|调整为|调整到|缩短到|缩短至|压缩至|压缩到|减到|减少到|变为|变成"
+    r"|增加到|增加至|增至|扩大到|扩大至|扩到"
 )
 # "全年365天、一天24小时", "7×24小时": opening hours, not a time limit.
 # Said in words too: 一天二十四小时、一周七天, 七乘二十四小时.
@@ -73,6 +83,8 @@ UNIT_LABELS = {
     "year": "年",
     "percent": "%",
     "yuan": "元",
+    "kind": "种",
+    "person": "人",
 }
 # Calendar days per unit; a working day is 1 to 1.4 days plus a weekend at most.
 _DAYS = {"day": 1.0, "hour": 1 / 24, "minute": 1 / 1440, "week": 7.0, "month": 30.0, "year": 365.0}
@@ -191,6 +203,11 @@ def _amount(m: re.Match[str]) -> tuple[float, float] | None:
 
 def quantities(clause: str) -> list[Quantity]:
     """Numbers with units in one clause; values before a change verb are marked historical."""
+    return list(_quantities(clause))
+
+
+@lru_cache(maxsize=8192)
+def _quantities(clause: str) -> tuple[Quantity, ...]:
     clause = _AVAILABILITY.sub("", repair_numbers(clause))
     change = _CHANGE.search(clause)
     approx = bool(_APPROX.search(clause))
@@ -215,6 +232,8 @@ def quantities(clause: str) -> list[Quantity]:
                 continue  # 2023年 is a date; only 半年, 一年多 are durations here
             if unit == "month" and word == "月" and not (m.group("ge") or m.group("geba") or m.group("mod")):
                 continue  # 8月 is a date; 两个来月, 一个月 are durations
+            if word == "人" and m.group("ge"):
+                continue  # 三个人 also reads 是个人 (a homophone of 十个人); 3人, 三名 are counts
             amount = _amount(m)
             if amount is None:
                 continue
@@ -224,7 +243,7 @@ def quantities(clause: str) -> list[Quantity]:
         historical = bool(change and m.end() <= change.start())
         vague = approx or m.group(0).endswith("成")
         out.append(Quantity(low, unit, m.group(0), historical, high if high != low else None, vague))
-    return out
+    return tuple(out)
 
 
 def raised_rates(text: str) -> list[Quantity]:
@@ -236,6 +255,12 @@ def raised_rates(text: str) -> list[Quantity]:
         q for c in split_clauses(text) for q in quantities(c) if q.unit == "percent" and not q.historical
     ]
     return [Quantity(r.value + u, "percent", f"{r.value + u:g}%") for r in rates for u in ups]
+
+
+@lru_cache(maxsize=8192)
+def has_figure(clause: str) -> bool:
+    """Whether a clause states a figure of its own (an amount, or a rate raised by some points)."""
+    return bool(quantities(clause) or _RAISE.search(clause))
 
 
 def days(q: Quantity) -> tuple[float, float] | None:

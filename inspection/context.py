@@ -14,6 +14,10 @@ from inspection.transcript import Transcript, Turn
 MAX_EVIDENCE_CHARS = 120
 
 
+NAMED_TRIES = 2  # lookups by an agent reply per call, when the caller's words find no entry
+NAMED_CHARS = 40  # of the reply: the topic is named first (广东这边的医保关系转移…)
+
+
 @dataclass(frozen=True)
 class RawFinding:
     """A rule's observation before the rule set turns it into points."""
@@ -101,6 +105,31 @@ class Context:
             ]
             self._kb[query] = facts
         return facts
+
+    def kb_named(self, query: str, said: str) -> list[KbFact]:
+        """Facts for the caller's words, else for them with the agent's reply: the agent naming the
+        topic (广东的医保关系转移…) finds the entry when the caller's words (转回来) do not.
+
+        The entry an agent reply found for a caller query is kept for the call's later replies; at
+        most ``NAMED_TRIES`` new lookups are made per call (a long call would otherwise look up
+        every turn twice).
+        """
+        facts = self.kb(query)
+        if facts:
+            return facts
+        named: dict[str, list[KbFact]] = self.memo.setdefault("kb_named", {})  # type: ignore[assignment]
+        if query in named:
+            return named[query]
+        key = f"{query} {said[:NAMED_CHARS]}"
+        if key not in self._kb:
+            tries = int(self.memo.get("kb_named_tries", 0))  # type: ignore[call-overload]
+            if tries >= NAMED_TRIES:
+                return []
+            self.memo["kb_named_tries"] = tries + 1
+        found = self.kb(key)
+        if found:
+            named[query] = found
+        return found
 
     def kb_query(self, turn: Turn) -> str:
         """The caller's words that set the topic for an agent turn: first and latest caller turn."""

@@ -160,15 +160,17 @@ def make_lexical_lookup(entries: Iterable[KbFact], *, k: int = 3, min_score: flo
             for i, w in postings.get(g, ()):
                 dots[i] = dots.get(i, 0.0) + w
         scored: list[tuple[float, int]] = []
+        named: dict[str | None, bool] = {}  # whether the text names a region (entries share regions)
         for i, dot in dots.items():
             s = dot / (qn * norms[i])
             if names[i]:
-                s = (
-                    s * 1.3
-                    if any(nm in text or any(c in heard for c in sounds[nm]) for nm in names[i])
-                    or within(items[i].region, places)
-                    else s * 0.6
-                )
+                region = items[i].region
+                said = named.get(region)
+                if said is None:
+                    said = named[region] = any(
+                        nm in text or any(c in heard for c in sounds[nm]) for nm in names[i]
+                    ) or within(region, places)
+                s = s * 1.3 if said else s * 0.6
             scored.append((s, i))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [items[i] for s, i in scored[:k] if s >= min_score]

@@ -13,11 +13,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from inspection.claims import Quantity, agrees, comparable, overlap, quantities, raised_rates, split_clauses
+from inspection.claims import (
+    Quantity,
+    agrees,
+    comparable,
+    has_figure,
+    overlap,
+    quantities,
+    raised_rates,
+    repair_numbers,
+    split_clauses,
+)
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
-from inspection.textmatch import normalize
+from inspection.textmatch import normalize, phrase_codes
 
 _EXCEPTION = re.compile(
     r"即使|临时|突发|急诊|急病|急症|来不及|没来得及|忘了|补办|视同|没有办理备案|未备案|没备案"
@@ -77,20 +88,37 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"[。；;！？!?\n]+", text) if s.strip()]
 
 
+def shared(clause: str, sentence: str) -> str:
+    """The part of a sentence whose groups a clause inherits: the clause and the clauses without a figure.
+
+    A sibling clause with its own figure names its own group (退休人员再提高5个百分点, 居民医保是50%):
+    its group words do not spread to the rest of the sentence.
+    """
+    return "，".join(c for c in split_clauses(sentence) if c == clause or not has_figure(c))
+
+
 def kb_clauses(fact: KbFact, rank: int) -> list[_KbClause]:
     """Clauses of an entry's answer and points; each inherits the groups named in its sentence."""
     title = str(getattr(fact, "title", "") or "")
+    points = tuple(str(v) for v in (fact.points or {}).values())
+    return [_KbClause(fact, rank, text, dict(q)) for text, q in _clause_groups(title, fact.answer, points)]
+
+
+@lru_cache(maxsize=1024)
+def _clause_groups(
+    title: str, answer: str, points: tuple[str, ...]
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(clause, groups) of an entry, computed once per entry text (entries recur from call to call)."""
     out = []
-    for sentence in _sentences(fact.answer):
+    for sentence in _sentences(answer):
         for clause in split_clauses(sentence):
-            out.append(_KbClause(fact, rank, clause, merged_qualifiers(clause, sentence, title)))
-    for value in (fact.points or {}).values():
-        # A point value is a fragment (无需备案): it is about what the entry as a whole is about.
-        for clause in split_clauses(str(value)):
-            out.append(
-                _KbClause(fact, rank, clause, merged_qualifiers(clause, str(value), title, fact.answer))
-            )
-    return out
+            out.append((clause, merged_qualifiers(clause, shared(clause, sentence), title)))
+    # A point value is a fragment (无需备案): it is about what the entry as a whole is about.
+    whole = "，".join(shared("", s) for s in _sentences(answer))
+    for value in points:
+        for clause in split_clauses(value):
+            out.append((clause, merged_qualifiers(clause, shared(clause, value), title, whole)))
+    return tuple((clause, tuple(q.items())) for clause, q in out)
 
 
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2})(?:省|市|县|区)")
@@ -138,6 +166,47 @@ def _kb_polarities(ctx: Context, text: str) -> dict[str, str]:
         found = dict(_polarities(ctx, text))
         cache[text] = found
     return found
+
+
+# What a figure is in a benefit rule: the ceiling (一年最多报, 封顶线) or the deductible (起付线).
+# Compared by sound: a recogniser writes 封定 for 封顶.
+_ROLES = {
+    "ceiling": tuple(phrase_codes(w)[0] for w in "最多 最高 封顶 上限 顶多 不超过".split()),
+    "deductible": tuple(phrase_codes(w)[0] for w in "起付 门槛 起报".split()),
+}
+
+
+def roles(text: str) -> set[str]:
+    """The roles a text gives its figures (empty when it names none)."""
+    codes = normalize(text).codes
+    return {name for name, words in _ROLES.items() if any(w in codes for w in words)}
+
+
+def lead(clause: str, q: Quantity) -> str:
+    """The words of a clause between the figure before ``q`` and ``q``: what ``q`` is said about.
+
+    Recognised speech runs a whole rule together (起付标准六百元报百分之七十封定两千元); the
+    role of 两千元 is the 封定 just before it, not the 起付 at the start.
+    """
+    text = repair_numbers(clause)
+    end = text.find(q.text)
+    if end < 0:
+        return clause
+    start = 0
+    for other in quantities(text):
+        at = text.find(other.text)
+        if 0 <= at < end:
+            start = max(start, at + len(other.text))
+    return text[start:end]
+
+
+def same_role(said: str, candidates: list[_KbClause]) -> list[_KbClause]:
+    """The candidates that give their figure the role ``said`` names, when some do (else all)."""
+    wanted = roles(said)
+    if not wanted:
+        return candidates
+    matching = [c for c in candidates if roles(c.text) & wanted]
+    return matching or candidates
 
 
 def _best(candidates: list[_KbClause], context: str) -> _KbClause | None:
@@ -200,7 +269,7 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
         claims = [(c, quantities(c), _polarities(ctx, c)) for c in clauses]
         if not any(q or p for _, q, p in claims):
             continue
-        facts = ctx.kb(query)
+        facts = ctx.kb_named(query, turn.text)
         if not facts:
             continue
         # The call's own regional rule comes before a national entry that lists other places' figures.
@@ -209,7 +278,7 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
         sentences = _sentences(turn.text)
         for clause, quants, pols in claims:
             sentence = next((s for s in sentences if clause in s), turn.text)
-            quals = merged_qualifiers(clause, sentence, query)
+            quals = merged_qualifiers(clause, shared(clause, sentence), query)
             context = clause + query
             for q in quants:
                 if q.historical or (turn.index, q.unit + clause) in seen:
@@ -220,9 +289,10 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
                 def same_kind(x: Quantity, q: Quantity = q) -> bool:
                     return not x.historical and (comparable(q, x) if q.vague else x.unit == q.unit)
 
-                cands = [
-                    k for k in kb if compatible(quals, k.quals) and any(map(same_kind, quantities(k.text)))
-                ]
+                cands = same_role(
+                    lead(clause, q),
+                    [k for k in kb if compatible(quals, k.quals) and any(map(same_kind, quantities(k.text)))],
+                )
                 best = _best(cands, context) or _only_figure(cands, same_kind)
                 if best is None:
                     continue

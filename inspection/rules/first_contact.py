@@ -8,6 +8,8 @@ materials, no time limit, no yes/no on the rule); beside such an answer, "去窗
 
 from __future__ import annotations
 
+import re
+
 from inspection.context import Context, RawFinding, quote
 from inspection.rules.howto import gives_howto
 from inspection.rules.semantic import evidence, hits_for
@@ -44,6 +46,26 @@ def helped(ctx: Context) -> bool:
     return bool(memo)
 
 
+# Another body named as the one to ask: 这得问药店, 您问卫健部门吧, 您到苏州那边的医保局问,
+# 是医院那边的事. Like a referral, a push away only when staff answered nothing themselves.
+_BODY = (
+    r"医保局|医保中心|医保部门|经办机构|社保局|社保中心|卫健|卫生健康|人社|税务|民政|残联|公安|派出所"
+    r"|药店|医院|社区|街道|居委会|村委会|单位|窗口|银行|保险公司|厂家|护士|医生|那边"
+)
+_STOP = r"[^，。？！；,?!;]"
+_ASK_BODY = re.compile(
+    rf"(?:得|要|就|您|你)(?:去|到){_STOP}{{0,8}}?(?:{_BODY}){_STOP}{{0,4}}?(?:问|咨询|打听)(?!的|题)"
+    rf"|(?:得问|您问|你问|多问)(?!的|题){_STOP}{{0,6}}?(?:{_BODY})"
+    rf"|(?:{_BODY})那边的事"
+)
+
+
+def asks_elsewhere(text: str) -> str | None:
+    """The words by which staff name another body as the one to ask (None when they do not)."""
+    m = _ASK_BODY.search(text)
+    return m.group(0) if m else None
+
+
 def deflections(ctx: Context) -> list[RawFinding]:
     """Staff turns that push the caller elsewhere, as one finding (before the work-order check)."""
     if helped(ctx):
@@ -52,6 +74,11 @@ def deflections(ctx: Context) -> list[RawFinding]:
     found = {t.index: [m for lex in lexicons for m in ctx.find(lex, t)] for t in ctx.transcript.staff_turns}
     found = {i: ms for i, ms in found.items() if ms}
     quotes = [quote(m.evidence) for ms in found.values() for m in ms]
+    for t in ctx.transcript.staff_turns:
+        said = None if t.index in found else asks_elsewhere(t.text)
+        if said:
+            found[t.index] = []
+            quotes.append(quote(said))
     detail = "把来电人推给其他单位或窗口，既没有转接也没有登记工单"
     similar = [h for h in hits_for(ctx, "deflection") if h.turn not in found]
     if not found and not similar:

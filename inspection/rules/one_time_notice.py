@@ -78,8 +78,13 @@ def _query(ctx: Context, question: Turn) -> str:
     return question.text if question is first else f"{first.text} {question.text}"
 
 
+def _reply(ctx: Context, question: Turn) -> str:
+    """Staff's first reply to a question (it may name the topic the caller's words do not)."""
+    return next((t.text for t in ctx.transcript.staff_turns if t.index > question.index), "")
+
+
 def _topics(ctx: Context, question: Turn) -> list[str]:
-    return [f.id for f in ctx.kb(_query(ctx, question))[:3]]
+    return [f.id for f in ctx.kb_named(_query(ctx, question), _reply(ctx, question))[:3]]
 
 
 def _window(ctx: Context, question: Turn) -> list[Turn]:
@@ -130,7 +135,7 @@ def check(ctx: Context) -> list[RawFinding]:
             # Sent elsewhere instead of answered, also for the follow-ups after it (社区哪个地方？要带啥？):
             # a first-contact finding, not a partial answer.
             continue
-        facts = ctx.kb(query)[:3]
+        facts = ctx.kb_named(query, _reply(ctx, question))[:3]
         if not facts:
             continue
         # Points the agent already gave earlier in the call count as told; the scripted opening

@@ -8,10 +8,14 @@ label: the exact finding explains it.
 
 from __future__ import annotations
 
+import re
+
 from inspection.context import Context, RawFinding, quote
 from inspection.semantic import SemanticHit
+from inspection.textmatch import normalize
 
 CALLER_TAIL = 3  # the caller's last turns are where a matter left open shows
+OFFER_REST = 2  # characters besides a routine offer (还有别的问题吗) that still make it one
 
 
 def hits(ctx: Context) -> list[SemanticHit]:
@@ -36,6 +40,23 @@ def hits(ctx: Context) -> list[SemanticHit]:
     return list(cached)  # type: ignore[call-overload]
 
 
+def routine_offer(ctx: Context, text: str) -> bool:
+    """Whether a sentence is the routine 还有别的问题吗 (also as recognised: 还有别的问提吗), which the
+    vectors put near 你问来问去就这一个问题."""
+    norm = normalize(text)
+    offers = ctx.ruleset.matcher("offer").find(norm)
+    return any(len(norm.chars) - (m.end - m.start) <= OFFER_REST for m in offers)
+
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?(?!\s*[遍回次\d.])")
+
+
+def states_figure(hit: SemanticHit) -> bool:
+    """Whether a hit judged by its vector states a figure (提过两回在职的是72): a count of times
+    (两回) beside a rate is a statement of the rule, not 说了两回了. Shapes are judged by their words."""
+    return not hit.shape and bool(_FIGURE.search(hit.text))
+
+
 def hits_for(ctx: Context, label: str) -> list[SemanticHit]:
     """The hits of one bank label."""
     return [h for h in hits(ctx) if h.label == label]
@@ -52,6 +73,8 @@ def check(ctx: Context) -> list[RawFinding]:
     """One finding per turn with an impatient sentence, and per turn with a paraphrased forbidden phrase."""
     out = []
     for hit in hits_for(ctx, "impatience"):
+        if routine_offer(ctx, hit.text) or states_figure(hit):
+            continue
         out.append(
             RawFinding(
                 "politeness.impatience", (hit.turn,), (quote(hit.text),), "语气不耐烦：" + evidence(hit)

@@ -51,6 +51,16 @@ def answered_after(ctx: Context, index: int) -> bool:
     return False
 
 
+def answered_around(ctx: Context, index: int) -> bool:
+    """Whether staff told the caller how to proceed (materials, a committed time limit) in a later
+    turn, or in the turn just before ``index``: then "我也管不着" followed by "二十四小时之内回复",
+    or "对，等着就行" after "主动推送给您，零材料", leaves nothing open."""
+    first = next(iter(ctx.transcript.caller_turns), None)
+    before = [t for t in ctx.transcript.staff_turns if first is not None and first.index < t.index < index]
+    later = [t for t in ctx.transcript.staff_turns if t.index > index]
+    return any(gives_howto(t.text) for t in [*before[-1:], *later])
+
+
 def check(ctx: Context) -> list[RawFinding]:
     """Caller gives up, or staff say they cannot help or push the caller away, and nothing is logged."""
     if has_resolution(ctx):
@@ -60,14 +70,15 @@ def check(ctx: Context) -> list[RawFinding]:
     for t in callers[-3:]:
         for m in ctx.find("caller_unresolved", t):
             signals.append((t.index, m.evidence))
-    for t in ctx.transcript.staff_turns:
-        for m in ctx.find("staff_unable", t):
-            signals.append((t.index, m.evidence))
+    staff: list[tuple[int, str]] = [
+        (t.index, m.evidence) for t in ctx.transcript.staff_turns for m in ctx.find("staff_unable", t)
+    ]
     for pushed in deflections(ctx) if not caller_plans(ctx) else ():  # every turn it names; its quotes once
         signals.extend((turn, "") for turn in pushed.turns)
         signals.extend((pushed.turns[0], e) for e in pushed.evidence)
-    signals.extend((h.turn, h.text) for h in hits_for(ctx, "vague"))
-    signals.extend(noncommittal(ctx))
+    staff.extend((h.turn, h.text) for h in hits_for(ctx, "vague"))
+    staff.extend(noncommittal(ctx))
+    signals.extend((i, e) for i, e in staff if not answered_around(ctx, i))
     # "那我该怎么办？" is an open matter only when staff did not answer it afterwards.
     signals.extend((h.turn, h.text) for h in hits_for(ctx, "caller_open") if not answered_after(ctx, h.turn))
     if not signals:
