@@ -11,7 +11,10 @@ run: setup
 	$(PY) -m api.cli run
 
 # Lint first: ruff (rules and formatting) and mypy over the packages named in pyproject.toml.
+# The Rasa model is trained (only when its inputs changed) before pytest, not inside a test, where
+# pytest's per-test timeout would cut a slow training on a loaded machine.
 test: setup lint
+	$(PY) -m api.cli train
 	$(PY) -m pytest -q
 
 test-fast: setup
