@@ -98,14 +98,36 @@ def qualifiers() -> tuple[str, ...]:
     return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
+def named_qualifiers(question: str) -> tuple[str, ...]:
+    """The qualifiers (knowledge/data/qualifiers.txt) the words name: "我是退休职工" -> 退休, 职工."""
+    text = normalize_query(question)
+    return tuple(q for q in qualifiers() if q in text)
+
+
 def qualified_sentences(doc: Doc, question: str) -> tuple[str, ...]:
     """The entry's sentences naming a qualifier the follow-up names ("退休" -> the retirees' rate)."""
-    text = normalize_query(question)
-    named = [q for q in qualifiers() if q in text]
+    named = named_qualifiers(question)
     if not named:
         return ()
     sentences = [s.strip().rstrip("。；;") for s in _SENTENCE_RE.findall(doc.answer)]
-    return tuple(s for s in sentences if s and any(q in s for q in named))
+    return tuple(_narrowed(s, named) for s in sentences if s and any(q in s for q in named))
+
+
+_CLAUSE_RE = re.compile(r"[^，,]+")
+
+
+def _narrowed(sentence: str, named: Sequence[str]) -> str:
+    """A sentence that lists groups clause by clause ("在职职工…72%，退休职工…81%，居民医保…50%")
+    narrowed to the clauses that name most of the groups said ("我是退休职工": the retirees' clause;
+    "职工呢": both workers' clauses); the lead-in before a colon stays. A sentence with a clause
+    that names no group is no such list and is kept whole."""
+    head, colon, body = sentence.rpartition("：") if "：" in sentence else ("", "", sentence)
+    clauses = [c.strip() for c in _CLAUSE_RE.findall(body) if c.strip()]
+    if len(clauses) < 2 or not all(any(q in c for q in qualifiers()) for c in clauses):
+        return sentence
+    scores = [sum(q in c for q in named) for c in clauses]
+    kept = [c for c, n in zip(clauses, scores, strict=True) if n and n == max(scores)]
+    return head + colon + "，".join(kept) if kept and len(kept) < len(clauses) else sentence
 
 
 def new_terms(question: str, previous: Doc) -> list[str]:

@@ -151,9 +151,16 @@ class ActionAnswerPolicy(ThreadedAction):
         return self.respond(dispatcher, tracker)
 
     def respond_if_known(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-        """Answer a turn NLU took as social ("你好，…还有人接不？") when the base knows it, else None."""
+        """Answer a turn NLU took as social ("你好，…还有人接不？") when the base knows it, else None.
+
+        Besides a question, the caller saying who they are right after an answer ("我是退休职工",
+        "俺是居民医保") narrows the rule just given: the entry's sentences on that group answer it.
+        """
+        from knowledge.facets import named_qualifiers
+
         text = common.latest_text(tracker)
-        if not routing.asks_something(text):
+        narrows = bool(tracker.get_slot(names.LAST_ENTRY)) and bool(named_qualifiers(text))
+        if not (narrows or routing.asks_something(text)):
             return None
         decision = kb_decision(tracker, text)
         if decision is None or decision.kind not in ("answer", "clarify_region"):

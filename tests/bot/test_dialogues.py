@@ -61,6 +61,16 @@ def test_region_asked_then_given(caller: Caller) -> None:
     assert any(w in joined(second) for w in ("承诺制", "免证明", "不用开证明", "无需", "不需要"))
 
 
+def test_who_the_caller_is_narrows_the_answer_just_given(caller: Caller) -> None:
+    """ "我是退休职工" right after an answer is no greeting (NLU takes it for one): the retirees' rate
+    of the rule just given answers it, without the other groups' rates."""
+    first = caller.say("太原的，没备案自己去外省住院了，能报多少？")
+    assert first.kind == "answer" and "81%" in joined(first) and "72%" in joined(first)
+    narrowed = caller.say("我是退休职工")
+    assert narrowed.kind == "answer", joined(narrowed)
+    assert "81%" in joined(narrowed) and "72%" not in joined(narrowed)
+
+
 def test_human_handoff_silences_the_bot_until_released(caller: Caller, stack_settings: Settings) -> None:
     caller.say("你好")
     reply = caller.say("转人工")

@@ -114,3 +114,38 @@ def test_a_sibling_naming_the_kind_of_channel_asked_answers() -> None:
     # without a named kind the entry just given answers, as before
     found = resolve([given, online], given, asked_facets("在哪儿办"), question="在哪儿办")
     assert found.doc is given
+
+
+RATES = (
+    "太原非急未转住院。从2022年7月起提高比例："
+    "在职职工由50%提高到72%，退休职工提高到81%，居民医保由35%提高到50%。"
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept", "dropped"),
+    [
+        ("我是退休职工", ["81%"], ["72%", "居民"]),  # the group that names most of what was said
+        ("那在职的呢", ["72%"], ["81%", "居民"]),
+        ("俺是居民医保", ["35%提高到50%"], ["72%", "81%"]),
+        ("职工呢", ["72%", "81%"], ["居民"]),  # both workers' clauses
+    ],
+)
+def test_a_list_by_group_is_narrowed_to_the_group_said(
+    said: str, kept: list[str], dropped: list[str]
+) -> None:
+    from knowledge.facets import named_qualifiers, qualified_sentences
+
+    doc = Doc(**{**entry("rates").__dict__, "answer": RATES})
+    assert named_qualifiers(said)
+    (sentence,) = qualified_sentences(doc, said)
+    assert sentence.startswith("从2022年7月起提高比例：")  # the lead-in stays
+    assert all(k in sentence for k in kept) and not any(d in sentence for d in dropped), sentence
+
+
+def test_a_sentence_that_is_no_list_by_group_stays_whole() -> None:
+    from knowledge.facets import qualified_sentences
+
+    doc = Doc(**{**entry("r").__dict__, "answer": "退休人员在门诊看病，可以直接结算，比例是70%。"})
+    assert qualified_sentences(doc, "我是退休的") == ("退休人员在门诊看病，可以直接结算，比例是70%",)
+    assert qualified_sentences(doc, "我是学生") == ()
