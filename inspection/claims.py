@@ -165,6 +165,12 @@ def repair_numbers(text: str) -> str:
             and _is_number(chars[i - 1])
         ):
             chars[i] = "个"
+    # A numeral heard as its homophone at the end of a spoken amount, before its unit: 三千二百六室元 is
+    # 三千二百六十元 (not before another numeral: 第二是三个月).
+    for i in range(1, len(chars) - 1):
+        numeral = _NUMERAL_SOUNDS.get(lazy_pinyin(chars[i])[0])
+        if numeral and not _is_number(chars[i]) and _is_number(chars[i - 1]) and i + 1 in starts:
+            chars[i] = numeral
     text = "".join(chars)
     for m in re.finditer(rf"(?<![\d{_NUMERAL_CHARS}])([\u4e00-\u9fff])(?=个(?:{_UNIT_RE}))", text):
         numeral = _NUMERAL_SOUNDS.get(lazy_pinyin(m.group(1))[0])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from inspection.claims import (
+    TIME_UNITS,
     Quantity,
     agrees,
     comparable,
@@ -33,6 +34,8 @@ from inspection.textmatch import normalize, phrase_codes
 _EXCEPTION = re.compile(
     r"即使|临时|突发|急诊|急病|急症|来不及|没来得及|忘了|补办|视同|没有办理备案|未备案|没备案"
 )
+# "也不是急诊", "没急诊": the caller rules the emergency out, so the call is about planned care.
+_NOT_URGENT = re.compile(r"(?:不是|不算|没有?|非)(?:急诊|急病|急症|急救)")
 _NEGATION = re.compile(r"不|无需|免|没有|没")
 _PROMISE = re.compile(r"工单|回电|回复您|联系您|回访|催办|给您打电话|短信通知|工号")
 
@@ -52,13 +55,13 @@ def qualifiers(text: str) -> dict[str, str]:
         q["scheme"] = "resident"
     elif "职工" in text:
         q["scheme"] = "employee"
-    if "非急" in text:
+    if "非急" in text or _NOT_URGENT.search(text):
         q["urgency"] = "planned"
     elif re.search(r"急诊|急病|突发|急救", text):
         q["urgency"] = "emergency"
     # Exceptions to a rule (emergencies, forgotten or late filing): a general statement is not
     # contradicted by them, and a statement about the exception is compared with them.
-    if _EXCEPTION.search(text):
+    if _EXCEPTION.search(_NOT_URGENT.sub("", text)):
         q["case"] = "exception"
     if "门诊" in text:
         q["care"] = "outpatient"
@@ -280,8 +283,12 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
             sentence = next((s for s in sentences if clause in s), turn.text)
             quals = merged_qualifiers(clause, shared(clause, sentence), query)
             context = clause + query
+            # Time the caller's own case has taken (您这才五个工作日, 已经超过三十个工作日了) is no rule.
+            elapsed = bool(ctx.ruleset.matcher("elapsed").find(normalize(clause)))
             for q in quants:
                 if q.historical or (turn.index, q.unit + clause) in seen:
+                    continue
+                if elapsed and q.unit in TIME_UNITS:
                     continue
 
                 # An exact figure is compared with the same unit; a spoken approximation (二十来天,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from inspection.claims import quantities, split_clauses
 from inspection.context import Context, RawFinding, quote
 from inspection.rules.howto import gives_howto
 from inspection.rules.semantic import evidence, hits_for
@@ -22,7 +23,7 @@ def has_resolution(ctx: Context) -> bool:
 
 
 def _answers(ctx: Context, turn: Turn) -> bool:
-    if gives_howto(turn.text):
+    if gives_howto(turn.text) or any(quantities(c) for c in split_clauses(turn.text)):
         return True
     norm = ctx.norm(turn)
     return any(
@@ -34,7 +35,8 @@ def _answers(ctx: Context, turn: Turn) -> bool:
 
 def helped(ctx: Context) -> bool:
     """Whether staff answered the caller themselves after the first question: materials, a time
-    limit, or a yes/no on the rule (不用备案); then a referral is about the rest, not a push away."""
+    limit, a figure (起付六百元, 报百分之七十) or a yes/no on the rule (不用备案); then a referral is
+    about the rest (去之前可以先问一下医院开通没有), not a push away."""
     memo = ctx.memo.get("helped")
     if memo is None:
         first = next(iter(ctx.transcript.caller_turns), None)
@@ -71,7 +73,12 @@ def deflections(ctx: Context) -> list[RawFinding]:
     if helped(ctx):
         return []
     lexicons = ("deflection", "referral")
-    found = {t.index: [m for lex in lexicons for m in ctx.find(lex, t)] for t in ctx.transcript.staff_turns}
+    # In recognised speech a gap can run into the routine offer: the 问 of its 请问 asks nothing elsewhere
+    # (直接去拿就行请问还有别的问题吗).
+    found = {
+        t.index: [m for lex in lexicons for m in ctx.find(lex, t) if not m.evidence.endswith("请问")]
+        for t in ctx.transcript.staff_turns
+    }
     found = {i: ms for i, ms in found.items() if ms}
     quotes = [quote(m.evidence) for ms in found.values() for m in ms]
     for t in ctx.transcript.staff_turns:

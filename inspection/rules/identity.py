@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from inspection.claims import repair_numbers
 from inspection.context import Context, RawFinding, quote
 from vocab.numerals import SPOKEN_DIGITS, UNITS
 
@@ -40,7 +41,7 @@ def check(ctx: Context) -> list[RawFinding]:
         if verified:
             continue
         data = ctx.find("personal_data", turn)
-        if data and _AMOUNT.search(_NOT_PERSONAL.sub("", ctx.norm(turn).chars)):
+        if data and _AMOUNT.search(_NOT_PERSONAL.sub("", repair_numbers(ctx.norm(turn).chars))):
             disclosed.append((turn.index, turn.text))
     if not disclosed:
         return []

@@ -29,7 +29,9 @@ POINT_LABELS = {
 }
 _SPLIT = re.compile(r"[、，,；;（）()/：:“”\"。]|或者|或|和|及|以及|—")
 _PREFIX = re.compile(r"^(需要|需|携带|带上|带|提供|通过|可以|可|在|到|去|办理|凭|用|登录|关注)")
-_NEGATED = re.compile(r"无需|不需要|不用|免|不必")
+# A point that asks nothing of the caller (无需另交材料, 医保部门主动办结) is told by "不用跑",
+# "会主动给您办".
+_NEGATED = re.compile(r"无需|不需要|不用|免|不必|主动|自动")
 
 
 def point_terms(value: str) -> list[str]:

@@ -4,19 +4,26 @@ Signals: the caller gives up or says the matter is still open (phrases, or sente
 ``caller_open`` examples in the last turns), staff say they cannot help, push the caller away, or
 leave the matter hanging with no next step (``vague`` examples: 您再等等吧, 说不好), or answer
 with a promise that names no one and no date (``noncommittal``: 会关注的, 等通知吧, 看情况再说) in a
-turn that gives no materials and no time limit.
+turn that gives no materials and no time limit. A caller who asks when (要等几天, 什么时候能到, 什么时候
+给我回电) and whom no later staff turn gives a time, a day, materials or a committed limit (会有人处理的,
+有结果会通知您的) is left with the matter open too.
 """
 
 from __future__ import annotations
 
 import re
 
+from inspection.claims import has_time_expression
 from inspection.context import Context, RawFinding, quote
 from inspection.rules.first_contact import deflections, has_resolution
 from inspection.rules.howto import gives_howto
 from inspection.rules.semantic import hits_for
 
 _QUESTION = re.compile(r"[?？吗呢]|咋|怎么|哪")
+# The caller asks when the matter is settled: how long, which day, when the money or a call comes.
+_WHEN = re.compile(r"多久|多长时间|多少天|(?<![好这前过那头])几天|几个工作日|什么时候|啥时候|哪天|几号")
+# A reply that names a time: a duration, a day (明天, 下周, 月底) or 当天/马上.
+_DAY = re.compile(r"今天|明天|后天|下周|下个?星期|下个?礼拜|下个?月|月底|月初|[0-9一二三四五六七八九十]+号")
 ANSWER_CHARS = 12  # a staff turn this long that is no closing formula and no vague hit answers the caller
 
 
@@ -28,6 +35,21 @@ def noncommittal(ctx: Context) -> list[tuple[int, str]]:
         if not gives_howto(t.text)
         for m in ctx.find("noncommittal", t)
     ]
+
+
+def when_unanswered(ctx: Context) -> list[tuple[int, str]]:
+    """Caller questions asking when (要等几天?) that no later staff turn answers with a time, a
+    committed next step or materials (会有人处理的, 有结果会通知您的)."""
+    out = []
+    for t in ctx.transcript.caller_turns:
+        if not _WHEN.search(t.text):
+            continue
+        later = [r for r in ctx.transcript.staff_turns if r.index > t.index]
+        if later and not any(
+            has_time_expression(r.text) or _DAY.search(r.text) or gives_howto(r.text) for r in later
+        ):
+            out.append((t.index, t.text))
+    return out
 
 
 def caller_plans(ctx: Context) -> bool:
@@ -78,6 +100,7 @@ def check(ctx: Context) -> list[RawFinding]:
         signals.extend((pushed.turns[0], e) for e in pushed.evidence)
     staff.extend((h.turn, h.text) for h in hits_for(ctx, "vague"))
     staff.extend(noncommittal(ctx))
+    signals.extend(when_unanswered(ctx))
     signals.extend((i, e) for i, e in staff if not answered_around(ctx, i))
     # "那我该怎么办？" is an open matter only when staff did not answer it afterwards.
     signals.extend((h.turn, h.text) for h in hits_for(ctx, "caller_open") if not answered_after(ctx, h.turn))
