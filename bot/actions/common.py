@@ -12,6 +12,8 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from api.settings import Settings, get_settings
 from bot.actions import names
@@ -134,3 +136,10 @@ def region_display(path: str | None) -> str:
     from knowledge.regions import region_table
 
     return region_table().display(path)
+
+
+def thank_and_close(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Thanks or goodbye instead of an answer or an offer's reply: close, ask for a rating, drop the
+    offer ("好，那我清楚了" however NLU took it)."""
+    dispatcher.utter_message(response=names.UTTER_THANK)
+    return [SlotSet(names.PENDING_OFFER, None)]

@@ -17,8 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.grievance import grievance
-from bot.actions.knowledge import ActionAnswerPolicy, kb_decision
-from bot.actions.offers import thank_and_close
+from bot.actions.knowledge import ActionAnswerPolicy, answers_waiting_question, kb_decision
 from bot.actions.tickets import confirm_events, open_form
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,9 @@ class ActionStartTicket(ThreadedAction):
     ) -> list[EventType]:
         intent, _ = common.latest_intent(tracker)
         text = common.latest_text(tracker)
+        if answers_waiting_question(tracker, text):  # "不对，我是太原参保的，刚说错了": a region
+            log.info("action.start_ticket route=answer why=region")
+            return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
         route = routing.route_ticket_intent(
             intent,
             common.intent_ranking(tracker),
@@ -57,7 +59,7 @@ class ActionStartTicket(ThreadedAction):
         if route.action == "confirm":
             return confirm_events(dispatcher, tracker, text)
         if route.action == "close":
-            return thank_and_close(dispatcher)
+            return common.thank_and_close(dispatcher)
         return open_form(dispatcher, tracker, reason=route.reason)
 
 

@@ -33,9 +33,13 @@ _REGION_FILLER = re.compile(
 )
 
 
+# A caller putting the region right ("哦不对不对，我是太原参保的，刚说错了"): no question, no grievance.
+_CORRECTION = re.compile(r"不对|说错|讲错|搞错|弄错|口误|更正|纠正|应该是|其实是|刚才|刚")
+
+
 def _is_bare_region(text: str, region_names: list[str]) -> bool:
-    """True when ``text`` only names a place (nothing left that could be a question)."""
-    rest = text
+    """True when ``text`` only names a place, or puts it right (nothing left that could be a question)."""
+    rest = _CORRECTION.sub("", text)
     for name in sorted(region_names, key=len, reverse=True):
         rest = rest.replace(name, "")
     return len(_REGION_FILLER.sub("", rest)) <= 1
@@ -56,6 +60,13 @@ def _last_question(tracker: Tracker) -> str | None:
         if not common.region_in(said) or not _is_bare_region(said, _region_names_in(said)):
             return said
     return None
+
+
+def answers_waiting_question(tracker: Tracker, text: str) -> bool:
+    """The turn names (or corrects) the caller's region and nothing else, and a question waits for
+    it or was just answered: a region, whatever intent NLU gave it."""
+    waiting = tracker.get_slot(names.PENDING_QUESTION) or tracker.get_slot(names.LAST_ENTRY)
+    return bool(waiting and common.region_in(text) and _is_bare_region(text, _region_names_in(text)))
 
 
 def answer_question(
@@ -205,6 +216,9 @@ class ActionAnswerPolicy(ThreadedAction):
             dispatcher.utter_message(response=names.UTTER_ASK_REPHRASE)
             return events
 
+        if question == text and routing.is_closing(text) and not routing.asks_something(text):
+            if not routing.cues(text):  # "好，那我清楚了" whatever NLU took it for: the caller is done
+                return events + common.thank_and_close(dispatcher)
         route_misses = route_misses and not tracker.active_loop_name  # no second form inside a form
         routed = route_misses and question == text and bool(text)
         by_cue = None

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events
-from bot.actions.knowledge import ActionAnswerPolicy
+from bot.actions.knowledge import ActionAnswerPolicy, answers_waiting_question
 from bot.actions.tickets import open_form
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class ActionAffirm(ThreadedAction):
         if offer and routing.accepts(text):
             return _accept(dispatcher, tracker, offer)
         if routing.is_closing(text) and not routing.asks_something(text):
-            return thank_and_close(dispatcher)
+            return common.thank_and_close(dispatcher)
         if offer:  # not a yes: a qualifier, a place or a question of its own
             log.info("action.affirm.not_a_yes offer=%s", offer)
             return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
@@ -50,12 +50,6 @@ class ActionAffirm(ThreadedAction):
             return answered
         dispatcher.utter_message(response=names.UTTER_NO_OFFER)
         return []
-
-
-def thank_and_close(dispatcher: CollectingDispatcher) -> list[EventType]:
-    """Thanks or goodbye instead of an answer to the offer: close, ask for a rating, drop the offer."""
-    dispatcher.utter_message(response=names.UTTER_THANK)
-    return [SlotSet(names.PENDING_OFFER, None)]
 
 
 def _accept(dispatcher: CollectingDispatcher, tracker: Tracker, offer: str) -> list[EventType]:
@@ -74,8 +68,11 @@ class ActionDeny(ThreadedAction):
     def work(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if routing.is_closing(common.latest_text(tracker)):  # "那算了，谢谢啊": the caller is done
-            return thank_and_close(dispatcher)
+        text = common.latest_text(tracker)
+        if routing.is_closing(text):  # "那算了，谢谢啊": the caller is done
+            return common.thank_and_close(dispatcher)
+        if answers_waiting_question(tracker, text):  # "不对不对，应该是太原": the region put right
+            return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
         if tracker.get_slot(names.PENDING_OFFER):
             dispatcher.utter_message(response=names.UTTER_OFFER_DECLINED)
             return [SlotSet(names.PENDING_OFFER, None)]

@@ -20,7 +20,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import common, names, routing
 from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy
-from bot.actions.offers import thank_and_close
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,8 @@ class _SocialAction(ThreadedAction):
         if handled is not None:
             return handled
         if not self.closes and routing.is_closing(common.latest_text(tracker)):
-            return thank_and_close(dispatcher)  # "好，那我清楚了" taken as a greeting: the caller is done
+            # "好，那我清楚了" taken as a greeting: the caller is done
+            return common.thank_and_close(dispatcher)
         dispatcher.utter_message(response=self.response)
         return [SlotSet(names.PENDING_OFFER, None)] if self.closes else []
 

@@ -71,6 +71,17 @@ def test_who_the_caller_is_narrows_the_answer_just_given(caller: Caller) -> None
     assert "81%" in joined(narrowed) and "72%" not in joined(narrowed)
 
 
+def test_the_region_put_right_answers_the_waiting_question(caller: Caller) -> None:
+    """A wrong place first (nothing on it: an abstention and an offer), then the caller puts it right
+    in words NLU takes for a no or a complaint: the waiting question is answered for the right place,
+    and "好，那我清楚了" closes however NLU takes it."""
+    assert caller.say("去外地看病要先备案吗？要不要开证明？").kind == "clarify_region"
+    assert caller.say("我是大连参保的").kind == "abstain"
+    put_right = caller.say("不对不对，应该是太原，我刚才搞错了")
+    assert put_right.kind == "answer" and "承诺" in joined(put_right), joined(put_right)
+    assert caller.say("好，那我清楚了").kind == "goodbye"
+
+
 def test_human_handoff_silences_the_bot_until_released(caller: Caller, stack_settings: Settings) -> None:
     caller.say("你好")
     reply = caller.say("转人工")
