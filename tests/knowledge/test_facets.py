@@ -33,6 +33,8 @@ def entry(key: str, *, topic: str = "生育津贴", region: str | None = "浙江
         ("能报几成", ["cost"]),
         ("俺这情况够不够条件", ["eligibility"]),
         ("举报打什么电话", ["channel"]),
+        ("办到哪一步了能查到吗", ["progress", "channel"]),  # where it stands, and where to look
+        ("进度在哪里查", ["progress", "channel"]),
     ],
 )
 def test_asked_facets_in_the_order_named(question: str, keys: list[str]) -> None:
