@@ -66,14 +66,20 @@ def facets() -> tuple[Facet, ...]:
 
 def asked_facets(question: str) -> list[Facet]:
     """The facets a question asks for, in the order the caller named them."""
-    text = normalize_query(question)
-    lowered = text.lower()
-    found: list[tuple[int, Facet]] = []
-    for facet in facets():
-        positions = [lowered.find(a.lower()) for a in facet.asks if a.lower() in lowered]
-        if positions:
-            found.append((min(positions), facet))
-    return [f for _, f in sorted(found, key=lambda pair: pair[0])]
+    lowered = normalize_query(question).lower()
+    taken = [False] * len(lowered)
+    first: dict[str, tuple[int, Facet]] = {}
+    # Longest words first: 到哪 inside 打到哪 (where the money goes) or 办到哪 (where it stands) is
+    # part of that longer word, not a question about the channel.
+    asks = sorted(((a.lower(), f) for f in facets() for a in f.asks), key=lambda p: -len(p[0]))
+    for word, facet in asks:
+        for m in re.finditer(re.escape(word), lowered):
+            if any(taken[m.start() : m.end()]):
+                continue
+            taken[m.start() : m.end()] = [True] * len(word)
+            if facet.key not in first or m.start() < first[facet.key][0]:
+                first[facet.key] = (m.start(), facet)
+    return [f for _, f in sorted(first.values(), key=lambda pair: pair[0])]
 
 
 # Words of a follow-up that carry no content of their own.

@@ -33,8 +33,10 @@ def entry(key: str, *, topic: str = "生育津贴", region: str | None = "浙江
         ("能报几成", ["cost"]),
         ("俺这情况够不够条件", ["eligibility"]),
         ("举报打什么电话", ["channel"]),
-        ("办到哪一步了能查到吗", ["progress", "channel"]),  # where it stands, and where to look
+        ("办到哪一步了能查到吗", ["progress"]),  # where it stands (办到哪 is no 到哪 of a channel)
         ("进度在哪里查", ["progress", "channel"]),
+        ("钞票打到啥地方", ["payment"]),  # where the money goes
+        ("那钱打到哪张卡上", ["payment"]),
     ],
 )
 def test_asked_facets_in_the_order_named(question: str, keys: list[str]) -> None:
