@@ -228,8 +228,13 @@ def test_cli_say_writes_what_a_caller_hears(
 
 # --- Intelligibility: the bot's prompts and answers recognised back --------------------------------
 
-# Published answers (tune-set entries of bench voice, spread over the catalogue), heard after the prompts.
-FLOOR_ANSWERS = 3
+# Published answers heard after the prompts: three entries of bench voice's tune set when the floors
+# were set, named so that new entries do not change what is measured.
+FLOOR_ANSWER_IDS = (
+    "assistance-jingan-payment",
+    "hotline-heilongjiang-12393-access",
+    "outpatient-pooling-shuangyashan-pharmacy-benefit",
+)
 
 
 @pytest.mark.slow
@@ -240,14 +245,17 @@ def test_the_bot_is_understood_through_the_phone_line(
     8 kHz G.711, recognised by Whisper-base as the app configures it; scored as bench voice scores.
 
     Measured when written: prompts 6.2 %, answers 16.5 % (rate 1.2, prosodic words, 6 dB lift, prompts
-    worded for the ear: voice/ear_words.yaml); the floors sit a little above (the neural voice renders
-    a text a little differently each time), so a change that makes the voice harder to follow fails
-    here (0.25 s clause pauses cost 4-6 points on the tune set). The full figure is
+    worded for the ear: voice/ear_words.yaml); these three answers on another machine: 15.6 %, prompts
+    5.2 %. Three answers picked by their place in the catalogue instead scored 21.9 % in CI once new
+    entries had shifted the pick, hence the named entries. The voice renders a text a little
+    differently each time and CTranslate2's kernels differ by CPU, so the floors sit a few points
+    above, and a change that makes the voice harder to follow fails here (espeak-ng scores about
+    80 %; 0.25 s clause pauses cost 4-6 points on the tune set). The full figure is
     ``python -m bench.voice_quality --heard-back`` (docs/benchmarks.md, issue 15).
     """
     import ctranslate2
 
-    from bench.voice_quality import speak_back, tune_texts
+    from bench.voice_quality import entry_answers, speak_back, tune_texts
     from bench.voice_set import corpus_cer
     from voice.whisper_asr import WhisperRecognizer, install_model
 
@@ -259,10 +267,8 @@ def test_the_bot_is_understood_through_the_phone_line(
     )
     options = {k: v for k, v in defaults.tts_options.items() if k in ("voice", "worker_url", "rate")}
     voice = make_tts(**options, cache_dir=str(tmp_path_factory.mktemp("tts-cache")))
-    said = tune_texts(defaults)
-    answers = [x for x in said if x[0] == "answer"]
-    said = [x for x in said if x[0] == "prompt"] + answers[:: len(answers) // FLOOR_ANSWERS][:FLOOR_ANSWERS]
+    said = [x for x in tune_texts(defaults) if x[0] == "prompt"] + entry_answers(defaults, FLOOR_ANSWER_IDS)
     heard = [(k, t, recognizer.transcribe(Pcm(a, 8000)).text) for k, t, a in speak_back(voice, said)]
     cer = {kind: corpus_cer((t, h) for k, t, h in heard if k == kind) for kind in ("prompt", "answer")}
-    assert len(heard) == 19 + FLOOR_ANSWERS
-    assert cer["prompt"] <= 0.09 and cer["answer"] <= 0.19, (cer, heard)
+    assert len(heard) == 19 + len(FLOOR_ANSWER_IDS)
+    assert cer["prompt"] <= 0.09 and cer["answer"] <= 0.21, (cer, heard)
