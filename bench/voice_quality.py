@@ -64,29 +64,30 @@ def bot_texts(settings: Settings, answers: int = ANSWER_SAMPLE, offset: int = 0)
     """
     from knowledge.catalog import load_entries
     from voice.ivr_prompts import load_prompts
-    from voice.ivr_state import IvrConfig
-    from voice.tts import shorten_for_ear
     from voice.tts_voice import prompt_texts
 
     texts = [("prompt", t) for t in prompt_texts(load_prompts(), settings.tts_options["fill"]).values()]
     public = [e for e in load_entries(settings.kb_entries_dir) if e.audience == "public"]
     step = max(1, len(public) // answers)
-    picked = public[offset::step][:answers]
-    limit = IvrConfig().answer_max_chars
-    texts += [("answer", shorten_for_ear(e.answer, max_chars=limit)) for e in picked]
-    return texts
+    return texts + _as_said(public[offset::step][:answers])
 
 
 def entry_answers(settings: Settings, ids: Sequence[str]) -> list[tuple[str, str]]:
     """("answer", text) of the published entries ``ids`` as the IVR says them (a fixed set, which
     the catalogue growing does not change, unlike the spread of ``bot_texts``)."""
     from knowledge.catalog import load_entries
+
+    by_id = {e.id: e for e in load_entries(settings.kb_entries_dir)}
+    return _as_said([by_id[i] for i in ids])
+
+
+def _as_said(entries: Sequence[Any]) -> list[tuple[str, str]]:
+    """("answer", text) of each entry's answer shortened as the IVR says it."""
     from voice.ivr_state import IvrConfig
     from voice.tts import shorten_for_ear
 
-    by_id = {e.id: e for e in load_entries(settings.kb_entries_dir)}
     limit = IvrConfig().answer_max_chars
-    return [("answer", shorten_for_ear(by_id[i].answer, max_chars=limit)) for i in ids]
+    return [("answer", shorten_for_ear(e.answer, max_chars=limit)) for e in entries]
 
 
 def tune_texts(settings: Settings) -> list[tuple[str, str]]:

@@ -127,7 +127,7 @@ def _narrowed(sentence: str, named: Sequence[str]) -> str:
     narrowed to the clauses that name most of the groups said ("我是退休职工": the retirees' clause;
     "职工呢": both workers' clauses); the lead-in before a colon stays. A sentence with a clause
     that names no group is no such list and is kept whole."""
-    head, colon, body = sentence.rpartition("：") if "：" in sentence else ("", "", sentence)
+    head, colon, body = sentence.rpartition("：")
     clauses = [c.strip() for c in _CLAUSE_RE.findall(body) if c.strip()]
     if len(clauses) < 2 or not all(any(q in c for q in qualifiers()) for c in clauses):
         return sentence

@@ -216,9 +216,9 @@ class ActionAnswerPolicy(ThreadedAction):
             dispatcher.utter_message(response=names.UTTER_ASK_REPHRASE)
             return events
 
-        if question == text and routing.is_closing(text) and not routing.asks_something(text):
-            if not routing.cues(text):  # "好，那我清楚了" whatever NLU took it for: the caller is done
-                return events + common.thank_and_close(dispatcher)
+        closing = routing.is_closing(text) and not routing.asks_something(text) and not routing.cues(text)
+        if question == text and closing:  # "好，那我清楚了" whatever NLU took it for: the caller is done
+            return events + common.thank_and_close(dispatcher)
         route_misses = route_misses and not tracker.active_loop_name  # no second form inside a form
         routed = route_misses and question == text and bool(text)
         by_cue = None
