@@ -149,8 +149,13 @@ def is_followup(question: str) -> bool:
     text = clean_text(question)
     if text.startswith(_FOLLOWUP_START):
         return True
-    normalized = normalize_query(text)
-    return len(text) <= 10 and not any(term in normalized for term in domain_terms() if len(term) >= 2)
+    return len(text) <= 10 and not has_own_terms(text)
+
+
+def has_own_terms(question: str) -> bool:
+    """Whether a question names a domain term (两字以上) of its own, beyond facet and filler words."""
+    normalized = normalize_query(clean_text(question))
+    return any(term in normalized for term in domain_terms() if len(term) >= 2)
 
 
 class Answerer:
@@ -221,9 +226,11 @@ class Answerer:
             return followup
         searched = self.search_text(text, history)
         decision = self._decide_searched(text, searched, caller_region, audience, topic)
-        if searched != text:
+        if searched != text and has_own_terms(text):
             # A follow-up joined to the question before it; one that stands on its own words
-            # ("那医保的热线号码是多少") must not be bent toward the earlier topic.
+            # ("那医保的热线号码是多少") must not be bent toward the earlier topic. One with no domain
+            # term of its own ("要多长时间") asks about the earlier topic only: searched alone, it
+            # would find some other topic's time limit.
             alone = self._decide_searched(text, text, caller_region, audience, topic)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone

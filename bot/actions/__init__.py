@@ -3,7 +3,7 @@
 Modules: names (intent, slot and response names), common (tracker helpers, reply payloads),
 knowledge (policy answers), routing (the evidence that starts a form), intake (the starts of forms),
 tickets (work-order form and creation, status queries), handoff (human takeover), human (the 转人工 action),
-offers (what a yes or no refers to),
+offers (what a yes or no refers to), turns (what a short turn says: a yes, thanks, a wish for a person),
 social (greetings, thanks, goodbyes, chit-chat), records (personal records), feedback (satisfaction rating).
 ``python -m rasa_sdk --actions bot.actions`` registers every module.
 """

@@ -8,6 +8,7 @@ in ``work`` on a worker thread instead, so the loop keeps serving other callers 
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
@@ -27,6 +28,7 @@ class ThreadedAction(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        _ensure_log_handler()
         return await asyncio.to_thread(self.work, dispatcher, tracker, domain)
 
     @abstractmethod
@@ -34,3 +36,11 @@ class ThreadedAction(Action, metaclass=ABCMeta):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """The action's blocking work."""
+
+
+def _ensure_log_handler() -> None:
+    """Sanic serves the actions from a worker process that starts without the server's log
+    handlers: without one, the actions' INFO lines (routing decisions, answers) were dropped."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s  - %(message)s")

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names, routing
+from bot.actions import common, names, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy
 from bot.actions.parse import parse_rating
@@ -34,7 +34,7 @@ class ActionRateService(ThreadedAction):
     ) -> list[EventType]:
         rating = common.latest_entity(tracker, names.ENTITY_RATING)
         text = common.latest_text(tracker)
-        if routing.asks_something(text) and (rating not in RATINGS or re.search(r"[？?]|吗", text)):
+        if turns.asks_something(text) and (rating not in RATINGS or re.search(r"[？?]|吗", text)):
             # A question about ratings rates nothing, even when it names one
             # ("给了差评以后还会搞满意度调查吗？", "心里不满意，能给差评不？").
             rating = None

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names, routing
+from bot.actions import common, names, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events
 from bot.actions.knowledge import ActionAnswerPolicy
@@ -35,12 +35,12 @@ class ActionHandoff(ThreadedAction):
         text = common.latest_text(tracker)
         ask = f"utter_ask_{tracker.get_slot(names.REQUESTED_SLOT)}"
         in_form = bool(tracker.active_loop_name) and ask in (domain.get("responses") or {})
-        if in_form and text and not routing.names_a_person(text):
+        if in_form and text and not turns.names_a_person(text):
             # A form's answer NLU took for 转人工 ("陈志强，耳东陈"): the form goes on and asks again.
             log.info("action.handoff.form_answer_not_request response=%s", ask)
             dispatcher.utter_message(response=ask)
             return []
-        if tracker.active_loop_name or routing.wants_human(text):
+        if tracker.active_loop_name or turns.wants_human(text):
             return handoff_events(dispatcher, tracker, reason="caller_request")
         log.info("action.handoff.question_not_request")
         return ActionAnswerPolicy().respond(dispatcher, tracker)

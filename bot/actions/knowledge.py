@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names, routing
+from bot.actions import common, names, routing, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.grievance import grievance
 from bot.actions.handoff import handoff_events, is_angry
@@ -171,7 +171,7 @@ class ActionAnswerPolicy(ThreadedAction):
 
         text = common.latest_text(tracker)
         narrows = bool(tracker.get_slot(names.LAST_ENTRY)) and bool(named_qualifiers(text))
-        if not (narrows or routing.asks_something(text)):
+        if not (narrows or turns.asks_something(text)):
             return None
         decision = kb_decision(tracker, text)
         if decision is None or decision.kind not in ("answer", "clarify_region"):
@@ -216,7 +216,7 @@ class ActionAnswerPolicy(ThreadedAction):
             dispatcher.utter_message(response=names.UTTER_ASK_REPHRASE)
             return events
 
-        closing = routing.is_closing(text) and not routing.asks_something(text) and not routing.cues(text)
+        closing = turns.is_closing(text) and not turns.asks_something(text) and not routing.cues(text)
         if question == text and closing:  # "好，那我清楚了" whatever NLU took it for: the caller is done
             return events + common.thank_and_close(dispatcher)
         route_misses = route_misses and not tracker.active_loop_name  # no second form inside a form

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names, routing
+from bot.actions import common, names, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events
 from bot.actions.knowledge import ActionAnswerPolicy, answers_waiting_question
@@ -38,9 +38,9 @@ class ActionAffirm(ThreadedAction):
     ) -> list[EventType]:
         offer = tracker.get_slot(names.PENDING_OFFER)
         text = common.latest_text(tracker)
-        if offer and routing.accepts(text):
+        if offer and turns.accepts(text):
             return _accept(dispatcher, tracker, offer)
-        if routing.is_closing(text) and not routing.asks_something(text):
+        if turns.is_closing(text) and not turns.asks_something(text):
             return common.thank_and_close(dispatcher)
         if offer:  # not a yes: a qualifier, a place or a question of its own
             log.info("action.affirm.not_a_yes offer=%s", offer)
@@ -69,7 +69,7 @@ class ActionDeny(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = common.latest_text(tracker)
-        if routing.is_closing(text):  # "那算了，谢谢啊": the caller is done
+        if turns.is_closing(text):  # "那算了，谢谢啊": the caller is done
             return common.thank_and_close(dispatcher)
         if answers_waiting_question(tracker, text):  # "不对不对，应该是太原": the region put right
             return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)

@@ -18,7 +18,11 @@ _LANDLINE_RE = re.compile(rf"{NO_DIGIT_BEFORE}({AREA_CODE})-?([0-9]{{7,8}}){NO_D
 _HAN = r"[\u4e00-\u9fff]"
 # Phrases that introduce a name; the name is the run of Chinese characters after them.
 _NAME_MARKER = re.compile(r"(?:我的名字叫|我的名字是|名字叫|名字是|姓名是|姓名|我叫|叫我)\s*[:：]?\s*")
-_SURNAME_MARKER = re.compile(rf"(?:免贵姓|我姓)\s*({_HAN})")
+_SURNAME_MARKER = re.compile(rf"(?:免贵姓|我姓|^姓)\s*({_HAN})")
+# The surname first, then the whole name: "姓刘 刘桂芬", "我姓周，叫周建平".
+_SURNAME_THEN_NAME = re.compile(
+    rf"(?:免贵|我)?姓({_HAN})[，,、\s]*(?:叫|名叫|全名)?(\1{_HAN}{{1,2}})(?!{_HAN})"
+)
 _HAN_RUN = re.compile(rf"{_HAN}+")
 _NAME_CUT = re.compile(r"电话|手机|号码|联系|今年|住在|家住|是|的|啊|呀|吧|呢|哈|哦|嘛|了")
 _NAME_STOP = re.compile(
@@ -57,6 +61,9 @@ def extract_name(text: str) -> str | None:
         name = _NAME_CUT.split(run.group(0))[0] if run else ""
         name = name[:4] if len(name) <= 4 else name[:3]
         return name if len(name) >= 2 and not _NAME_STOP.search(name) else None
+    whole = _SURNAME_THEN_NAME.search(text)
+    if whole and not _NAME_STOP.search(whole.group(2)):
+        return whole.group(2)
     surname = _SURNAME_MARKER.search(text)
     if surname:
         return surname.group(1) + "先生/女士"

@@ -2,6 +2,7 @@
 
 The knowledge base says which verified channel shows them (its answer is read out with its
 source); when it has nothing, the bot says only that verification is needed and offers a human.
+A look-up that tells of a theft or chases a case opens that work order instead.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names, routing
+from bot.actions import common, names, routing, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy, answer_question, clarify_region, give_answer
+from bot.actions.tickets import open_form
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ class ActionPersonalRecord(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = common.latest_text(tracker)
+        found = routing.cues(text) if text else set()
+        if found & routing.ACT_NOW_CUES and not tracker.active_loop_name:
+            # "钱少了两千，是不是被盗刷了，帮我查查": a theft (or chase-up) to act on, not a look-up.
+            intent, _ = common.latest_intent(tracker)
+            log.info("action.personal_record.act_now cues=%s", sorted(found))
+            return open_form(dispatcher, tracker, reason=routing.ticket_reason(intent, found))
         region = common.region_in(text) or tracker.get_slot(names.REGION)
         result = None
         if text:
@@ -45,7 +53,7 @@ class ActionPersonalRecord(ThreadedAction):
             # The knowledge base knows a regional rule for these words ("没身份证能先给娃办医保不"
             # reads like a record look-up to NLU): a policy question, so ask for the region.
             return clarify_region(dispatcher, result, text)
-        if text and not routing.asks_for_record(text):
+        if text and not turns.asks_for_record(text):
             # Nothing in the words looks anything up: a question NLU took for a record look-up.
             log.info("action.personal_record.question_not_lookup")
             return ActionAnswerPolicy().respond(dispatcher, tracker)

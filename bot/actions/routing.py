@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from bot.actions import names
+from bot.actions.turns import ASKS_RE, SOCIAL_RE, asks_something, is_closing
 from knowledge.facets import asked_facets
 from knowledge.textnorm import normalize_query, repair_by_sound
 
@@ -52,6 +53,9 @@ MATTER_MIN_CHARS = 14
 # the cues are matched on the words as typed and on the words repaired by sound towards these
 # and the domain terms (医保码 for 一保码), with dialect wording made standard (俾人用咗 -> 被人用了).
 CUE_SOUND_TERMS = ("盗刷", "骗保", "虚开", "套现", "冒用", "挂床")
+# A "clause" this long is a recogniser's run-on text without punctuation, not one question: its
+# cue words are repaired by sound even though it asks ("…是不是被到刷了你们帮我查查").
+RUN_ON_CHARS = 30
 # Cues of a grievance that a question may use as vocabulary ("举报骗保打什么电话"); indignation
 # ("凭啥我们这儿就不行") is never a question about a facet.
 GRIEVANCE_CUES = frozenset({"complaint_cue", "indignation_cue", "report_cue"})
@@ -95,10 +99,13 @@ def _heard(text: str) -> str:
     """The words as meant: dialect made standard, domain terms and cue words repaired by sound.
 
     A clause that asks keeps its words: "这个药需开处方吗" needs a prescription (需开), while
-    "诊所需开药单刷医保" tells of 虚开.
+    "诊所需开药单刷医保" tells of 虚开 (and so does a long run-on of recognised speech).
     """
     clauses = re.split(r"(?<=[,.!?;，。！？；])", normalize_query(text))
-    return "".join(c if _ASKS_RE.search(c) else repair_by_sound(c, CUE_SOUND_TERMS) for c in clauses)
+    return "".join(
+        c if ASKS_RE.search(c) and len(c) <= RUN_ON_CHARS else repair_by_sound(c, CUE_SOUND_TERMS)
+        for c in clauses
+    )
 
 
 def ticket_reason(intent: str | None, found: set[str]) -> str:
@@ -181,10 +188,10 @@ def route_cues(
         return Route("ticket", ticket_reason(intent, found), "cue")
     if found & GRIEVANCE_CUES:
         # Only a question asks a facet: "医院乱收费，我要举报" names 收费 but asks nothing.
-        facet = "indignation_cue" not in found and _ASKS_RE.search(text) and asked_facets(text)
+        facet = "indignation_cue" not in found and ASKS_RE.search(text) and asked_facets(text)
         if facet and kb_kind() in ("answer", "clarify_region"):
             return Route("answer", why="asks_facet_kb_confident")
-        if _ASKS_RE.search(text) and _vocabulary_only(text, grievance):
+        if ASKS_RE.search(text) and _vocabulary_only(text, grievance):
             return Route("answer", why="cue_word_in_a_question")
         return Route("ticket", ticket_reason(intent, found), "cue")
     return None
@@ -217,7 +224,7 @@ def route_ticket_intent(
         return Route("close", why="closing")  # "好，那我清楚了" taken for a callback or "not helpful"
     ticket = _top(ranking, TICKET_INTENTS)
     policy = _top(ranking, POLICY_INTENTS)
-    asks = bool(_ASKS_RE.search(text))
+    asks = bool(ASKS_RE.search(text))
     if (
         intent == names.REQUEST_CALLBACK
         and ticket >= WEAK_TICKET
@@ -278,9 +285,9 @@ def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
         return Route("ticket", ticket_reason(None, found), "cue")
     if kb_kind() in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
-    if _ASKS_RE.search(text) and _DEFINITION_RE.search(text):
+    if ASKS_RE.search(text) and _DEFINITION_RE.search(text):
         return Route("answer", why="asks_what_it_is")  # "你们老说的工单是个啥？"
-    if _ASKS_RE.search(text) and not (_CASE_RE.search(text) and _CLAIM_RE.search(text)):
+    if ASKS_RE.search(text) and not (_CASE_RE.search(text) and _CLAIM_RE.search(text)):
         # "医保热线是几号来着？", "举报后能查进度不？" ask about no case of theirs: answered or missed.
         return Route("answer", why="question_without_case")
     return Route("status", why="intent")
@@ -302,7 +309,12 @@ _DEFINITION_RE = re.compile(_DEFINITION)
 # Words that ask in general ("要是……", "一般咋处理", "啥叫……") rather than tell what happened.
 _GENERAL_RE = re.compile(
     r"要是|如果|假如|万一|一般|通常|算不算|怎么算|咋算|界定|"
-    r"了解|问问|问一下|问一哈|问下|请问|有没有(这个|这种)?(要求|规定)|(要求|规定)(有)?没有|"
+    r"了解|问问|问一下|问一哈|问下|请问|(先)?(问|弄|搞)(清楚|明白)(了)?再|"
+    # The rule itself asked: "有没有个标准", "规定到底咋样", "合不合法".
+    r"有没有(个|这个|这种|啥|什么)?(要求|规定|标准|说法)|(要求|规定|标准)(有)?没有|"
+    r"(规定|标准)(到底|究竟)?(是)?(怎么样|咋样|怎样|啥|什么|多少|咋说|怎么说)|合不合(法|规)|违不违(法|规)|"
+    # A procedure asked how to do ("这卡要怎么挂失"): a question about the process, not a grievance.
+    r"(怎么|咋|如何|怎样)(去|才能|能)?(挂失|补办|补卡|换卡|办理|缴费|续保|参保|开通|激活|解绑|绑定|注销)|"
     r"会(怎么|咋)(处理|办)|怎么处理|咋处理|" + _DEFINITION
 )
 # "帮我妈问问", "替我闺女问的": who the caller speaks for, not a question in general.
@@ -315,29 +327,6 @@ _PROCESS_RE = re.compile(r"投诉|举报|反映|工单|登记|留名|实名|匿�
 _CLAIM_RE = re.compile(r"我|俺|咱|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年")
 
 
-# Words of a turn that carry no question (greetings, thanks, yes/no, fillers).
-_SOCIAL_RE = re.compile(
-    r"你好|您好|喂|哈喽|在吗|在不在|谢谢|多谢|好的|好嘞|行|嗯|哦|对|是的|可以|没问题|请问|麻烦|问一下|问下|"
-    r"[，。,.!！?？~～\s]"
-)
-# "行不行", "要不要", "批没批": a verb, 不 or 没, the verb again asks as much as a question mark.
-_ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|([\u4e00-\u9fff])[不没]\1")
-
-
-# Words of a look-up of one's own record: a balance, a payment history, a status, what is left.
-_RECORD_RE = re.compile(
-    r"查|看看|看下|看一下|瞧瞧|余额|记录|明细|流水|还剩|剩(下)?(多少|好多|几多)|还有(多少|好多|几多)|还有钱|钱没|"
-    r"划(了|入|进)|能不能用|还能用|能用不|"
-    r"(交|缴)(了)?(多少|几|没)|(交|缴)到|年限|断(缴|了|交)|欠费|额度|参保状态|到账(了)?没|(用|报)了(多少|好多|几多)"
-)
-
-
-def asks_for_record(text: str) -> bool:
-    """Whether the words ask to look up a record ("我卡里还剩多少", "查下我交到几月了"), rather than a
-    question NLU took for one ("我替我爸问一下，…有没有省事点的法子？")."""
-    return bool(_RECORD_RE.search(text))
-
-
 def carries_matter(text: str) -> bool:
     """Whether a turn NLU took as social (a greeting, thanks, chit-chat) tells a matter of its own:
     a cue of a complaint, report, theft or chase-up, or a story long enough to be one
@@ -346,65 +335,4 @@ def carries_matter(text: str) -> bool:
         return False
     if cues(text) - {"callback_cue", "status_cue"}:
         return True
-    return len(_SOCIAL_RE.sub("", text)) >= MATTER_MIN_CHARS
-
-
-def asks_something(text: str) -> bool:
-    """Whether a turn that NLU took as social (greeting, yes, rating) really asks a question."""
-    if not text:
-        return False
-    rest = _SOCIAL_RE.sub("", text)
-    return len(rest) >= 5 and bool(_ASKS_RE.search(text))
-
-
-# What a plain "yes" to an offer sounds like; anything left over after removing these is content.
-_YES_RE = re.compile(
-    r"好的?|好吧|好嘞|行吧?|可以|要的?|需要的?|是的?|对的?|嗯+|中|成|没问题|当然|确定|同意|愿意|麻烦(你|您)?了?|"
-    r"那就|那好|来吧|弄吧|整吧|办吧|帮我|请|给我|ok|OK|Ok|yes|对头|要得|可以的|得嘞|"
-    r"登记(一下|一个)?吧?|转(人工|过去|一下)?吧?|记(一下)?吧?|"
-    r"[啊呀吧呢哈哦噢喔嘛呗的了，。,.!！~～\s]"
-)
-# Thanks, goodbye, or "I understand now" ("好，明白了", "那我清楚了"): the caller has what they came for.
-_CLOSING_RE = re.compile(
-    r"谢谢|多谢|感谢|再见|拜拜|不用了|算了|没事了|没别的|就这样|就这些|"
-    r"(?<![不没])(明白|清楚|知道|懂|晓得|了解)(了|啦)(?!.*[吗么嘛？?])"
-)
-# The caller names the person they want: a human, an agent, someone on the line.
-_HUMAN_RE = re.compile(
-    r"人工|真人|活人|客服|坐席|接线员|话务员|工作人员|值班(的)?人|专员|(找|跟|和|让|叫)(个|一个)?人(说|问|聊|讲|来)|"
-    r"转(接|过去|给人)|有人(接|听|说话)|不(想|要)(跟|和)(机器|你)"
-)
-
-
-def is_clear_yes(text: str) -> bool:
-    """ "好的" / "行，登记吧" / "需要": a yes and nothing else (not "好的，谢谢", not "我是退休职工")."""
-    if not text or is_closing(text):
-        return False
-    return _YES_RE.sub("", text).strip() == ""
-
-
-def accepts(text: str) -> bool:
-    """A yes to the pending offer: the button (no text), a plain yes, or a yes and a reason
-    ("需要，我爸腿脚不好") that asks nothing new."""
-    if not text or is_clear_yes(text):
-        return True
-    head = _YES_RE.match(text)
-    return bool(head and head.group(0).strip()) and not is_closing(text) and not asks_something(text)
-
-
-def is_closing(text: str) -> bool:
-    """Thanks or goodbye ("好的谢谢，再见", "那算了"): the caller ends, they do not accept an offer."""
-    return bool(text) and bool(_CLOSING_RE.search(text))
-
-
-def wants_human(text: str) -> bool:
-    """Whether the caller asks for a person, rather than asking a question NLU took for one."""
-    if not text:
-        return True  # the 转人工 button
-    return names_a_person(text) or not asks_something(text)
-
-
-def names_a_person(text: str) -> bool:
-    """Whether the words ask for a person ("转人工", "找个工作人员说") rather than answer a form's
-    question that NLU took for such a wish ("陈志强，耳东陈")."""
-    return bool(_HUMAN_RE.search(text))
+    return len(SOCIAL_RE.sub("", text)) >= MATTER_MIN_CHARS

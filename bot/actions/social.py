@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, names, routing
+from bot.actions import common, names, routing, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.knowledge import ActionAnswerPolicy
 
@@ -52,7 +52,7 @@ class _SocialAction(ThreadedAction):
         handled = matter_of_social_turn(dispatcher, tracker)
         if handled is not None:
             return handled
-        if not self.closes and routing.is_closing(common.latest_text(tracker)):
+        if not self.closes and turns.is_closing(common.latest_text(tracker)):
             # "好，那我清楚了" taken as a greeting: the caller is done
             return common.thank_and_close(dispatcher)
         dispatcher.utter_message(response=self.response)

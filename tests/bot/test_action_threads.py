@@ -78,3 +78,19 @@ def test_the_action_server_registers_every_action_and_no_base_class() -> None:
     registered = set(executor.actions)
     assert {"action_answer_policy", "action_create_ticket", "action_rate_service"} <= registered
     assert len(registered) >= len(_action_classes())
+
+
+def test_an_action_run_in_a_process_without_log_handlers_gets_one(monkeypatch: Any) -> None:
+    """Sanic's worker process starts with no handlers: the actions' INFO lines must still be written."""
+    import logging
+
+    from bot.actions.base import _ensure_log_handler
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    _ensure_log_handler()
+    assert root.handlers and root.level == logging.INFO
+    kept = list(root.handlers)
+    _ensure_log_handler()  # a second call (every action run) adds nothing
+    assert root.handlers == kept

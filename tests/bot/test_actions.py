@@ -511,6 +511,15 @@ class TestRecordsAndFeedback:
         )
         assert responses(dispatcher) == [names.UTTER_RECORDS_VERIFIED_ONLY]
 
+    def test_a_look_up_that_tells_of_a_theft_opens_the_stolen_card_report(
+        self, make_tracker, dispatcher, domain, kb_returns, bot_settings
+    ) -> None:
+        kb_returns("abstain")
+        said = "我卡一直在身上，账户里的钱少了两千，是不是被盗刷了，你们帮我查查"
+        events = run(ActionPersonalRecord(), dispatcher, make_tracker(said, "query_personal_record"), domain)
+        assert responses(dispatcher) == [names.UTTER_TICKET_INTRO["stolen_card"]]
+        assert FollowupAction(names.TICKET_FORM) in events
+
     def test_a_question_taken_for_a_look_up_is_missed_as_a_question(
         self, make_tracker, dispatcher, domain, kb_returns, bot_settings
     ) -> None:

@@ -31,6 +31,10 @@ from bot.actions.parse import extract_name, extract_phone, is_correction, parse_
         ("张伟 弓长张", "张伟"),
         ("章敏，立早章的章", "章敏"),
         ("李四，木子李", "李四"),
+        # the surname said first, then the whole name; a bare 姓X is a surname, not a name
+        ("姓刘 刘桂芬", "刘桂芬"),
+        ("我姓周，叫周建平", "周建平"),
+        ("姓王", "王先生/女士"),
         # numerals are a name's characters too, but a spoken number is no name
         ("张三", "张三"),
         ("二十块", None),

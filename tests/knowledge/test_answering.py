@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from knowledge.answering import is_followup, region_only
+from knowledge.answering import has_own_terms, is_followup, region_only
 from knowledge.confidence import ConfidenceModel, fit
 from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
@@ -32,6 +32,19 @@ def test_follow_ups(text: str) -> None:
 
 def test_standalone_question_is_not_a_follow_up() -> None:
     assert not is_followup("异地就医备案需要带什么材料？")
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("要多长时间", False),
+        ("能在网上办吗", False),
+        ("那要带什么材料？", False),
+        ("那医保的热线号码是多少", True),
+    ],
+)
+def test_a_follow_up_has_terms_of_its_own_or_only_facet_words(text: str, own: bool) -> None:
+    assert has_own_terms(text) is own
 
 
 def test_asked_types_and_coverage() -> None:

@@ -59,6 +59,17 @@ def test_follow_up_uses_the_previous_question(kb_settings: Settings) -> None:
     assert "杭州" in result.text and "单位" in result.text
 
 
+def test_a_bare_facet_follow_up_stays_on_the_question_it_follows(kb_settings: Settings) -> None:
+    # No 郑州 rule for 慢特病: "要多长时间" asks about that, not about some other topic's time limit.
+    first = "门诊慢特病怎么申请"
+    assert service.answer(first, region="郑州", settings=kb_settings).kind == "abstain"
+    result = service.answer("要多长时间", region="郑州", history=(first, "郑州"), settings=kb_settings)
+    assert result.kind == "abstain"
+    # One with terms of its own is still answered on its own words.
+    own = service.answer("那医保热线号码是多少", history=(first,), settings=kb_settings)
+    assert own.kind == "answer" and "12393" in own.text
+
+
 def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: Settings) -> None:
     question = "生了孩子以后，生育津贴要等多久才能到账？"
     assert service.answer(question, settings=kb_settings).kind == "clarify_region"
