@@ -59,7 +59,8 @@ _FOLLOWUP_START = (
     "那如果",
 )
 _REGION_FILLER_RE = re.compile(
-    r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|，|。|,|\.|！|!|\s|啊|呀|哦|嘛|呢|吧)"
+    r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|问一下|俺家|我家|嗯|啊|呀|哦|嘛|呢|吧"
+    r"|[^\w]|_)"
 )
 
 
@@ -225,6 +226,9 @@ class Answerer:
         if followup is not None:
             return followup
         searched = self.search_text(text, history)
+        if searched == text and region_only(text, self.regions):
+            # "俺家在衢州，嗯": no question yet; the region's only entry is not what was asked
+            return Decision("abstain", "region_only", [], region=caller_region, searched=searched)
         decision = self._decide_searched(text, searched, caller_region, audience, topic)
         if searched != text and has_own_terms(text):
             # A follow-up joined to the question before it; one that stands on its own words

@@ -7,6 +7,7 @@ nothing about the topic and are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ from knowledge.textnorm import DATA_DIR, domain_terms, normalize_query, read_lin
 
 # A term in more than this share of the entries is too common to tell topics apart.
 GENERIC_SHARE = 0.15
+_CLAUSE_RE = re.compile(r"[，,。！!？?；;\s]+")
 
 
 def doc_text(doc: Doc) -> str:
@@ -35,6 +37,15 @@ def subject_terms() -> tuple[str, ...]:
     extra = [term for group in _topic_lines() for term in group]
     terms = {t for t in (*domain_terms(), *extra) if len(t) >= 2}
     return tuple(sorted(terms, key=lambda t: (-len(t), t)))
+
+
+@lru_cache(maxsize=1)
+def caller_groups() -> dict[str, tuple[str, ...]]:
+    """Schemes and statuses a caller says of themselves, each with its names (data/caller_groups.txt)."""
+    return {
+        names[0]: tuple(names)
+        for names in (line.split("=") for line in read_lines(DATA_DIR / "caller_groups.txt"))
+    }
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +87,13 @@ def missing_terms(
     ]
 
 
+def self_described(question: str) -> dict[str, tuple[str, ...]]:
+    """The caller groups (with their names) said in the story before the question's last clause."""
+    clauses = [c for c in _CLAUSE_RE.split(normalize_query(question)) if c]
+    story, asked = "".join(clauses[:-1]), clauses[-1] if clauses else ""
+    return {t: names for t, names in caller_groups().items() if t in story and t not in asked}
+
+
 class TermCoverage:
     """Which domain terms are generic in a set of entries, and each entry's text (per base version)."""
 
@@ -86,5 +104,18 @@ class TermCoverage:
         self.generic = frozenset(t for t in terms if sum(t in x for x in self._texts.values()) > limit)
 
     def foreign(self, question: str, doc: Doc) -> list[str]:
-        """Topic terms of the question that the entry never mentions."""
-        return missing_terms(question, doc, ignore=self.generic, known=self._texts.get(doc.key))
+        """Topic terms of the question that the entry never mentions.
+
+        The caller's own scheme or status told before the question ("我交的职工医保，……能报多少？")
+        describes the caller, not the topic: it is foreign only to an entry that names such a group
+        but not this one (a rule for the others); an entry naming none is a rule for every group.
+        """
+        known = self._texts.get(doc.key)
+        said = doc_text(doc) if known is None else known
+        groups = self_described(question)
+        for_some = any(name in said for names in caller_groups().values() for name in names)
+        return [
+            t
+            for t in missing_terms(question, doc, ignore=self.generic, known=said)
+            if t not in groups or (for_some and not any(name in said for name in groups[t]))
+        ]

@@ -13,13 +13,25 @@ def _doc(answer: str, points: dict[str, str] | None = None) -> Doc:
     return entry_doc("x", None, answer=answer, title="t", points=points)
 
 
-@pytest.mark.parametrize("text", ["我是太原的", "太原的", "我在杭州参保", "俺是山西太原的啊", "厦门"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是太原的",
+        "太原的",
+        "我在杭州参保",
+        "俺是山西太原的啊",
+        "厦门",
+        "俺家在衢州，嗯",
+        "？我在合川。",
+        "天水的，。。。",
+    ],
+)
 def test_region_only_turns(text: str) -> None:
     assert region_only(text, region_table())
 
 
 @pytest.mark.parametrize(
-    "text", ["我是太原的，去外地看病要备案吗", "去外地看病要备案吗", "杭州生育津贴多久到账"]
+    "text", ["我是太原的，去外地看病要备案吗", "去外地看病要备案吗", "杭州生育津贴多久到账", "太原12393"]
 )
 def test_questions_with_content_are_not_region_only(text: str) -> None:
     assert not region_only(text, region_table())

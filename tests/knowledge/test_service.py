@@ -77,6 +77,12 @@ def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: S
     assert result.kind == "answer" and "杭州" in result.text
 
 
+def test_a_region_said_alone_is_not_answered_with_the_regions_rule(kb_settings: Settings) -> None:
+    decision = service.get_answerer(kb_settings).decide("我是太原的，嗯")
+    assert decision.kind == "abstain" and decision.reason == "region_only"
+    assert decision.region == "山西/太原"
+
+
 def test_asr_homophones_find_the_same_answer(kb_settings: Settings) -> None:
     clean = service.answer("太原的，异地就医备案要开证明吗？", settings=kb_settings)
     garbled = service.answer("太原的，一地就医备按要开证明吗？", settings=kb_settings)

@@ -27,26 +27,26 @@ sys.path.insert(0, str(HERE.parent / "transcripts_fresh"))
 
 from build_fresh_set import check_set, write_set  # noqa: E402
 
-ID = re.compile(r"^QG\d{3}$")
+PREFIX = "QG"
 COUNT = 110
 
 
-def half(call_id: str) -> str:
+def half(call_id: str, prefix: str = PREFIX) -> str:
     """The half a call belongs to: odd ids tune, even ids test."""
-    return "tune" if int(call_id[2:]) % 2 else "test"
+    return "tune" if int(call_id[len(prefix) :]) % 2 else "test"
 
 
-def check_split(here: Path = HERE) -> dict[str, Counter[str]]:
-    """Count the labels of each half and check that ids run QG001..QG110 and every rule is balanced."""
+def check_split(here: Path = HERE, prefix: str = PREFIX, count: int = COUNT) -> dict[str, Counter[str]]:
+    """Count the labels of each half; check that ids run {prefix}001..{count} and every rule is balanced."""
     per_half: dict[str, Counter[str]] = {"tune": Counter(), "test": Counter()}
     ids = []
     for path in sorted((here / "clean").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         ids.append(data["id"])
-        per_half[half(data["id"])].update(data["labels"]["rules"] or ["(clean)"])
+        per_half[half(data["id"], prefix)].update(data["labels"]["rules"] or ["(clean)"])
     problems = []
-    if ids != [f"QG{n:03d}" for n in range(1, COUNT + 1)]:
-        problems.append(f"ids are not QG001..QG{COUNT:03d}")
+    if ids != [f"{prefix}{n:03d}" for n in range(1, count + 1)]:
+        problems.append(f"ids are not {prefix}001..{prefix}{count:03d}")
     for rule in sorted(set(per_half["tune"]) | set(per_half["test"])):
         if abs(per_half["tune"][rule] - per_half["test"][rule]) > 1:
             problems.append(f"{rule}: {per_half['tune'][rule]} tune vs {per_half['test'][rule]} test")
@@ -55,18 +55,20 @@ def check_split(here: Path = HERE) -> dict[str, Counter[str]]:
     return per_half
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(here: Path = HERE, prefix: str = PREFIX, count: int = COUNT, description: str = __doc__) -> None:
+    """Build (unless ``--check``) and check one fresh set whose ids are ``prefix`` + three digits."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only re-read and check the written files")
     args = parser.parse_args()
     if not args.check:
-        n = write_set(HERE)
+        n = write_set(here)
         sys.stdout.write(f"{n} calls written, each with a noised copy\n")
-    mix = check_set(HERE, ID)
-    per_half = check_split(HERE)
-    sys.stdout.write(f"{COUNT} calls load and check; labels (tune/test):\n")
-    for rule, count in sorted(mix.items()):
-        sys.stdout.write(f"  {rule:34s} {count:3d}  ({per_half['tune'][rule]}/{per_half['test'][rule]})\n")
+    mix = check_set(here, re.compile(rf"^{prefix}\d{{3}}$"))
+    per_half = check_split(here, prefix, count)
+    sys.stdout.write(f"{count} calls load and check; labels (tune/test):\n")
+    for rule, n_labelled in sorted(mix.items()):
+        tune, test = per_half["tune"][rule], per_half["test"][rule]
+        sys.stdout.write(f"  {rule:34s} {n_labelled:3d}  ({tune}/{test})\n")
 
 
 if __name__ == "__main__":
