@@ -39,6 +39,8 @@ from inspection.semantic_bank import NONE, Bank, Calibration, load_bank, load_ca
 from inspection.textmatch import PhraseMatcher, normalize
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
+# What of an utterance is embedded: (text, kind, cued labels, decisive labels a window holds).
+Piece = tuple[str, str, tuple[str, ...], tuple[str, ...]]
 # A window is a guess at where a sentence begins and ends: it must clear the threshold by this much.
 WINDOW_PENALTY = 0.02
 # An open sentence (see ``pieces.open_sentence``) passed no pre-filter: its label rests on the vector
@@ -75,6 +77,9 @@ class Unit:
     # Labels whose cue words a sentence holds (see ``cued``): its nearest is one of them. Not for
     # windows: cut around a cue word, a window would always be of the cue's label.
     cued: tuple[str, ...] = ()
+    # A window's decisive labels whose cue words it holds: it takes no other decisive label (see
+    # ``SemanticMatcher.scored``).
+    holds: tuple[str, ...] = ()
 
     @property
     def window(self) -> bool:
@@ -112,7 +117,7 @@ class SemanticMatcher:
     _vectors: np.ndarray | None = field(default=None, repr=False)
     _cache: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
     # Not an init field: a copy with other settings (dataclasses.replace) must cut its own pieces.
-    _piece_memo: dict[tuple[str, str], tuple[tuple[str, str, tuple[str, ...]], ...]] = field(
+    _piece_memo: dict[tuple[str, str], tuple[Piece, ...]] = field(
         default_factory=dict, init=False, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -279,21 +284,25 @@ class SemanticMatcher:
     def candidates(self, turns: Iterable[tuple[int, str, str]]) -> list[Unit]:
         """The pieces of the given (turn index, 'staff'|'caller', text) turns that pass the pre-filter."""
         return [
-            Unit(i, sp, u, kind, cued) for i, sp, text in turns for u, kind, cued in self._pieces(text, sp)
+            Unit(i, sp, u, kind, cued, holds)
+            for i, sp, text in turns
+            for u, kind, cued, holds in self._pieces(text, sp)
         ]
 
-    def _unit_cues(self, text: str, kind: str, speaker: str) -> tuple[str, ...]:
-        """A window narrows the labels only away from the decisive ones (its cut may split a phrase)."""
+    def _unit_cues(self, text: str, kind: str, speaker: str) -> Piece:
+        """A window narrows the labels only away from the decisive ones (its cut may split a phrase),
+        but keeps the decisive labels it holds cue words of (``Unit.holds``)."""
         cued = self.cued(text, speaker)
-        return () if kind == "window" and any(self.bank.labels[lb].decisive for lb in cued) else cued
+        held = tuple(lb for lb in cued if self.bank.labels[lb].decisive)
+        return (text, kind, (), held) if kind == "window" and held else (text, kind, cued, ())
 
-    def _pieces(self, text: str, speaker: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    def _pieces(self, text: str, speaker: str) -> tuple[Piece, ...]:
         """An utterance's units with their cue labels, remembered by text like the vectors: cutting
         and pre-filtering a scripted sentence again on every call costs more than its lookup."""
         key = (speaker, text)
         got = self._piece_memo.get(key)
         if got is None:
-            got = tuple((u, kind, self._unit_cues(u, kind, speaker)) for u, kind in self.units(text, speaker))
+            got = tuple(self._unit_cues(u, kind, speaker) for u, kind in self.units(text, speaker))
             with self._lock:
                 if len(self._piece_memo) >= self.cache_size:
                     self._piece_memo.clear()
@@ -302,11 +311,15 @@ class SemanticMatcher:
 
     def scored(self, turns: Iterable[tuple[int, str, str]]) -> list[tuple[Unit, Nearest]]:
         """Each candidate piece with its nearest label; a window's or an open sentence's margin
-        carries its penalty."""
+        carries its penalty. A window cut around a decisive label's cue word whose nearest is the
+        other decisive label is none: in recognised speech a refusal (跟我说这个也白搭大厅怎么办) sits
+        nearer the blame examples, the vectors do not tell the two apart, the cue words do."""
         cands = self.candidates(turns)
         out = []
         near_all = self.nearest([(u.speaker, u.text) for u in cands], [u.cued for u in cands])
         for unit, near in zip(cands, near_all, strict=True):
+            if unit.holds and near.label not in unit.holds and self.bank.labels[near.label].decisive:
+                near = Nearest(NONE, "", near.score, 0.0)
             if unit.penalty:
                 near = Nearest(near.label, near.example, near.score, near.margin - unit.penalty)
             out.append((unit, near))

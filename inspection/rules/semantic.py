@@ -2,8 +2,8 @@
 
 Sentences are matched against the example banks by ``inspection.semantic`` (only when the
 Inspector was given a matcher); deflections and open matters found the same way are used by the
-first_contact and unresolved families. A turn that has an exact forbidden phrase gets no semantic
-label: the exact finding explains it.
+first_contact and unresolved families. A turn that has a listed forbidden or impatient phrase
+(``rules.forbidden``) gets no semantic label: the listed finding explains it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from inspection.context import Context, RawFinding, quote
+from inspection.rules.forbidden import listed
 from inspection.semantic import SemanticHit
 from inspection.textmatch import normalize
 
@@ -33,9 +34,10 @@ def hits(ctx: Context) -> list[SemanticHit]:
                 for t in turns
                 if t.is_staff or t.index in tail
             ]
-            # A turn with an exact forbidden phrase is explained by it: one sentence, one problem.
+            # A turn with a listed forbidden or impatient phrase is explained by it: one sentence,
+            # one problem.
             by_index = {t.index: t for t in turns}
-            cached = [h for h in ctx.semantic.match(speaking) if not ctx.find("forbidden", by_index[h.turn])]
+            cached = [h for h in ctx.semantic.match(speaking) if not listed(ctx, by_index[h.turn])]
         ctx.memo["semantic"] = cached
     return list(cached)  # type: ignore[call-overload]
 

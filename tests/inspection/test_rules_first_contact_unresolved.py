@@ -126,3 +126,12 @@ def test_a_resolved_call_does_not_embed_the_callers_words() -> None:
     ticket = polite_call(("C", "钱没到，还要等多久啊？"), ("A", "我给您登记工单，三个工作日内回电。"))
     assert any("多久" in t for t in encoded(open_call))
     assert not any("多久" in t for t in encoded(ticket))
+
+
+def test_a_callback_in_other_words_is_a_callback() -> None:
+    """给您打电话 / 给您回个电话 promise a callback like 给您回电; 有需要再给您打电话 does not."""
+    for said in ("我核实以后明天上午给您打电话。", "我问清楚了给您回个电话。"):
+        call = polite_call(("C", "报销款一直没到。"), ("A", said), ("C", "那算了吧。"))
+        assert unresolved.check(context(call)) == [], said
+    call = polite_call(("C", "报销款一直没到。"), ("A", "有需要再给您打电话。"), ("C", "那算了吧。"))
+    assert unresolved.check(context(call))

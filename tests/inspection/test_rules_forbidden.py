@@ -1,4 +1,4 @@
-"""服务禁语 in staff speech only, with variants."""
+"""服务禁语 and 不耐烦用语 in staff speech only, with variants; the boundary between the two."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from tests.inspection.conftest import context, polite_call
         "这个不归我们管。",
         "这 不贵 我们这边管啊",
         "你自己上网查一下吧",
-        "我说了你怎么就听不明白呢",
         "我也不知道。",
     ],
 )
@@ -34,3 +33,16 @@ def test_one_finding_per_turn_with_all_phrases() -> None:
     found = forbidden.check(context(call))
     assert [f.turns for f in found] == [(2,), (4,)]
     assert len(found[0].evidence) == 2
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["我说了你怎么就听不明白呢", "跟你说过了，你有完没完", "这么简单都不会？"],
+)
+def test_blame_at_the_caller_is_impatience_not_a_forbidden_phrase(said: str) -> None:
+    """Aimed at the caller (hearing, repeating, scorn): politeness.impatience; a refusal stays forbidden."""
+    found = forbidden.check(
+        context(polite_call(("C", "请问一下。"), ("A", said), ("C", "哦。"), ("A", "这个不归我们管。")))
+    )
+    assert [(f.rule, f.turns) for f in found] == [("politeness.impatience", (2,)), ("forbidden.phrase", (4,))]
+    assert found[0].detail.startswith("不耐烦用语：")

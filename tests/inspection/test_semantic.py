@@ -11,7 +11,7 @@ import pytest
 
 from inspection.pieces import clause_edges, open_sentence, sentences
 from inspection.semantic import OPEN_PENALTY, SemanticMatcher
-from inspection.semantic_bank import NONE, Calibration, load_bank, load_calibration
+from inspection.semantic_bank import NONE, Calibration, Label, load_bank, load_calibration
 from inspection.textmatch import normalize
 from knowledge.embed import Embedder
 from tests.inspection import conftest
@@ -219,3 +219,22 @@ def test_a_decisive_label_needs_its_own_cue_word() -> None:
     assert [u.cued for u in m.candidates([(1, "staff", text)])] == [("deflection",)]
     assert m.match([(1, "staff", text)]) == []  # deflection's threshold is out of reach: no hit at all
     assert [u.cued for u in m.candidates([(1, "staff", "快点去医院")])] == [("impatience", "deflection")]
+
+
+def test_a_window_takes_no_decisive_label_it_holds_no_cue_word_of() -> None:
+    """Recognised speech: a window cut around a refusal's cue word (白搭) that sits nearer the blame
+    examples is no impatience; the vectors do not tell the two apart, the cue words do."""
+    bank = tiny_bank()
+    labels = {
+        "impatience": Label("impatience", "staff", ("快快快",), ("几遍",), decisive=True),
+        "forbidden": Label("forbidden", "staff", ("查查查",), ("白搭",), decisive=True),
+        "none": bank.labels["none"],
+    }
+    cal = Calibration({"impatience": -1.0, "forbidden": 5.0})
+    m = SemanticMatcher(replace(bank, labels=labels), keyword_encoder, cal, k=1)
+    text = "这个呢你跟我说白搭快快快然后我再帮您看一下情况吧"
+    windows = [u for u in m.candidates([(1, "staff", text)]) if u.window]
+    assert windows and all(u.holds == ("forbidden",) and u.cued == () for u in windows)
+    assert m.nearest([("staff", windows[0].text)])[0].label == "impatience"  # unrestricted
+    assert [n.label for u, n in m.scored([(1, "staff", text)]) if u.window] == [NONE] * len(windows)
+    assert m.match([(1, "staff", text)]) == []

@@ -200,7 +200,7 @@ def build_week(session: Session, rules: tickets.TicketRules) -> None:
 
 
 def score_calls(session: Session, settings: Settings) -> None:
-    """QA101 and QA103 for agent 2208, QA104 for 2580 (its 服务禁语 finding overruled), QA102 outside."""
+    """QA101 and QA103 for agent 2208, QA104 for 2580 (its 不耐烦 finding overruled), QA102 outside."""
     for name, agent, day in (
         ("QA101", "2208", 2),
         ("QA103", "2208", 4),
@@ -212,7 +212,7 @@ def score_calls(session: Session, settings: Settings) -> None:
         raw.update(agent_id=agent, date=f"2026-03-0{day}")
         result = inspection.score_transcript(session, transcript=raw, settings=settings)
         if name == "QA104":
-            finding = next(f for f in result.findings if f.rule == "forbidden.phrase")
+            finding = next(f for f in result.findings if f.rule == "politeness.impatience")
             assert finding.id is not None
             inspection.review_finding(
                 session,
