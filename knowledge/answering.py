@@ -9,12 +9,12 @@ one), and region (a rule of one region is never given as a general answer).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
+from knowledge.followup import FOLLOWUP_MAX_CHARS, has_own_terms, is_followup, region_only
 from knowledge.named import NamedServices
 from knowledge.own_region import own_region_match
 from knowledge.ranking import (
@@ -32,36 +32,15 @@ from knowledge.regions import RegionTable
 from knowledge.review import date_label, is_stale
 from knowledge.search import Doc, Hit, KnowledgeBase
 from knowledge.terms import TermCoverage
-from knowledge.textnorm import clean_text, domain_terms, has_chinese, normalize_query
+from knowledge.textnorm import clean_text, has_chinese
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.87
 MAX_QUESTION_CHARS = 1000
-# A follow-up is at most this long (without a 那/还有 start); a facet follow-up says at most this
-# many characters besides its facet words ("在哪儿绑？要去窗口不？" leaves 绑).
-FOLLOWUP_MAX_CHARS = 16
+# A facet follow-up says at most this many characters besides its facet words ("在哪儿绑？要去窗口不？"
+# leaves 绑).
 FACET_RESIDUAL_MAX = 3
-_FOLLOWUP_START = (
-    "那",
-    "那么",
-    "那个",
-    "这个",
-    "还有",
-    "另外",
-    "那要",
-    "那我",
-    "要是",
-    "如果",
-    "还要",
-    "还得",
-    "那钱",
-    "那如果",
-)
-_REGION_FILLER_RE = re.compile(
-    r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|问一下|俺家|我家|嗯|啊|呀|哦|嘛|呢|吧"
-    r"|[^\w]|_)"
-)
 
 
 @dataclass
@@ -127,36 +106,6 @@ def confidence_of(hit: Hit, policy: Policy, hits: Sequence[Hit] = ()) -> float:
 def candidates(hits: Sequence[Hit], audience: str) -> list[Hit]:
     """Hits that may be given as an answer: curated entries (passages too for agents)."""
     return [h for h in hits if h.doc.kind == "entry" or audience == "agent"]
-
-
-def region_only(question: str, table: RegionTable) -> bool:
-    """True for turns like 我是太原的: a region and nothing else to answer."""
-    found = table.find_all(question)
-    heard = [said for _, said in table.find_by_sound(question)] if not found else []
-    if not found and not heard:
-        return False
-    rest = question
-    for said in heard:  # a name misheard by the recogniser (昆螟那边)
-        rest = rest.replace(said, "")
-    for region in found:
-        for name in (region.full_name, region.stem, *region.path.split("/")):
-            rest = rest.replace(name, "")
-    rest = _REGION_FILLER_RE.sub("", rest)
-    return len(rest) <= 2
-
-
-def is_followup(question: str) -> bool:
-    """An elliptical question that leans on the previous one (那要带什么材料？)."""
-    text = clean_text(question)
-    if text.startswith(_FOLLOWUP_START):
-        return True
-    return len(text) <= 10 and not has_own_terms(text)
-
-
-def has_own_terms(question: str) -> bool:
-    """Whether a question names a domain term (两字以上) of its own, beyond facet and filler words."""
-    normalized = normalize_query(clean_text(question))
-    return any(term in normalized for term in domain_terms() if len(term) >= 2)
 
 
 class Answerer:

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from knowledge.answering import has_own_terms, is_followup, region_only
 from knowledge.confidence import ConfidenceModel, fit
+from knowledge.followup import has_own_terms, is_followup, region_only
 from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc

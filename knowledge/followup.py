@@ -1,0 +1,65 @@
+"""Turns that lean on the conversation: a region said alone, an elliptical follow-up.
+
+"我是太原的" names a region and asks nothing; "那要带什么材料？" asks about the question before it;
+"那医保的热线号码是多少" starts like a follow-up but carries terms of its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.regions import RegionTable
+from knowledge.textnorm import clean_text, domain_terms, normalize_query
+
+# A follow-up is at most this long (without a 那/还有 start).
+FOLLOWUP_MAX_CHARS = 16
+_FOLLOWUP_START = (
+    "那",
+    "那么",
+    "那个",
+    "这个",
+    "还有",
+    "另外",
+    "那要",
+    "那我",
+    "要是",
+    "如果",
+    "还要",
+    "还得",
+    "那钱",
+    "那如果",
+)
+_REGION_FILLER_RE = re.compile(
+    r"(我是|俺是|我在|俺在|在|我们是|参保的|参保|的|人|这边|那边|医保|地方|问一下|俺家|我家|嗯|啊|呀|哦|嘛|呢|吧"
+    r"|[^\w]|_)"
+)
+
+
+def region_only(question: str, table: RegionTable) -> bool:
+    """True for turns like 我是太原的: a region and nothing else to answer."""
+    found = table.find_all(question)
+    heard = [said for _, said in table.find_by_sound(question)] if not found else []
+    if not found and not heard:
+        return False
+    rest = question
+    for said in heard:  # a name misheard by the recogniser (昆螟那边)
+        rest = rest.replace(said, "")
+    for region in found:
+        for name in (region.full_name, region.stem, *region.path.split("/")):
+            rest = rest.replace(name, "")
+    rest = _REGION_FILLER_RE.sub("", rest)
+    return len(rest) <= 2
+
+
+def is_followup(question: str) -> bool:
+    """An elliptical question that leans on the previous one (那要带什么材料？)."""
+    text = clean_text(question)
+    if text.startswith(_FOLLOWUP_START):
+        return True
+    return len(text) <= 10 and not has_own_terms(text)
+
+
+def has_own_terms(question: str) -> bool:
+    """Whether a question names a domain term (两字以上) of its own, beyond facet and filler words."""
+    normalized = normalize_query(clean_text(question))
+    return any(term in normalized for term in domain_terms() if len(term) >= 2)
