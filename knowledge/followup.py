@@ -63,3 +63,17 @@ def has_own_terms(question: str) -> bool:
     """Whether a question names a domain term (两字以上) of its own, beyond facet and filler words."""
     normalized = normalize_query(clean_text(question))
     return any(term in normalized for term in domain_terms() if len(term) >= 2)
+
+
+# A clause that only says who the caller is ("俺是上个月刚退休的职工", "我是太原的").
+_SELF_RE = re.compile(r"^(我|俺|咱|我们|俺们|咱们)(家)?(是|属于|算是?|现在是)")
+_CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,。！!；;\s])")
+
+
+def asked_clause(question: str) -> str:
+    """The question without the clauses before it that only say who the caller is: "俺是上个月刚
+    退休的职工 那要带啥材料去不" asks "那要带啥材料去不" of the answer just given."""
+    clauses = [c for c in _CLAUSE_SPLIT_RE.split(question.strip()) if c.strip()]
+    while len(clauses) > 1 and _SELF_RE.match(clauses[0].strip()):
+        clauses.pop(0)
+    return "".join(clauses).strip() or question

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from knowledge.confidence import ConfidenceModel, fit
-from knowledge.followup import has_own_terms, is_followup, region_only
+from knowledge.followup import asked_clause, has_own_terms, is_followup, region_only
 from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
@@ -107,3 +107,16 @@ def test_an_overview_that_ends_by_asking_the_region_is_told_apart() -> None:
     # Asking the region earlier in the text, or only naming 参保地, is not the overview's question.
     assert not asks_region(_doc("请告诉我您在哪里参保。开封规定30个工作日内办完。"))
     assert not asks_region(_doc("按参保地的规定报销，一般30个工作日。"))
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("俺是上个月刚退休的职工 那要带啥材料去不", "那要带啥材料去不"),
+        ("我是太原的，那要带什么材料？", "那要带什么材料？"),
+        ("我是退休职工", "我是退休职工"),  # nothing asked besides: the qualifier itself is the turn
+        ("那要带啥材料", "那要带啥材料"),
+    ],
+)
+def test_who_the_caller_is_said_before_a_follow_up_is_not_part_of_what_it_asks(text: str, asked: str) -> None:
+    assert asked_clause(text) == asked

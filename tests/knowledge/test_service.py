@@ -70,6 +70,17 @@ def test_a_bare_facet_follow_up_stays_on_the_question_it_follows(kb_settings: Se
     assert own.kind == "answer" and "12393" in own.text
 
 
+def test_a_facet_follow_up_after_saying_who_the_caller_is_gets_the_facet(kb_settings: Settings) -> None:
+    result = service.answer(
+        "俺是上个月刚退休的职工 那要带啥材料去不",
+        region="济南",
+        history=("职工在职转退休以后，医保待遇要自己跑去申请吗", "济南"),
+        previous_entry="service-shandong-retirement-no-application",
+        settings=kb_settings,
+    )
+    assert result.kind == "answer" and "材料自动归集" in result.text
+
+
 def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: Settings) -> None:
     question = "生了孩子以后，生育津贴要等多久才能到账？"
     assert service.answer(question, settings=kb_settings).kind == "clarify_region"
