@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
-from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, has_own_terms, is_followup, region_only
+from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only
 from knowledge.named import NamedServices
 from knowledge.own_region import own_region_match
 from knowledge.ranking import (
@@ -179,11 +179,9 @@ class Answerer:
             # "俺家在衢州，嗯": no question yet; the region's only entry is not what was asked
             return Decision("abstain", "region_only", [], region=caller_region, searched=searched)
         decision = self._decide_searched(text, searched, caller_region, audience, topic)
-        if searched != text and (has_own_terms(text) or region_only(text, self.regions)):
+        if searched != text:
             # A follow-up joined to the question before it; one that stands on its own words
-            # ("那医保的热线号码是多少") or names the region the rule is for ("衢州") is also searched
-            # alone. One with neither ("要多长时间") asks about the earlier topic only: searched
-            # alone, it would find some other topic's time limit.
+            # ("那医保的热线号码是多少") must not be bent toward the earlier topic.
             alone = self._decide_searched(text, text, caller_region, audience, topic)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone

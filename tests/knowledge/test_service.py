@@ -59,17 +59,6 @@ def test_follow_up_uses_the_previous_question(kb_settings: Settings) -> None:
     assert "杭州" in result.text and "单位" in result.text
 
 
-def test_a_bare_facet_follow_up_stays_on_the_question_it_follows(kb_settings: Settings) -> None:
-    # No 郑州 rule for 慢特病: "要多长时间" asks about that, not about some other topic's time limit.
-    first = "门诊慢特病怎么申请"
-    assert service.answer(first, region="郑州", settings=kb_settings).kind == "abstain"
-    result = service.answer("要多长时间", region="郑州", history=(first, "郑州"), settings=kb_settings)
-    assert result.kind == "abstain"
-    # One with terms of its own is still answered on its own words.
-    own = service.answer("那医保热线号码是多少", history=(first,), settings=kb_settings)
-    assert own.kind == "answer" and "12393" in own.text
-
-
 def test_a_facet_follow_up_after_saying_who_the_caller_is_gets_the_facet(kb_settings: Settings) -> None:
     result = service.answer(
         "俺是上个月刚退休的职工 那要带啥材料去不",
