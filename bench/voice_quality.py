@@ -44,7 +44,10 @@ __all__ = [
 ]
 
 ANSWER_SAMPLE = 12  # published knowledge answers heard back, spread over the catalogue (the report set)
-TUNE_ANSWERS, TUNE_OFFSET = 24, 5  # the tune set's answers: a denser spread, shifted off the report set's
+TUNE_ANSWERS, TUNE_OFFSET = (
+    24,
+    5,
+)  # the tune set's answers: a denser spread of the entries outside the report set
 FALLBACK_LIMIT = 72  # utterances the fallback voice speaks (a spread third of the set)
 PROMPT_LIMIT = 108  # utterances of the prompt comparison (a spread half), at PROMPT_SNRS
 PROMPT_SNRS: tuple[float | None, ...] = (None, 10.0)
@@ -60,16 +63,28 @@ def bot_texts(settings: Settings, answers: int = ANSWER_SAMPLE, offset: int = 0)
     """(kind, text) the bot says: every IVR prompt and a spread of published answers, as spoken.
 
     The answers are every ``len(public) // answers``-th published entry from ``offset``: the standard
-    (report) set is offset 0; ``tune_texts`` takes another offset of a denser spread.
+    (report) set is offset 0; ``tune_texts`` takes a denser spread of the other entries.
     """
-    from knowledge.catalog import load_entries
+    return _prompts(settings) + _as_said(_spread(_public(settings), answers, offset))
+
+
+def _prompts(settings: Settings) -> list[tuple[str, str]]:
     from voice.ivr_prompts import load_prompts
     from voice.tts_voice import prompt_texts
 
-    texts = [("prompt", t) for t in prompt_texts(load_prompts(), settings.tts_options["fill"]).values()]
-    public = [e for e in load_entries(settings.kb_entries_dir) if e.audience == "public"]
-    step = max(1, len(public) // answers)
-    return texts + _as_said(public[offset::step][:answers])
+    return [("prompt", t) for t in prompt_texts(load_prompts(), settings.tts_options["fill"]).values()]
+
+
+def _public(settings: Settings) -> list[Any]:
+    from knowledge.catalog import load_entries
+
+    return [e for e in load_entries(settings.kb_entries_dir) if e.audience == "public"]
+
+
+def _spread(entries: Sequence[Any], answers: int, offset: int) -> list[Any]:
+    """Every ``len(entries) // answers``-th entry from ``offset``, at most ``answers`` of them."""
+    step = max(1, len(entries) // answers)
+    return list(entries[offset::step][:answers])
 
 
 def entry_answers(settings: Settings, ids: Sequence[str]) -> list[tuple[str, str]]:
@@ -91,13 +106,13 @@ def _as_said(entries: Sequence[Any]) -> list[tuple[str, str]]:
 
 
 def tune_texts(settings: Settings) -> list[tuple[str, str]]:
-    """The set the voice is tuned on: the prompts and ``TUNE_ANSWERS`` published answers, none of them
-    among the report set's (``bot_texts``), so the reported figure is not fitted to its own texts."""
-    report = {t for k, t in bot_texts(settings) if k == "answer"}
-    said = bot_texts(settings, TUNE_ANSWERS, TUNE_OFFSET)
-    if report & {t for k, t in said if k == "answer"}:
-        raise ValueError("the tune answers overlap the report set; change TUNE_OFFSET")
-    return said
+    """The set the voice is tuned on: the prompts and ``TUNE_ANSWERS`` published answers spread over
+    the entries outside the report set (``bot_texts``), so the reported figure is not fitted to its own
+    texts however the catalogue grows."""
+    public = _public(settings)
+    report = {e.id for e in _spread(public, ANSWER_SAMPLE, 0)}
+    others = [e for e in public if e.id not in report]
+    return _prompts(settings) + _as_said(_spread(others, TUNE_ANSWERS, TUNE_OFFSET))
 
 
 def speak_back(phone: PhoneVoice, said: Sequence[tuple[str, str]]) -> list[tuple[str, str, bytes]]:
