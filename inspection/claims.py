@@ -138,6 +138,7 @@ def _codes(text: str) -> str:
 _LONG_UNIT_CODES = {_codes(w): w for w in _LONG_UNITS}
 _NUMERAL_SOUNDS = {lazy_pinyin(ch)[0]: ch for ch in "一二两三四五六七八九十"}
 _GE = lazy_pinyin("个")[0]
+_SAFE_LEADS = frozenset("二三六")
 
 
 def _is_number(ch: str) -> bool:
@@ -171,6 +172,16 @@ def repair_numbers(text: str) -> str:
         numeral = _NUMERAL_SOUNDS.get(lazy_pinyin(chars[i])[0])
         if numeral and not _is_number(chars[i]) and _is_number(chars[i - 1]) and i + 1 in starts:
             chars[i] = numeral
+    # A leading numeral heard as its homophone before 十/百/千 of an amount: 而十个汞作日 is 二十个工作日
+    # (only numerals whose sound is no common function word: not 就 for 九, 以 for 一, 是 for 十).
+    for i in range(len(chars) - 2):
+        numeral = _NUMERAL_SOUNDS.get(lazy_pinyin(chars[i])[0])
+        if numeral in _SAFE_LEADS and not _is_number(chars[i]) and (i == 0 or not _is_number(chars[i - 1])):
+            j = i + 1
+            while j < len(chars) and chars[j] in "十百千":
+                j += 1
+            if j > i + 1 and j in starts:
+                chars[i] = numeral
     text = "".join(chars)
     for m in re.finditer(rf"(?<![\d{_NUMERAL_CHARS}])([\u4e00-\u9fff])(?=个(?:{_UNIT_RE}))", text):
         numeral = _NUMERAL_SOUNDS.get(lazy_pinyin(m.group(1))[0])

@@ -358,10 +358,16 @@ class SemanticMatcher:
                 found[key] = SemanticHit(
                     near.label, unit.turn, unit.text, near.example, near.score, near.margin
                 )
+        claimed: set[int] = set()
         for hit in self.shaped(turns):
             # A shape decides the turn between the decisive labels: a window of recognised speech cut
-            # from "跟我磨嘴皮子也改变不了" may sit nearer an impatience example.
+            # from "跟我磨嘴皮子也改变不了" may sit nearer an impatience example. Between two shapes of
+            # decisive labels the bank's first label wins: blame at the caller that also disowns
+            # (是您自己没仔细看，怪不到我们头上) is impatience, as the boundary in the README says.
             if self.bank.labels[hit.label].decisive:
+                if hit.turn in claimed:
+                    continue
+                claimed.add(hit.turn)
                 for other in self.bank.labels.values():
                     if other.decisive and other.name != hit.label:
                         found.pop((hit.turn, other.name), None)

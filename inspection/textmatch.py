@@ -38,6 +38,8 @@ DEFAULT_FILLERS: tuple[str, ...] = (
 _INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 WILDCARD_CHARS = 8
+# No filler right after a negator inside a phrase: 不就知道(了) is a rhetorical "you would know", not 不知道.
+NEGATORS = "不没别"
 # Where a sentence ends: a "*" gap does not cross it (recognised speech has none, so it crosses there).
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _CODE_BASE = 0xF0000  # supplementary private-use plane: never occurs in transcripts
@@ -196,6 +198,13 @@ def load_lexicon(path: Path) -> list[LexiconEntry]:
     return parse_lexicon(Path(path).read_text(encoding="utf-8").splitlines())
 
 
+def _spaced(codes: str, gap: str, negators: set[str]) -> str:
+    """A phrase's pattern: ``gap`` (fillers) between its sounds, except right after a negator."""
+    return "".join(
+        re.escape(c) + ("" if c in negators or i == len(codes) - 1 else gap) for i, c in enumerate(codes)
+    )
+
+
 class PhraseMatcher:
     """Finds lexicon phrases in text, tolerant of fillers, particles and homophones."""
 
@@ -218,6 +227,7 @@ class PhraseMatcher:
             if filler_alts and max_fillers
             else ""
         )
+        negators = {self._encode(c) for c in NEGATORS}
         self._phrases: list[LexiconEntry] = []
         self._exclusions: list[re.Pattern[str] | None] = []
         self._gapped: list[bool] = []  # phrases with a "*" gap
@@ -229,7 +239,7 @@ class PhraseMatcher:
             pieces = [p for p in (self._encode(x) for x in entry.phrase.split("*")) if p]
             if not pieces:
                 continue
-            pattern = f".{{0,{WILDCARD_CHARS}}}?".join(gap.join(re.escape(c) for c in p) for p in pieces)
+            pattern = f".{{0,{WILDCARD_CHARS}}}?".join(_spaced(p, gap, negators) for p in pieces)
             idx = len(self._phrases)
             self._by_first.setdefault(pieces[0][0], []).append((idx, re.compile(pattern)))
             self._phrases.append(entry)

@@ -261,6 +261,20 @@ def contradicted_entries(ctx: Context) -> set[str]:
     return {f.kb_entry for f in check(ctx) if f.kb_entry}
 
 
+def caller_durations(ctx: Context, before: int) -> set[tuple[str, float]]:
+    """Durations the caller stated as fact (not asked) before turn ``before``: 报上去半个月了还没到.
+    Staff repeating one (您报上去半个月，还在时限里面) speak of the caller's case, not of the rule."""
+    return {
+        (q.unit, q.value)
+        for t in ctx.transcript.caller_turns
+        if t.index < before
+        for c in split_clauses(t.text)
+        if not re.search(r"[?？吗]|是不是|多久|几", c)
+        for q in quantities(c)
+        if q.unit in TIME_UNITS
+    }
+
+
 def _contradictions(ctx: Context) -> list[RawFinding]:
     if ctx.kb_lookup is None:
         return []
@@ -288,7 +302,9 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
             for q in quants:
                 if q.historical or (turn.index, q.unit + clause) in seen:
                     continue
-                if elapsed and q.unit in TIME_UNITS:
+                if q.unit in TIME_UNITS and (
+                    elapsed or (q.unit, q.value) in caller_durations(ctx, turn.index)
+                ):
                     continue
 
                 # An exact figure is compared with the same unit; a spoken approximation (二十来天,

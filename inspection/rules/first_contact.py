@@ -22,8 +22,30 @@ def has_resolution(ctx: Context) -> bool:
     return ctx.resolved()
 
 
-def _answers(ctx: Context, turn: Turn) -> bool:
-    if gives_howto(turn.text) or any(quantities(c) for c in split_clauses(turn.text)):
+# A reply that opens with a yes or a no (能。/ 可以，/ 行，/ 不用。) to the caller's question just before.
+_YES_NO = re.compile(r"^(?:可以|能|行|不用|不能|不行|需要|不需要|要|不要|会|不会|是的|对)[，。！,.!]")
+# Recognised speech has no punctuation: a narrower set of words that open such a reply (可以大连有…).
+_YES_NO_BARE = re.compile(r"^(?:嗯|那个)?(?:可以|能|行|不用|不能|不行|不需要|是的)")
+_PUNCT = re.compile(r"[，。？！,.?!]")
+
+
+def yes_no(ctx: Context, turn: Turn) -> bool:
+    """Whether staff answer the caller's question just before with a yes or no of their own
+    (not a yes to a push: 行，您去窗口问吧)."""
+    before = ctx.transcript.turns[turn.index - 1] if turn.index else None
+    return (
+        before is not None
+        and before.speaker != turn.speaker
+        and bool(re.search(r"[?？吗]|能不能|行不行|是不是|可不可以|要不要", before.text))
+        and bool((_YES_NO if _PUNCT.search(turn.text) else _YES_NO_BARE).match(turn.text))
+        and not asks_elsewhere(turn.text)
+        and not any(ctx.find(lex, turn) for lex in ("deflection", "referral"))
+    )
+
+
+def answers(ctx: Context, turn: Turn) -> bool:
+    """Whether a staff turn answers the caller itself: how-to, a figure, a claim on the rule, a yes/no."""
+    if gives_howto(turn.text) or any(quantities(c) for c in split_clauses(turn.text)) or yes_no(ctx, turn):
         return True
     norm = ctx.norm(turn)
     return any(
@@ -41,7 +63,7 @@ def helped(ctx: Context) -> bool:
     if memo is None:
         first = next(iter(ctx.transcript.caller_turns), None)
         memo = ctx.memo["helped"] = first is not None and any(
-            _answers(ctx, t)
+            answers(ctx, t)
             for t in ctx.transcript.staff_turns
             if t.index > first.index and not ctx.find("farewell", t) and not ctx.find("satisfaction", t)
         )
@@ -52,12 +74,13 @@ def helped(ctx: Context) -> bool:
 # 是医院那边的事. Like a referral, a push away only when staff answered nothing themselves.
 _BODY = (
     r"医保局|医保中心|医保部门|经办机构|社保局|社保中心|卫健|卫生健康|人社|税务|民政|残联|公安|派出所"
-    r"|药店|医院|社区|街道|居委会|村委会|单位|窗口|银行|保险公司|厂家|护士|医生|那边"
+    r"|药店|医院|社区|街道|居委会|村委会|单位|窗口|银行|保险公司|厂家|护士|医生|大夫|那边"
 )
 _STOP = r"[^，。？！；,?!;]"
 _ASK_BODY = re.compile(
     rf"(?:得|要|就|您|你)(?:去|到){_STOP}{{0,8}}?(?:{_BODY}){_STOP}{{0,4}}?(?:问|咨询|打听)(?!的|题)"
     rf"|(?:得问|您问|你问|多问)(?!的|题){_STOP}{{0,6}}?(?:{_BODY})"
+    rf"|(?:您|你|得|就)(?:直接)?找{_STOP}{{0,8}}?(?:{_BODY}){_STOP}{{0,4}}?(?:问|咨询)(?!的|题)"
     rf"|(?:{_BODY})那边的事"
 )
 

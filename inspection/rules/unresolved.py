@@ -15,7 +15,7 @@ import re
 
 from inspection.claims import has_time_expression
 from inspection.context import Context, RawFinding, quote
-from inspection.rules.first_contact import deflections, has_resolution
+from inspection.rules.first_contact import answers, deflections, has_resolution
 from inspection.rules.howto import gives_howto
 from inspection.rules.semantic import hits_for
 
@@ -74,13 +74,15 @@ def answered_after(ctx: Context, index: int) -> bool:
 
 
 def answered_around(ctx: Context, index: int) -> bool:
-    """Whether staff told the caller how to proceed (materials, a committed time limit) in a later
-    turn, or in the turn just before ``index``: then "我也管不着" followed by "二十四小时之内回复",
+    """Whether staff answered the caller themselves (materials, a time limit, a figure, a yes or no:
+    可以，在开通了的医院用手机结算) in a later turn that is not itself vague, or in the turn just
+    before ``index``: then "我也管不着" followed by "二十四小时之内回复",
     or "对，等着就行" after "主动推送给您，零材料", leaves nothing open."""
     first = next(iter(ctx.transcript.caller_turns), None)
     before = [t for t in ctx.transcript.staff_turns if first is not None and first.index < t.index < index]
     later = [t for t in ctx.transcript.staff_turns if t.index > index]
-    return any(gives_howto(t.text) for t in [*before[-1:], *later])
+    vague = {h.turn for h in hits_for(ctx, "vague")} | {i for i, _ in noncommittal(ctx)}
+    return any(answers(ctx, t) for t in [*before[-1:], *later] if t.index not in vague)
 
 
 def check(ctx: Context) -> list[RawFinding]:
