@@ -44,10 +44,8 @@ __all__ = [
 ]
 
 ANSWER_SAMPLE = 12  # published knowledge answers heard back, spread over the catalogue (the report set)
-TUNE_ANSWERS, TUNE_OFFSET = (
-    24,
-    5,
-)  # the tune set's answers: a denser spread of the entries outside the report set
+# The tune set's answers: a denser spread of the entries outside the report set.
+TUNE_ANSWERS, TUNE_OFFSET = 24, 5
 FALLBACK_LIMIT = 72  # utterances the fallback voice speaks (a spread third of the set)
 PROMPT_LIMIT = 108  # utterances of the prompt comparison (a spread half), at PROMPT_SNRS
 PROMPT_SNRS: tuple[float | None, ...] = (None, 10.0)

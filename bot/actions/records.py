@@ -33,11 +33,11 @@ class ActionPersonalRecord(ThreadedAction):
     ) -> list[EventType]:
         text = common.latest_text(tracker)
         found = routing.cues(text) if text else set()
-        if found & routing.ACT_NOW_CUES and not tracker.active_loop_name:
+        urgent = routing.act_now(common.latest_intent(tracker)[0], found)
+        if urgent is not None and not tracker.active_loop_name:
             # "钱少了两千，是不是被盗刷了，帮我查查": a theft (or chase-up) to act on, not a look-up.
-            intent, _ = common.latest_intent(tracker)
             log.info("action.personal_record.act_now cues=%s", sorted(found))
-            return open_form(dispatcher, tracker, reason=routing.ticket_reason(intent, found))
+            return open_form(dispatcher, tracker, reason=urgent.reason)
         region = common.region_in(text) or tracker.get_slot(names.REGION)
         result = None
         if text:

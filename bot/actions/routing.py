@@ -170,6 +170,11 @@ def _top(ranking: Sequence[Mapping[str, object]], group: Sequence[str]) -> float
     return max((float(str(r.get("confidence") or 0)) for r in ranking if r.get("name") in group), default=0.0)
 
 
+def act_now(intent: str | None, found: set[str]) -> Route | None:
+    """The work order that cues of a theft, a chase-up or "你说的不管用" open at once, else None."""
+    return Route("ticket", ticket_reason(intent, found), "cue") if found & ACT_NOW_CUES else None
+
+
 def route_cues(
     intent: str | None,
     text: str,
@@ -184,8 +189,9 @@ def route_cues(
     电话" is a question about the channel, "凭什么不给报" is a complaint.
     """
     found = cues(text) if text else set()
-    if found & ACT_NOW_CUES:
-        return Route("ticket", ticket_reason(intent, found), "cue")
+    urgent = act_now(intent, found)
+    if urgent is not None:
+        return urgent
     if found & GRIEVANCE_CUES:
         # Only a question asks a facet: "医院乱收费，我要举报" names 收费 but asks nothing.
         facet = "indignation_cue" not in found and ASKS_RE.search(text) and asked_facets(text)
