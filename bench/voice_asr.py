@@ -19,9 +19,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import ctranslate2
+
+from api.settings import Settings
 from bench.voice_set import Clip, char_errors, corpus_cer, halves, snr_label
 from devtools.evaluation import Engine, run, summarize
-from voice import whisper_text
+from voice import whisper_asr, whisper_text
 from voice.audio import Pcm
 from voice.tts import speech_text
 from voice.whisper_asr import WhisperRecognizer
@@ -39,8 +42,13 @@ __all__ = [
     "recognise",
 ]
 
-# The text clean-up's code is part of the key: a changed clean-up decodes again.
-_CLEANING = hashlib.sha256(Path(whisper_text.__file__).read_bytes()).hexdigest()[:12]
+# The recogniser's code (how it cuts utterances, its clean-up) is part of the key: a change decodes again
+# (and decodes since the seeding below never reuse an unseeded one).
+_CLEANING = hashlib.sha256(
+    b"seeded" + b"".join(Path(str(m.__file__)).read_bytes() for m in (whisper_asr, whisper_text))
+).hexdigest()[:12]
+# A caller's utterance is decoded as the IVR's session decodes it (greedy, cut at this length).
+CALL_MAX_UTTERANCE_S = Settings.model_fields["voice_max_utterance_s"].default
 # The kinds the knowledge engine can give; complaints (ticket) need the Rasa forms (--engine stack).
 E2E_KINDS = ("answer", "clarify_region", "abstain")
 
@@ -59,17 +67,26 @@ class TranscriptCache:
         self.audio_s = 0.0
 
     @staticmethod
-    def key(recognizer: WhisperRecognizer, audio: bytes) -> str:
+    def key(recognizer: WhisperRecognizer, audio: bytes, as_call: bool = True) -> str:
         options = f"{recognizer.model_path.name}\n{recognizer.prompt}\n{recognizer.beam_size}\n{_CLEANING}\n"
         if recognizer.hotwords:  # keyed only when set, so decodes without hotwords keep their key
             options += f"hotwords {recognizer.hotwords}\n"
+        if not as_call:
+            options += "file\n"
         return hashlib.sha256(options.encode() + audio).hexdigest()
 
-    def text(self, recognizer: WhisperRecognizer, audio: bytes) -> str:
-        key = self.key(recognizer, audio)
+    def text(self, recognizer: WhisperRecognizer, audio: bytes, as_call: bool = True) -> str:
+        """``audio`` recognised as a call's session hears it (``as_call``: the caller's side), or as
+        ``hotline voice transcribe`` hears a whole recording (the bot's answers heard back)."""
+        key = self.key(recognizer, audio, as_call)
         if key not in self._data:
+            # A decode Whisper retries warmer samples: seeded by the key, the same audio and options
+            # are heard the same way in every run, whatever else the run decodes before it.
+            ctranslate2.set_random_seed(int(key[:8], 16))
             started = time.perf_counter()
-            self._data[key] = recognizer.transcribe(Pcm(audio, 8000)).text
+            pcm = Pcm(audio, 8000)
+            options = {"max_utterance_s": CALL_MAX_UTTERANCE_S, "beam_size": None} if as_call else {}
+            self._data[key] = recognizer.transcribe(pcm, **options).text
             self.decode_s += time.perf_counter() - started
             self.audio_s += len(audio) / 16000
             self.decoded += 1
@@ -84,10 +101,12 @@ class TranscriptCache:
         tmp.replace(self.path)
 
 
-def recognise(audio: Sequence[bytes], recognizer: WhisperRecognizer, cache: TranscriptCache) -> list[str]:
-    """The recognised text of each 8 kHz int16 recording, in order."""
+def recognise(
+    audio: Sequence[bytes], recognizer: WhisperRecognizer, cache: TranscriptCache, *, as_call: bool = True
+) -> list[str]:
+    """The recognised text of each 8 kHz int16 recording, in order (``TranscriptCache.text``)."""
     try:
-        return [cache.text(recognizer, pcm) for pcm in audio]
+        return [cache.text(recognizer, pcm, as_call) for pcm in audio]
     finally:
         cache.save()
 

@@ -126,7 +126,7 @@ def hear_back(
         voice: [
             (k, t, h)
             for (k, t, _), h in zip(
-                spoken, recognise([a for *_, a in spoken], recognizer, cache), strict=True
+                spoken, recognise([a for *_, a in spoken], recognizer, cache, as_call=False), strict=True
             )
         ]
         for voice, spoken in bot.items()

