@@ -43,6 +43,8 @@ GRIEVANCE_MISS = 0.55
 GRIEVANCE_CLARIFY = 0.6
 GRIEVANCE_GENERAL = 0.8
 GRIEVANCE_VETO = 0.3
+# A request to look into an event the knowledge base has no answer for ("能不能来人查一下").
+GRIEVANCE_INVESTIGATE = 0.4
 # Words that tell of no one's case ("住院的伙食费医保给不给报？") need this much to be a grievance.
 GRIEVANCE_UNCLAIMED = 0.7
 # Fewer characters than this carry too little to tell a grievance ("就那个事").
@@ -131,10 +133,18 @@ def _no_grievance() -> float:
 
 def _vocabulary_only(text: str, grievance: Callable[[], float]) -> bool:
     """A question whose complaint words are vocabulary: asked in general ("要是碰上多收钱，一般找谁")
-    without a strong grievance, or about no one's case and without even a weak one."""
+    about no one's case, or with one but without a strong grievance; or about no one's case and
+    without even a weak grievance."""
     if asks_in_general(text):
-        return grievance() < GRIEVANCE_GENERAL
-    return not _CLAIM_RE.search(text) and grievance() < GRIEVANCE_VETO
+        return not _claims(text) or grievance() < GRIEVANCE_GENERAL
+    if _ALLOWED_RE.search(text) and not _claims(text) and not _WHEN_RE.search(text):
+        return True  # "药店能不能拒收医保卡，这样算不算违规": a practice, no one's case
+    return not _claims(text) and grievance() < GRIEVANCE_VETO
+
+
+def _claims(text: str) -> bool:
+    """Whether the words tell of the caller's own case; "俺听说", "我想问" only frame a question."""
+    return bool(_CLAIM_RE.search(_FRAME_RE.sub("", text)))
 
 
 def asks_in_general(text: str) -> bool:
@@ -155,14 +165,18 @@ def grievance_opens(text: str, kb_kind: str | None, score: float, *, intent: str
         return False
     needed = GRIEVANCE_MISS if kb_kind != "clarify_region" else GRIEVANCE_CLARIFY
     # "帮我挂个号" asks a service of us; "帮我妈问问" speaks for someone's case.
-    claimed = bool(_CLAIM_RE.search(_SERVICE_ASKED_RE.sub("", text)))
+    claimed = _claims(_SERVICE_ASKED_RE.sub("", text))
     if not claimed and _PROCESS_RE.search(text):
         return False  # a question about the process with no case in it ("匿名反映问题行不行")
+    if asks_in_general(text):
+        return score >= GRIEVANCE_GENERAL
+    if _INVESTIGATE_RE.search(text) and intent != names.OUT_OF_SCOPE:
+        # Someone asked to look into what happened ("你们给额查一哈", "能不能来人查一下"): a weaker
+        # grievance is enough, whoever's case it is.
+        return score >= GRIEVANCE_INVESTIGATE
     if not claimed or intent == names.OUT_OF_SCOPE:
         # No one's case, or a request for another service ("帮我挂个明天的专家号"): only a clear grievance.
         needed = max(needed, GRIEVANCE_UNCLAIMED)
-    if asks_in_general(text):
-        needed = max(needed, GRIEVANCE_GENERAL)
     return score >= needed
 
 
@@ -329,8 +343,27 @@ _PROXY_RE = re.compile(r"(帮|替|给|代)(我|俺)?(家)?[^，,。？?！!]{0,4
 _SERVICE_ASKED_RE = re.compile(r"(帮|给|替)(我|俺)(?=(挂|约|预约|查|办|开|买|找|改|弄|问))")
 # Words that name the complaint process itself (a question about it is no grievance without a case).
 _PROCESS_RE = re.compile(r"投诉|举报|反映|工单|登记|留名|实名|匿名|回访|差评|好评")
-# Words that tell what happened to the caller (or someone they speak for): a claim, not a question.
-_CLAIM_RE = re.compile(r"我|俺|咱|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年")
+# Words that tell what happened to the caller (or someone they speak for): a claim, not a question
+# (额滴/额的: 我的 in north-western speech).
+_CLAIM_RE = re.compile(
+    r"我|俺|咱|额(滴|的|家)|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年"
+)
+# Whether a practice is allowed ("这种做法合规吗", "是上头允许哩不是"): a question in general unless
+# the caller tells their own case (then "这合法吗" is indignation about it).
+_ALLOWED_RE = re.compile(
+    r"(合规|合法|违规|违法)(吗|不|么|嘛)|允许(的|哩|滴)?(吗|不|么|嘛)|允不允许|让不让|"
+    r"(算不算|是不是)(违规|违法|乱收费)|(这种|这样的?|这类)做法"
+)
+# A day or a place that tells of an event even without 我 ("前天在小区门口那家药房……合法吗？").
+_WHEN_RE = re.compile(r"前天|昨天|今天|刚才|刚刚|上午|下午|那家|这家")
+# "俺听说", "我想问一下": the caller frames a question, which tells no case of theirs.
+_FRAME_RE = re.compile(r"(我|俺|咱)(听说|听人说|想问|想知道|想了解|问一下|问问|打听)")
+# Someone asked to look into an event or to act on it: "你们给额查一哈", "能不能来人查一下",
+# "你哋可唔可以去查下", a story ending "你们说咋办".
+_INVESTIGATE_RE = re.compile(
+    r"(来人|派人|去|给|帮)[^，,。？?！!]{0,2}(查|核实|调查)(一下|一哈|下|查|清楚)|(来人|派人)查|"
+    r"(你们|你)(说|看)(这|这事|这个事)?(该)?(咋办|怎么办|咋整|怎么整|咋弄|怎么弄)"
+)
 
 
 def carries_matter(text: str) -> bool:

@@ -445,3 +445,43 @@ class TestGrievance:
         assert grievance_opens(said, "abstain", 0.6)
         assert not grievance_opens(said, "abstain", 0.6, intent=names.OUT_OF_SCOPE)
         assert grievance_opens(said, "abstain", 0.75, intent=names.OUT_OF_SCOPE)
+
+    @pytest.mark.parametrize(
+        ("said", "score"),
+        [
+            ("药店能不能拒绝刷医保卡说只收现金，这样算不算违规？规定怎么说", 0.83),
+            ("医保窗口的工作人员能不能要求群众去指定的打印店复印材料？这种做法合规吗？", 0.34),
+            ("俺听说有的卫生院刷医保卡还要多收几块钱，这是上头允许的不是？", 0.77),  # heard of, not lived
+        ],
+    )
+    def test_whether_a_practice_is_allowed_is_asked_in_general(self, said: str, score: float) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=1.0), said, kb_kind=lambda: "abstain", grievance=lambda: score
+        )
+        assert route.action == "answer", route
+
+    @pytest.mark.parametrize(
+        "said",
+        [
+            "我办生育津贴，窗口那个人跟我说加急要另外给二百块，这合规吗？",
+            "前天在小区门口那家药房买药，店员说刷卡要另收十五块手续费，他们这么干合法吗？",  # told, no 我
+        ],
+    )
+    def test_whether_what_happened_is_allowed_is_a_complaint(self, said: str) -> None:
+        route = route_ticket_intent(
+            names.COMPLAIN, rank(complain=1.0), said, kb_kind=lambda: "abstain", grievance=lambda: 0.35
+        )
+        assert route.action == "ticket", route
+
+    @pytest.mark.parametrize(
+        "said",
+        [
+            "额滴医保账户里头钱莫咧，额一回都没刷过，你们给额查一哈",
+            "有个药店拿医保卡刷化妆品，能不能来人查一下",
+        ],
+    )
+    def test_a_request_to_look_into_an_event_opens_on_a_weaker_grievance(self, said: str) -> None:
+        assert grievance_opens(said, "abstain", 0.45)
+        told = said.split("，你们")[0].split("，能不能")[0]  # the same event without the request
+        assert not grievance_opens(told, "abstain", 0.45)
+        assert not grievance_opens(said, "abstain", 0.45, intent=names.OUT_OF_SCOPE)
