@@ -42,6 +42,8 @@ _UNIT_WORDS = {
     "块": "yuan",
     # Counts the base states: 绑定6名家庭成员, 27种病.
     "种": "kind",
+    "项": "item",
+    "家": "place",  # 50家定点医疗机构
     "名": "person",
     "位": "person",
     "家庭成员": "person",
@@ -70,6 +72,13 @@ _AVAILABILITY = re.compile(
     rf"(?:全年)?(?:365|三百六十五)天|(?:一天|全天|每天){_H24}|(?:一周|每周|一星期)(?:7|七)天"
     rf"|(?:7|七)\s*[×xX*乘]\s*(?:24|二十四)(?:个?小时)?|{_H24}全天"
 )
+
+
+def drop_hours(text: str) -> str:
+    """The text without opening hours (一天二十四小时, 7×24小时): they are nobody's figure."""
+    return _AVAILABILITY.sub("", text)
+
+
 # "支付70%，退休人员提高5个百分点": the raised group's rate (75%) is a figure of the base too.
 _RAISE = re.compile(rf"(?:提高|增加|上浮|提升|多报|再报)(?P<n>{_NUM})个?百分点")
 TIME_UNITS = frozenset({"workday", "day", "hour", "minute", "month", "week", "year"})
@@ -84,11 +93,14 @@ UNIT_LABELS = {
     "percent": "%",
     "yuan": "元",
     "kind": "种",
+    "item": "项",
+    "place": "家",
     "person": "人",
 }
 # Calendar days per unit; a working day is 1 to 1.4 days plus a weekend at most.
 _DAYS = {"day": 1.0, "hour": 1 / 24, "minute": 1 / 1440, "week": 7.0, "month": 30.0, "year": 365.0}
 APPROX_TOLERANCE = 0.25  # a spoken approximation agrees within a quarter of its value
+FLOOR_TOLERANCE = 0.1  # below the figure of 二十来天 / 一个多月 (said as a floor) only a tenth
 PERCENT_TOLERANCE = 5.0  # 八成 agrees with 81%: percentage points
 
 
@@ -102,6 +114,7 @@ class Quantity:
     historical: bool = False
     high: float | None = None
     approx: bool = False
+    upward: bool = False  # said with 来/多/几 (二十来天, 半个来月): the figure is a floor, not a midpoint
 
     @property
     def low(self) -> float:
@@ -180,7 +193,10 @@ def repair_numbers(text: str) -> str:
             j = i + 1
             while j < len(chars) and chars[j] in "十百千":
                 j += 1
-            if j > i + 1 and j in starts:
+            tens = j > i + 1
+            while tens and j < len(chars) and chars[j] in SPOKEN_DIGITS:
+                j += 1  # 儿十四小时 is 二十四小时: the ones after the tens
+            if tens and j in starts:
                 chars[i] = numeral
     text = "".join(chars)
     for m in re.finditer(rf"(?<![\d{_NUMERAL_CHARS}])([\u4e00-\u9fff])(?=个(?:{_UNIT_RE}))", text):
@@ -200,15 +216,15 @@ def _amount(m: re.Match[str]) -> tuple[float, float] | None:
     if m.group("geba"):
         return 1.0, 1.5
     num = m.group("num")
-    if num == "半":
-        return 0.5, 0.5
-    found = parse_range(num)
+    found = (0.5, 0.5) if num == "半" else parse_range(num)
     if found is None:
         return None
     low, high = found
     if m.group("half"):
         low, high = low + 0.5, high + 0.5
     mod = m.group("mod") or m.group("mod2")
+    if num == "半":  # 半个来月: half a month or a bit more
+        return (low, high * 1.3) if mod in ("来", "多") else (low, high)
     if mod == "几":
         return low + 1, low + 9  # 十几 11-19, 二十几 21-29
     if mod == "多":
@@ -259,7 +275,8 @@ def _quantities(clause: str) -> tuple[Quantity, ...]:
                 low, high, unit = low * 10, high * 10, "percent"  # 八成 is 80%, and a round figure
         historical = bool(change and m.end() <= change.start())
         vague = approx or m.group(0).endswith("成")
-        out.append(Quantity(low, unit, m.group(0), historical, high if high != low else None, vague))
+        upward = bool(not m.group("pct") and (m.group("mod") or m.group("mod2")))
+        out.append(Quantity(low, unit, m.group(0), historical, high if high != low else None, vague, upward))
     return tuple(out)
 
 
@@ -308,7 +325,8 @@ def agrees(said: Quantity, base: Quantity) -> bool:
             return False
         span_said, span_base = (said.low, said.top), (base.low, base.top)
     pad = APPROX_TOLERANCE if said.vague else 0.0
-    lo, hi = span_said[0] * (1 - pad), span_said[1] * (1 + pad)
+    low_pad = min(pad, FLOOR_TOLERANCE) if said.upward else pad
+    lo, hi = span_said[0] * (1 - low_pad), span_said[1] * (1 + pad)
     return lo <= span_base[1] and span_base[0] <= hi
 
 

@@ -18,6 +18,7 @@ dropped first (scripted sentences recur from call to call).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -36,7 +37,7 @@ from inspection.pieces import (
     windows,
 )
 from inspection.semantic_bank import NONE, Bank, Calibration, load_bank, load_calibration
-from inspection.textmatch import PhraseMatcher, normalize
+from inspection.textmatch import PhraseMatcher, normalize, sound_pattern
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
 # What of an utterance is embedded: (text, kind, cued labels, decisive labels a window holds).
@@ -335,9 +336,16 @@ class SemanticMatcher:
         for turn, speaker, text in turns:
             labels = [lb for lb in shaped if lb.speaker in (speaker, "any")]
             parts = sentences(text) if labels else []
+            # Recognised speech (no punctuation) is also read by sound: 窝浙边说也不算 is 我这边说了也不算.
+            sounds = [normalize(s).codes for s in parts] if parts and is_spoken(text) else [""] * len(parts)
             for lb in labels:
                 hit = next(
-                    ((s, name) for s in parts for name, pattern in lb.shapes if pattern.search(s)),
+                    (
+                        (s, name)
+                        for s, codes in zip(parts, sounds, strict=True)
+                        for name, pattern in lb.shapes
+                        if pattern.search(s) or (codes and _sounds_like(pattern, codes))
+                    ),
                     None,
                 )
                 if hit is not None:
@@ -373,6 +381,11 @@ class SemanticMatcher:
                         found.pop((hit.turn, other.name), None)
             found.setdefault((hit.turn, hit.label), hit)
         return sorted(found.values(), key=lambda h: (h.turn, h.label))
+
+
+def _sounds_like(pattern: re.Pattern[str], codes: str) -> bool:
+    sound = sound_pattern(pattern)
+    return sound is not None and bool(sound.search(codes))
 
 
 def load_semantic_matcher(

@@ -42,6 +42,7 @@ WILDCARD_CHARS = 8
 NEGATORS = "不没别"
 # Where a sentence ends: a "*" gap does not cross it (recognised speech has none, so it crosses there).
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
+_ERHUA = frozenset("哪这那")
 _CODE_BASE = 0xF0000  # supplementary private-use plane: never occurs in transcripts
 
 
@@ -148,6 +149,8 @@ def normalize(text: str) -> NormText:
     info = _CHAR_INFO
     for i, ch in enumerate(src):
         kept, code = info.get(ch) or _char_info(ch)
+        if kept == "儿" and chars and chars[-1] in _ERHUA:
+            continue  # 在哪儿办 is 在哪办: the erhua of 哪/这/那 adds no syllable of its own
         if kept:
             chars.append(kept)
             codes.append(code)
@@ -297,3 +300,14 @@ class PhraseMatcher:
         """The first occurrence, or None."""
         found = self.find(text)
         return found[0] if found else None
+
+
+@lru_cache(maxsize=256)
+def sound_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A regular expression over characters turned into one over sound codes (``NormText.codes``):
+    recognised speech writes 窝浙边说也不算 for 我这边说了也不算. None when it does not compile."""
+    text = "".join(re.escape(char_code(ch)) if "\u4e00" <= ch <= "\u9fff" else ch for ch in pattern.pattern)
+    try:
+        return re.compile(text)
+    except re.error:
+        return None

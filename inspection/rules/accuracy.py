@@ -29,14 +29,15 @@ from inspection.claims import (
 )
 from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
-from inspection.textmatch import normalize, phrase_codes
+from inspection.textmatch import Match, NormText, normalize, normalize_phrase, phrase_codes
 
-_EXCEPTION = re.compile(
-    r"即使|临时|突发|急诊|急病|急症|来不及|没来得及|忘了|补办|视同|没有办理备案|未备案|没备案"
-)
+# 视同 alone is no exception: "急诊视同备案" is one by 急诊, "去京津看病视同已经备案" is the general rule.
+_EXCEPTION = re.compile(r"即使|临时|突发|急诊|急病|急症|来不及|没来得及|忘了|补办|没有办理备案|未备案|没备案")
 # "也不是急诊", "没急诊": the caller rules the emergency out, so the call is about planned care.
 _NOT_URGENT = re.compile(r"(?:不是|不算|没有?|非)(?:急诊|急病|急症|急救)")
 _NEGATION = re.compile(r"不|无需|免|没有|没")
+# "再嚷嚷也不会变成六天", "不是三十天": a figure said as what the rule is not is no claim of it.
+_DENIED = re.compile(r"(?:不会|不是|不可能|并非|并不是)(?:变成|变为|改成|是|有)?$")
 _PROMISE = re.compile(r"工单|回电|回复您|联系您|回访|催办|给您打电话|短信通知|工号")
 
 
@@ -140,14 +141,29 @@ def compatible(a: dict[str, str], b: dict[str, str]) -> bool:
     return all(b.get(k, v) == v for k, v in a.items())
 
 
-def _polarities(ctx: Context, clause: str) -> list[tuple[str, str]]:
-    """(topic, 'positive'|'negative') claims in a clause; a negative phrase hides the positive inside it."""
+def _literal(m: Match, norm: NormText) -> bool:
+    """Whether a match holds the phrase's own characters in order (fillers between them allowed)."""
+    said = iter(norm.chars[m.start : m.end])
+    return all(ch in said for ch in normalize_phrase(m.phrase.replace("*", "")))
+
+
+def _polarities(ctx: Context, clause: str, written: bool = False) -> list[tuple[str, str]]:
+    """(topic, 'positive'|'negative') claims in a clause; a negative phrase hides the positive inside it.
+
+    ``written`` text (the base's) is read by its characters, not by sound: its 就医的备案手续 is no 得备案.
+    """
     out = []
     norm = normalize(clause)
     for topic in ctx.ruleset.claims:
-        neg = ctx.ruleset.claim_matcher(topic, "negative").find(norm)
+        neg = [
+            m
+            for m in ctx.ruleset.claim_matcher(topic, "negative").find(norm)
+            if not written or _literal(m, norm)
+        ]
         pos = []
         for m in ctx.ruleset.claim_matcher(topic, "positive").find(norm):
+            if written and not _literal(m, norm):
+                continue
             if any(n.start <= m.end and m.start <= n.end for n in neg):
                 continue
             if _NEGATION.search(norm.chars[max(0, m.start - 8) : m.start]):
@@ -166,7 +182,7 @@ def _kb_polarities(ctx: Context, text: str) -> dict[str, str]:
     cache: dict[str, dict[str, str]] = ctx.memo.setdefault("kb_polarities", {})  # type: ignore[assignment]
     found = cache.get(text)
     if found is None:
-        found = dict(_polarities(ctx, text))
+        found = dict(_polarities(ctx, text, written=True))
         cache[text] = found
     return found
 
@@ -268,7 +284,8 @@ def caller_durations(ctx: Context, before: int) -> set[tuple[str, float]]:
         (q.unit, q.value)
         for t in ctx.transcript.caller_turns
         if t.index < before
-        for c in split_clauses(t.text)
+        # A sentence-final 了 ends a statement where recognised speech has no comma (报上去半个月了|还没到)
+        for c in (part for clause in split_clauses(t.text) for part in re.split(r"(?<=了)", clause))
         if not re.search(r"[?？吗]|是不是|多久|几", c)
         for q in quantities(c)
         if q.unit in TIME_UNITS
@@ -300,7 +317,7 @@ def _contradictions(ctx: Context) -> list[RawFinding]:
             # Time the caller's own case has taken (您这才五个工作日, 已经超过三十个工作日了) is no rule.
             elapsed = bool(ctx.ruleset.matcher("elapsed").find(normalize(clause)))
             for q in quants:
-                if q.historical or (turn.index, q.unit + clause) in seen:
+                if q.historical or (turn.index, q.unit + clause) in seen or _DENIED.search(lead(clause, q)):
                     continue
                 if q.unit in TIME_UNITS and (
                     elapsed or (q.unit, q.value) in caller_durations(ctx, turn.index)

@@ -12,8 +12,10 @@ import re
 
 from inspection.claims import quantities, split_clauses
 from inspection.context import Context, RawFinding, quote
+from inspection.pieces import is_spoken
 from inspection.rules.howto import gives_howto
 from inspection.rules.semantic import evidence, hits_for
+from inspection.textmatch import normalize, sound_pattern
 from inspection.transcript import Turn
 
 
@@ -86,9 +88,15 @@ _ASK_BODY = re.compile(
 
 
 def asks_elsewhere(text: str) -> str | None:
-    """The words by which staff name another body as the one to ask (None when they do not)."""
+    """The words by which staff name another body as the one to ask (None when they do not); in
+    recognised speech also by sound (找给您看病的大夫翁吧)."""
     m = _ASK_BODY.search(text)
-    return m.group(0) if m else None
+    if m:
+        return m.group(0)
+    sound = sound_pattern(_ASK_BODY) if is_spoken(text) else None
+    norm = normalize(text)
+    found = sound.search(norm.codes) if sound else None
+    return norm.span(found.start(), found.end()) if found else None
 
 
 def deflections(ctx: Context) -> list[RawFinding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from inspection.claims import repair_numbers
+from inspection.claims import drop_hours, repair_numbers
 from inspection.context import Context, RawFinding, quote
 from vocab.numerals import SPOKEN_DIGITS, UNITS
 
@@ -41,7 +41,8 @@ def check(ctx: Context) -> list[RawFinding]:
         if verified:
             continue
         data = ctx.find("personal_data", turn)
-        if data and _AMOUNT.search(_NOT_PERSONAL.sub("", repair_numbers(ctx.norm(turn).chars))):
+        # Opening hours (审批信息一天二十四小时都能查) are no figure of the caller's.
+        if data and _AMOUNT.search(_NOT_PERSONAL.sub("", drop_hours(repair_numbers(ctx.norm(turn).chars)))):
             disclosed.append((turn.index, turn.text))
     if not disclosed:
         return []

@@ -29,16 +29,56 @@ POINT_LABELS = {
 }
 _SPLIT = re.compile(r"[、，,；;（）()/：:“”\"。]|或者|或|和|及|以及|—")
 _PREFIX = re.compile(r"^(需要|需|携带|带上|带|提供|通过|可以|可|在|到|去|办理|凭|用|登录|关注)")
+# The action after a channel's name (小程序在线查看, 公众号办理) is no part of the channel: "能在线查看" does
+# not name the 小程序.
+_SUFFIX = re.compile(r"(?:在线|网上|线上)?(?:查看|查询|办理|申请|提交|办)$")
 # A point that asks nothing of the caller (无需另交材料, 医保部门主动办结) is told by "不用跑",
 # "会主动给您办".
 _NEGATED = re.compile(r"无需|不需要|不用|免|不必|主动|自动")
+
+
+# "还能办不？", "能不能在网上开？", "是不是就不能报了？": asking whether a procedure can be done. Staff who
+# answer yes (能办。/ 可以。/ 也能报。) owe the caller how to do it, as for a how-to question.
+_CAN_DO = re.compile(r"(?:能|可以)[^，。？！,?!]{0,8}?(?:办|报|开|买|用|刷|结算|申请|备案|查|领|续)")
+_ASKING = re.compile(r"[?？吗么不]|是不是|能不能|可不可以")
+_AFFIRMED = re.compile(
+    r"^(?:嗯|呃|那个)?[，,]?(?:您好[，,]?)?"
+    r"(?:(?:嗯|对|是的)?[，,]?(?:也|还|都)?(?:能|可以|行)(?!不)|(?:对|是的|是)[，,。！])"
+)
+# What an entry asks the caller to bring, said in its answer (凭医保码实名认证, 带上实体社保卡) when its
+# points hold no materials.
+_BRING = re.compile(
+    r"(?:凭|持|带上|携带|出示|拿着)(?P<item>[^，。；、（）()]{2,6}?)(?=实名|认证|办理|下载|就医|到|去|[，。；、]|$)"
+)
+
+
+def _can_do(ctx: Context, question: Turn) -> bool:
+    """A can-do question (能不能在网上开？) that staff's first reply answers with a yes and goes on to
+    say how (a channel or materials); a bare yes on a benefit (回太原看病还能报吗？可以的) owes no how."""
+    clauses = [c for c in re.split(r"[，。,]", question.text) if _CAN_DO.search(c) and _ASKING.search(c)]
+    reply = _reply(ctx, question)
+    return (
+        bool(clauses)
+        and bool(_AFFIRMED.match(reply))
+        and any(GENERIC[k].search(reply) for k in ("materials", "channel"))
+    )
+
+
+def facet_points(fact: KbFact) -> dict[str, str]:
+    """The facets an entry holds: its points, and the materials its answer asks the caller to bring."""
+    points = {k: str(v) for k, v in (fact.points or {}).items() if v}
+    if "materials" not in points:
+        items = [m.group("item") for m in _BRING.finditer(fact.answer)]
+        if items:
+            points["materials"] = "、".join(items)
+    return points
 
 
 def point_terms(value: str) -> list[str]:
     """Items of a point value (身份证、住院发票 ...) with leading verbs removed."""
     terms = []
     for part in _SPLIT.split(value):
-        t = _PREFIX.sub("", part.strip())
+        t = _SUFFIX.sub("", _PREFIX.sub("", part.strip()))
         if len(t) >= 2:
             terms.append(t)
     return terms
@@ -66,6 +106,13 @@ def covered(key: str, value: str, answer: str) -> bool:
         if len(term) > 3 and grams and len(grams & said_grams) >= 0.5 * len(grams):
             return True
     return False
+
+
+def _closing(ctx: Context, turn: Turn) -> bool:
+    """A closing formula: a rating invitation, or a farewell that ends the turn (recognised speech's
+    在江西省 sounds like 再见 mid-sentence)."""
+    tail = len(ctx.norm(turn).chars) - 4
+    return bool(ctx.find("satisfaction", turn)) or any(m.end >= tail for m in ctx.find("farewell", turn))
 
 
 def _entry_text(fact: KbFact) -> str:
@@ -121,7 +168,7 @@ def check(ctx: Context) -> list[RawFinding]:
     answered: set[int] = set()
     deflected = {i for f in first_contact.check(ctx) for i in f.turns}
     for question in ctx.transcript.caller_turns:
-        if question.index in answered or not ctx.find("howto", question):
+        if question.index in answered or not (ctx.find("howto", question) or _can_do(ctx, question)):
             continue
         window = _window(ctx, question)
         if not window or any(ctx.find("resolution", t) for t in window):
@@ -146,8 +193,7 @@ def check(ctx: Context) -> list[RawFinding]:
             t.text
             for t in ctx.transcript.staff_turns
             if first_caller.index < t.index <= window[-1].index  # type: ignore[union-attr]
-            and not ctx.find("farewell", t)
-            and not ctx.find("satisfaction", t)
+            and not _closing(ctx, t)
         )
         # Among the closest entries, the one the agent was answering shares the most words with the answer.
         said = question.text + "".join(t.text for t in window)
@@ -157,9 +203,8 @@ def check(ctx: Context) -> list[RawFinding]:
         )[1]
         if fact.id in contradicted_entries(ctx):
             continue  # the agent already got this topic wrong: reported once, as accuracy
-        missing = [
-            k for k in wanted if (fact.points or {}).get(k) and not covered(k, str(fact.points[k]), answer)
-        ]
+        points = facet_points(fact)
+        missing = [k for k in wanted if points.get(k) and not covered(k, points[k], answer)]
         if not missing:
             continue
         names = "、".join(POINT_LABELS.get(k, k) for k in missing)

@@ -59,6 +59,14 @@ def states_figure(hit: SemanticHit) -> bool:
     return not hit.shape and bool(_FIGURE.search(hit.text))
 
 
+def serving(ctx: Context, hit: SemanticHit) -> bool:
+    """Whether a vector hit sits in a turn that opens or offers a work order, a callback or a transfer
+    (让济南医保部门直接联系您，把材料一次说清楚): staff taking the matter on are not brushing the caller
+    off, and recognised speech's windows cut from such a turn sit near the blame examples by chance.
+    Shapes and listed phrases are judged by their words, wherever they stand."""
+    return not hit.shape and bool(ctx.find("resolution", ctx.transcript.turns[hit.turn]))
+
+
 def hits_for(ctx: Context, label: str) -> list[SemanticHit]:
     """The hits of one bank label."""
     return [h for h in hits(ctx) if h.label == label]
@@ -75,7 +83,7 @@ def check(ctx: Context) -> list[RawFinding]:
     """One finding per turn with an impatient sentence, and per turn with a paraphrased forbidden phrase."""
     out = []
     for hit in hits_for(ctx, "impatience"):
-        if routine_offer(ctx, hit.text) or states_figure(hit):
+        if routine_offer(ctx, hit.text) or states_figure(hit) or serving(ctx, hit):
             continue
         out.append(
             RawFinding(

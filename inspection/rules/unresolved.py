@@ -37,6 +37,10 @@ def noncommittal(ctx: Context) -> list[tuple[int, str]]:
     ]
 
 
+# "我可不想再被推来推去了": a caller's words about what they fear or refuse report nothing that happened.
+_WORRY = re.compile(r"不想|别再|别又|怕|不要再|可别")
+
+
 def when_unanswered(ctx: Context) -> list[tuple[int, str]]:
     """Caller questions asking when (要等几天?) that no later staff turn answers with a time, a
     committed next step or materials (会有人处理的, 有结果会通知您的)."""
@@ -58,6 +62,13 @@ def caller_plans(ctx: Context) -> bool:
     return any(
         ctx.find("caller_plan", t) and not _QUESTION.search(t.text) for t in ctx.transcript.caller_turns[-2:]
     )
+
+
+def accepts_answer(ctx: Context, index: int, text: str) -> bool:
+    """Whether a caller's line that reads like an open matter (那俺等着) is no question and follows a staff
+    turn that answered (材料上门收集，全程帮办): the caller takes the answer, nothing is left open."""
+    before = [t for t in ctx.transcript.staff_turns if t.index < index]
+    return not _QUESTION.search(text) and bool(before) and answers(ctx, before[-1])
 
 
 def answered_after(ctx: Context, index: int) -> bool:
@@ -92,8 +103,10 @@ def check(ctx: Context) -> list[RawFinding]:
     signals: list[tuple[int, str]] = []
     callers = ctx.transcript.caller_turns
     for t in callers[-3:]:
+        chars = ctx.norm(t).chars
         for m in ctx.find("caller_unresolved", t):
-            signals.append((t.index, m.evidence))
+            if not _WORRY.search(chars[max(0, m.start - 6) : m.start]):
+                signals.append((t.index, m.evidence))
     staff: list[tuple[int, str]] = [
         (t.index, m.evidence) for t in ctx.transcript.staff_turns for m in ctx.find("staff_unable", t)
     ]
@@ -105,7 +118,11 @@ def check(ctx: Context) -> list[RawFinding]:
     signals.extend(when_unanswered(ctx))
     signals.extend((i, e) for i, e in staff if not answered_around(ctx, i))
     # "那我该怎么办？" is an open matter only when staff did not answer it afterwards.
-    signals.extend((h.turn, h.text) for h in hits_for(ctx, "caller_open") if not answered_after(ctx, h.turn))
+    signals.extend(
+        (h.turn, h.text)
+        for h in hits_for(ctx, "caller_open")
+        if not answered_after(ctx, h.turn) and not accepts_answer(ctx, h.turn, h.text)
+    )
     if not signals:
         return []
     signals.sort()
