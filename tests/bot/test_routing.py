@@ -413,6 +413,7 @@ class TestGrievance:
             "都说举报骗保有奖励，到底奖多少，有没有个标准？",  # the rule itself asked
             "医保部门办业务能收手续费吗？合不合法？我想先问清楚再去办。",
             "医保卡好像落在公交车上了，这卡要怎么挂失啊？要本人去吗？",  # a procedure asked how to do
+            "针灸做了好几回了，这钱医保管不管",  # whether it is covered
         ],
     )
     def test_asking_the_rule_or_how_to_do_a_procedure_needs_a_strong_score(self, said: str) -> None:
