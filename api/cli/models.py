@@ -61,11 +61,8 @@ class FetchError(RuntimeError):
 
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in blocks (the large model is 1.3 GB)."""
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def download(url: str, target: Path, *, timeout: float = TIMEOUT_S) -> None:
