@@ -305,8 +305,10 @@ class PhraseMatcher:
 @lru_cache(maxsize=256)
 def sound_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """A regular expression over characters turned into one over sound codes (``NormText.codes``):
-    recognised speech writes 窝浙边说也不算 for 我这边说了也不算. None when it does not compile."""
+    recognised speech writes 窝浙边说也不算 for 我这边说了也不算. A sound code is no word character
+    to ``re``: ``\\w`` (any character, 爱(\\w)不\\1) becomes ``\\S``. None when it does not compile."""
     text = "".join(re.escape(char_code(ch)) if "\u4e00" <= ch <= "\u9fff" else ch for ch in pattern.pattern)
+    text = text.replace("\\w", "\\S")
     try:
         return re.compile(text)
     except re.error:

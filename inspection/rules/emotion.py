@@ -6,6 +6,7 @@ import re
 
 from inspection.context import Context, RawFinding, quote
 from inspection.emotion import default_anger_model
+from inspection.pieces import CLAUSE_CHARS, is_spoken
 from inspection.textmatch import normalize
 
 _SENTENCE = re.compile(r"(?<=[。！？!?])")
@@ -21,8 +22,14 @@ def anger_level(ctx: Context, turn_index: int) -> float:
 
 
 def angry_sentences(ctx: Context, text: str, threshold: float) -> int:
-    """How many sentences of a turn are angry (a strong anger word, or the classifier's probability)."""
+    """How many sentences of a turn are angry (a strong anger word, or the classifier's probability).
+    Recognised speech shows no sentence ends: an unpunctuated turn longer than two clauses is read
+    as that many sentences when the classifier finds it angry as a whole (越想越来气 heard without its
+    exclamation marks); an anger word matched by sound somewhere in a long turn is not enough."""
     model = ctx.anger_model or default_anger_model()
+    length = len(normalize(text).chars)
+    if is_spoken(text) and length > 2 * CLAUSE_CHARS:
+        return length // CLAUSE_CHARS if model.probability(text) >= threshold else 0
     parts = [s for s in _SENTENCE.split(text) if s.strip()]
     return sum(
         1

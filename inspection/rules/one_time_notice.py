@@ -15,7 +15,7 @@ from inspection.context import Context, RawFinding, quote
 from inspection.kb import KbFact
 from inspection.rules import first_contact
 from inspection.rules.accuracy import contradicted_entries, contradicted_turns
-from inspection.rules.howto import GENERIC
+from inspection.rules.howto import GENERIC, asks_howto, mentions
 from inspection.textmatch import normalize
 from inspection.transcript import Turn
 
@@ -52,6 +52,11 @@ _BRING = re.compile(
 )
 
 
+def is_howto_question(ctx: Context, turn: Turn) -> bool:
+    """A how-to question: a phrase of data/howto.txt or the how-to shape (``howto.asks_howto``)."""
+    return bool(ctx.find("howto", turn)) or asks_howto(turn.text)
+
+
 def _can_do(ctx: Context, question: Turn) -> bool:
     """A can-do question (能不能在网上开？) that staff's first reply answers with a yes and goes on to
     say how (a channel or materials); a bare yes on a benefit (回太原看病还能报吗？可以的) owes no how."""
@@ -60,7 +65,7 @@ def _can_do(ctx: Context, question: Turn) -> bool:
     return (
         bool(clauses)
         and bool(_AFFIRMED.match(reply))
-        and any(GENERIC[k].search(reply) for k in ("materials", "channel"))
+        and any(mentions(k, reply) for k in ("materials", "channel"))
     )
 
 
@@ -94,7 +99,7 @@ def covered(key: str, value: str, answer: str) -> bool:
         return True
     if _NEGATED.search(value) and _NEGATED.search(answer):
         return True
-    if key in GENERIC and GENERIC[key].search(answer):
+    if key in GENERIC and mentions(key, answer):
         return True
     said = normalize(answer).codes
     said_grams = _sound_grams(said)
@@ -148,7 +153,7 @@ def _window(ctx: Context, question: Turn) -> list[Turn]:
             own = [f.id for f in ctx.kb(t.text)[:3]]
             if own and (not topics or topics[0] not in own):
                 break
-            if ctx.find("howto", t) and not (first_reply and topics):
+            if is_howto_question(ctx, t) and not (first_reply and topics):
                 break
             first_reply = False
         if t.is_staff:
@@ -168,7 +173,7 @@ def check(ctx: Context) -> list[RawFinding]:
     answered: set[int] = set()
     deflected = {i for f in first_contact.check(ctx) for i in f.turns}
     for question in ctx.transcript.caller_turns:
-        if question.index in answered or not (ctx.find("howto", question) or _can_do(ctx, question)):
+        if question.index in answered or not (is_howto_question(ctx, question) or _can_do(ctx, question)):
             continue
         window = _window(ctx, question)
         if not window or any(ctx.find("resolution", t) for t in window):
