@@ -24,6 +24,8 @@ from knowledge.ranking import (
     asks_specifics,
     covers,
     is_illustrative,
+    past_overview,
+    pick_national,
     prefer_focus,
     prefer_meaning,
     prefer_own_region,
@@ -235,7 +237,7 @@ class Answerer:
                     h for h in applicable if h is own or conf[id(h)] >= best_conf - TOPIC_FALLBACK_MARGIN
                 ]
                 applicable = on_topic or near_best
-            applicable = prefer_own_region(applicable, conf)
+            applicable = past_overview(prefer_own_region(applicable, conf))
             if applicable:
                 return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
             if is_illustrative(best.doc) and not asks_specifics(text, types):
@@ -250,11 +252,12 @@ class Answerer:
                 searched=searched,
             )
         national = [h for h in eligible if h.doc.region is None]
-        if national and conf[id(national[0])] >= best_conf - self.policy.national_margin:
+        chosen = pick_national(national, conf, best_conf - self.policy.national_margin, best, text)
+        if chosen is not None:
             # An overview of a few regions' figures that asks the region: a question, when a figure is asked.
-            overview = asks_region(national[0].doc) and asks_specifics(text, types)
+            overview = asks_region(chosen.doc) and asks_specifics(text, types)
             kind, reason = ("clarify_region", "overview") if overview else ("answer", "national")
-            return self._answer(national[0], hits, None, searched, reason, conf, kind=kind)
+            return self._answer(chosen, hits, None, searched, reason, conf, kind=kind)
         if is_illustrative(best.doc) and not asks_specifics(text, types):
             return self._answer(best, hits, None, searched, "illustrative", conf)
         named = self.named_services().region_named(text)
