@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
-from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only
+from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only, story_question
 from knowledge.named import NamedServices
 from knowledge.own_region import own_region_match
 from knowledge.ranking import (
@@ -155,6 +155,7 @@ class Answerer:
         history: Sequence[str] = (),
         topic: str | None = None,
         previous_entry: str | None = None,
+        story: bool = True,
     ) -> Decision:
         """Answer, clarify the region, or abstain, with the reason in plain words for logs.
 
@@ -163,6 +164,8 @@ class Answerer:
                 only entries of that topic answer it (another rule of the region is not the answer).
             previous_entry: the entry the caller was just given; a follow-up naming a facet
                 ("那要带什么材料？") is answered from it or its siblings (knowledge/facets.py).
+            story: a long turn the base cannot answer whole is asked again by the question it ends
+                with (a story dilutes it); False for routing evidence, which weighs the whole turn.
         """
         text = clean_text(question) if isinstance(question, str) else ""
         if not text:
@@ -187,6 +190,12 @@ class Answerer:
             alone = self._decide_searched(text, text, caller_region, audience, topic)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone
+        asked = story_question(text) if story and decision.kind == "abstain" else ""
+        if asked:
+            # A long story dilutes the question it ends with: search that question alone.
+            told = self._decide_searched(asked, asked, caller_region, audience, topic)
+            if told.kind != "abstain":
+                return told
         return decision
 
     def _decide_searched(

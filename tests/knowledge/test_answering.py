@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from knowledge.confidence import ConfidenceModel, fit
-from knowledge.followup import asked_clause, has_own_terms, is_followup, region_only
+from knowledge.followup import asked_clause, has_own_terms, is_followup, region_only, story_question
 from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
@@ -120,3 +120,31 @@ def test_an_overview_that_ends_by_asking_the_region_is_told_apart() -> None:
 )
 def test_who_the_caller_is_said_before_a_follow_up_is_not_part_of_what_it_asks(text: str, asked: str) -> None:
     assert asked_clause(text) == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        (
+            "我是替我老父亲打的电话，他去年在外地住院没法直接结算，自己垫了两万多，回来把票据都交到窗口了，"
+            "我想问问国家规定手工报销最晚多少个工作日得办完？",
+            "我想问问国家规定手工报销最晚多少个工作日得办完？",
+        ),
+        (
+            "我妈住天津河西，前年摔了一跤以后就出不了门，好些医保的事儿都得办，我又在外地上班回不去，能不能让她视频连线办事啊",
+            "能不能让她视频连线办事啊",
+        ),
+        # The last part that asks is short: the clause before it says what about.
+        (
+            "我家老爷子在开封看的病，票据都交上去快一个月了，一直没有信儿，报销款，啥时候到？",
+            "报销款，啥时候到？",
+        ),
+        (
+            "门诊慢特病的报销款年初说下个月到，现在都半年了还没见着钱，打了好几回电话都说在走流程",
+            "",
+        ),  # asks nothing
+        ("零星报销交上去多久能办完？", ""),  # short: the turn is its own question
+    ],
+)
+def test_the_question_a_long_story_ends_with(text: str, asked: str) -> None:
+    assert story_question(text) == asked
