@@ -63,9 +63,7 @@ _KAIFENG = _timed("kaifeng", "河南/开封", "开封市规定30个工作日内�
         ("零星报销是什么", "norm"),  # no figure asked: the best rule for everyone, as before
     ],
 )
-def test_the_rule_asked_gets_the_norm_a_figure_in_practice_the_overview(
-    question: str, chosen: str
-) -> None:
+def test_the_rule_asked_gets_the_norm_a_figure_in_practice_the_overview(question: str, chosen: str) -> None:
     national = [_NORM, _OVERVIEW]
     conf = {id(_NORM): 0.9, id(_OVERVIEW): 0.88, id(_KAIFENG): 0.95}
     picked = pick_national(national, conf, 0.85, _KAIFENG, question)
