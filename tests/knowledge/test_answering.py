@@ -70,6 +70,11 @@ def test_asked_types_and_coverage() -> None:
     duration = asked_types("备案多久生效")
     assert covers(_doc("申请后即时生效。"), duration)
     assert not covers(_doc("可以在网上申请。"), duration)
+    years = asked_types("退休了医保还要不要接着交，得交满多少年")  # a term in years
+    assert [t.name for t in years] == ["duration"]
+    assert covers(_doc("职工医保累计缴费满25年的，退休后不再缴费。"), years)
+    assert not covers(_doc("2023年起退休后自动办结，无需另交材料。"), years)  # a date is no term
+    assert asked_types("高血压的药吃了好几年，能在网上复诊吗") == []
 
 
 def test_balance_question_is_a_record_lookup_not_an_amount() -> None:
