@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from knowledge.confidence import ConfidenceModel, features
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
-from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only
+from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only, story_question
 from knowledge.named import NamedServices
 from knowledge.own_region import own_region_match
 from knowledge.ranking import (
@@ -24,6 +24,8 @@ from knowledge.ranking import (
     asks_specifics,
     covers,
     is_illustrative,
+    past_overview,
+    pick_national,
     prefer_focus,
     prefer_meaning,
     prefer_own_region,
@@ -153,6 +155,7 @@ class Answerer:
         history: Sequence[str] = (),
         topic: str | None = None,
         previous_entry: str | None = None,
+        story: bool = True,
     ) -> Decision:
         """Answer, clarify the region, or abstain, with the reason in plain words for logs.
 
@@ -161,6 +164,8 @@ class Answerer:
                 only entries of that topic answer it (another rule of the region is not the answer).
             previous_entry: the entry the caller was just given; a follow-up naming a facet
                 ("那要带什么材料？") is answered from it or its siblings (knowledge/facets.py).
+            story: a long turn the base cannot answer whole is asked again by the question it ends
+                with (a story dilutes it); False for routing evidence, which weighs the whole turn.
         """
         text = clean_text(question) if isinstance(question, str) else ""
         if not text:
@@ -185,6 +190,12 @@ class Answerer:
             alone = self._decide_searched(text, text, caller_region, audience, topic)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone
+        asked = story_question(text) if story and decision.kind == "abstain" else ""
+        if asked:
+            # A long story dilutes the question it ends with: search that question alone.
+            told = self._decide_searched(asked, asked, caller_region, audience, topic)
+            if told.kind != "abstain":
+                return told
         return decision
 
     def _decide_searched(
@@ -235,7 +246,7 @@ class Answerer:
                     h for h in applicable if h is own or conf[id(h)] >= best_conf - TOPIC_FALLBACK_MARGIN
                 ]
                 applicable = on_topic or near_best
-            applicable = prefer_own_region(applicable, conf)
+            applicable = past_overview(prefer_own_region(applicable, conf))
             if applicable:
                 return self._answer(applicable[0], hits, caller_region, searched, "region_match", conf)
             if is_illustrative(best.doc) and not asks_specifics(text, types):
@@ -250,11 +261,12 @@ class Answerer:
                 searched=searched,
             )
         national = [h for h in eligible if h.doc.region is None]
-        if national and conf[id(national[0])] >= best_conf - self.policy.national_margin:
+        chosen = pick_national(national, conf, best_conf - self.policy.national_margin, best, text)
+        if chosen is not None:
             # An overview of a few regions' figures that asks the region: a question, when a figure is asked.
-            overview = asks_region(national[0].doc) and asks_specifics(text, types)
+            overview = asks_region(chosen.doc) and asks_specifics(text, types)
             kind, reason = ("clarify_region", "overview") if overview else ("answer", "national")
-            return self._answer(national[0], hits, None, searched, reason, conf, kind=kind)
+            return self._answer(chosen, hits, None, searched, reason, conf, kind=kind)
         if is_illustrative(best.doc) and not asks_specifics(text, types):
             return self._answer(best, hits, None, searched, "illustrative", conf)
         named = self.named_services().region_named(text)

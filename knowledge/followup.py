@@ -77,3 +77,25 @@ def asked_clause(question: str) -> str:
     while len(clauses) > 1 and _SELF_RE.match(clauses[0].strip()):
         clauses.pop(0)
     return "".join(clauses).strip() or question
+
+
+# A story told before the question: the question is its last sentence that asks something.
+STORY_MIN_CHARS = 40
+_SENTENCE_RE = re.compile(r"(?<=[。！!？?；;，,\s])")
+_ASKS_RE = re.compile(
+    r"[？?]|吗|呢|么|多少|(?<![好十])几|怎么|咋|哪|能不能|是不是|有没有|要不要|可不可以|行不|中不|不$"
+)
+
+
+def story_question(question: str) -> str:
+    """The question a long story ends with ("……票据都交到医保窗口了，我想问问国家规定手工报销最晚
+    多少个工作日得办完？" asks the last part), or "" when the turn is short or has no such part."""
+    text = question.strip()
+    if len(text) < STORY_MIN_CHARS:
+        return ""
+    parts = [p.strip() for p in _SENTENCE_RE.split(text) if p.strip()]
+    for i in range(len(parts) - 1, 0, -1):
+        if _ASKS_RE.search(parts[i]):
+            asked = parts[i] if len(parts[i]) >= 8 else parts[i - 1] + parts[i]
+            return asked if len(asked) < len(text) else ""
+    return ""

@@ -144,3 +144,44 @@ def asks_region(doc: Doc) -> bool:
 def asks_specifics(question: str, types: Sequence[QuestionType]) -> bool:
     """An amount, a rate, a time limit or a time: another region's figure would mislead."""
     return bool(types) or any(f.key == "time_limit" for f in asked_facets(question))
+
+
+# A question for the rule itself (按规定, 国家规定, 最晚, 不得超过) asks what holds everywhere; "一般要
+# 多少天" asks how long it takes where the caller is insured.
+_ASKS_RULE_RE = re.compile(r"规定|规范|国家|明文|最[晚长迟]|不得超过|不能超过|上限")
+
+
+def asks_rule(question: str) -> bool:
+    return bool(_ASKS_RULE_RE.search(normalize_query(question)))
+
+
+def pick_national(
+    national: Sequence[Hit], conf: dict[int, float], floor: float, best: Hit, question: str
+) -> Hit | None:
+    """The rule for everyone that answers, if any. A question for the rule gets the norm that holds
+    everywhere (手工零星报销 30个工作日内办完), also when a region's copy of it matches better; a
+    figure asked without it gets the overview that asks where the caller is insured (各地不一样……);
+    otherwise a rule for everyone answers when it matches about as well as the best (``floor``)."""
+    specifics = asks_specifics(question, asked_types(question))
+    if specifics and asks_rule(question):
+        norm = [h for h in national if h.doc.topic == best.doc.topic and not asks_region(h.doc)]
+        if norm:
+            return norm[0]
+    if not national or conf[id(national[0])] < floor:
+        return None
+    if asks_rule(question) or not specifics:
+        return national[0]
+    near = [h for h in national if conf[id(h)] >= floor]
+    return next((h for h in near if asks_region(h.doc)), national[0])
+
+
+def past_overview(applicable: Sequence[Hit]) -> list[Hit]:
+    """For a caller whose region is known, an overview that asks the region gives way to the rule
+    for everyone of its topic (the norm), when there is one."""
+    if not applicable or not asks_region(applicable[0].doc):
+        return list(applicable)
+    topic = applicable[0].doc.topic
+    norm = [
+        h for h in applicable[1:] if h.doc.region is None and h.doc.topic == topic and not asks_region(h.doc)
+    ]
+    return norm + [h for h in applicable if all(h is not n for n in norm)]

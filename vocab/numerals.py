@@ -58,7 +58,8 @@ def parse_number(text: str) -> float | None:
     """Arabic or Chinese numeral to a number; None when it is not a single clear value.
 
     ``三十`` 30, ``两千零三`` 2003, ``十五`` 15, ``一二三九三`` 12393 (three or more digits read one by
-    one); ``两三`` and ``三四百`` are ranges, ``几`` and ``三点五`` are not read (None).
+    one), ``七点九`` 7.9, ``十八点六`` 18.6 (a decimal: digits after 点); ``两三`` and ``三四百`` are
+    ranges and ``几`` is no value (None).
     """
     import cn2an  # imported on first use: it takes ~0.3 s
 
@@ -69,6 +70,12 @@ def parse_number(text: str) -> float | None:
         return float(text)
     except ValueError:
         pass
+    whole_part, dot, decimals = text.partition("点")
+    if dot:  # 七点九: a whole number, then digits read one by one
+        head = parse_number(whole_part) if whole_part else None
+        if head is None or not decimals or any(ch not in DIGIT_VALUES for ch in decimals):
+            return None
+        return head + float("0." + to_ascii_digits(decimals))
     if any(ch not in DIGIT_VALUES and ch not in UNITS for ch in text):
         return None
     if all(ch in DIGIT_VALUES for ch in text):

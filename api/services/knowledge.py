@@ -300,11 +300,13 @@ def answer(
     *,
     topic: str | None = None,
     previous_entry: str | None = None,
+    story: bool = True,
     settings: Settings | None = None,
 ) -> AnswerPublic:
     """Answer a caller's (or an agent's) question, ask for the 参保地, or abstain.
 
-    ``topic`` and ``previous_entry`` carry the dialogue's state (see ``Answerer.decide``).
+    ``topic`` and ``previous_entry`` carry the dialogue's state, ``story`` whether a long turn may be
+    answered by the question it ends with (see ``Answerer.decide``).
     """
     decision = get_answerer(settings).decide(
         question,
@@ -313,6 +315,7 @@ def answer(
         history=history,
         topic=topic,
         previous_entry=previous_entry,
+        story=story,
     )
     log.info("answer kind=%s reason=%s conf=%.3f", decision.kind, decision.reason, decision.confidence)
     return render(decision)

@@ -22,6 +22,7 @@ from bot.actions.base import ThreadedAction
 from bot.actions.grievance import grievance
 from bot.actions.handoff import handoff_events, is_angry
 from bot.actions.tickets import confirm_events, open_form
+from knowledge.followup import story_question
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,11 @@ def answer_question(
     *,
     topic: str | None = None,
     previous_entry: str | None = None,
+    story: bool = False,
 ) -> Any:
-    """Call the knowledge service (imported lazily: it loads the index on first use)."""
+    """Call the knowledge service (imported lazily: it loads the index on first use). ``story``
+    lets a long turn be answered by the question it ends with: only once the routing, which weighs
+    the whole turn ("……一次性告知就是这么告知的？" is a complaint), has decided it is a question."""
     from api.services.knowledge import answer
 
     return answer(
@@ -87,6 +91,7 @@ def answer_question(
         history=history,
         topic=topic,
         previous_entry=previous_entry,
+        story=story,
     )
 
 
@@ -257,6 +262,12 @@ class ActionAnswerPolicy(ThreadedAction):
                 return events + open_form(dispatcher, tracker, reason=route.reason)
             if route.action == "confirm":
                 return events + confirm_events(dispatcher, tracker, text)
+        if result.kind == "abstain" and story_question(question):
+            # A question, the routing says: the story may end with one the base knows.
+            told = answer_question(question, region, history, topic=topic, story=True)
+            if told.kind == "answer":
+                return events + give_answer(dispatcher, told)
+            result = told if told.kind == "clarify_region" else result
         if result.kind == "clarify_region":
             return events + clarify_region(dispatcher, result, question)
         missed = self._miss(dispatcher, tracker, result, low=self._low_confidence(intent, confidence))

@@ -336,8 +336,10 @@ _GENERAL_RE = re.compile(
     # A procedure asked how to do ("这卡要怎么挂失"): a question about the process, not a grievance.
     r"(怎么|咋|如何|怎样)(去|才能|能)?(挂失|补办|补卡|换卡|办理|缴费|续保|参保|开通|激活|解绑|绑定|注销)|"
     r"会(怎么|咋)(处理|办)|怎么处理|咋处理|"
-    # Whether the insurance covers a thing ("这钱医保管不管", "给不给报"): the rule, not a grievance.
-    r"(医保|统筹|个账)(管不管|管不|给不给报|给报不|报不报|能不能报|包不包)|给不给报|能不能报销|" + _DEFINITION
+    # Whether the insurance, or the place the rule names, covers a thing ("这钱医保管不管", "给不给报",
+    # "就医地审核，参保地还管不管"): the rule, not a grievance.
+    r"(医保|统筹|个账|参保地|就医地)(还|也)?(管不管|管不|给不给报|给报不|报不报|能不能报|包不包)|给不给报|能不能报销|"
+    + _DEFINITION
 )
 # "帮我妈问问", "替我闺女问的": who the caller speaks for, not a question in general.
 _PROXY_RE = re.compile(r"(帮|替|给|代)(我|俺)?(家)?[^，,。？?！!]{0,4}问(问|一下|一哈|下|的)?")

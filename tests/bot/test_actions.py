@@ -15,7 +15,7 @@ import pytest
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from api.db import unit_of_work
-from api.schemas import TicketPublic
+from api.schemas import AnswerPublic, SourcePublic, TicketPublic
 from api.services.registry import get_session_factory
 from api.services.tickets import get_ticket
 from api.settings import Settings
@@ -648,6 +648,44 @@ class TestDialogueState:
         tracker = make_tracker("那要带什么材料？", slots={names.LAST_ENTRY: "e1", names.REGION: "浙江/杭州"})
         run(ActionAnswerPolicy(), dispatcher, tracker, domain)
         assert calls.states == [{"topic": None, "previous_entry": "e1"}]
+
+
+_STORY = (
+    "我替我八十岁的老父亲打的电话，他去年冬天在外地住院没法直接结算，自己垫了两万多，"
+    "回来以后把票据都交到医保窗口了，我想问问国家规定手工报销最晚多少个工作日得办完？"
+)
+
+
+@pytest.fixture
+def kb_knows_the_story_end(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """A knowledge service that abstains on a long turn and answers its final question (story=True)."""
+    asked: list[bool] = []
+
+    def fake(question: str, region: str | None, history: list[str], **state: Any) -> AnswerPublic:
+        asked.append(bool(state.get("story")))
+        if state.get("story"):
+            source = SourcePublic(id="e1", title="手工报销时限", region=None)
+            return AnswerPublic(kind="answer", text="30个工作日内办完", sources=[source], confidence=0.9)
+        return AnswerPublic(kind="abstain", text="暂时没法答复", sources=[], confidence=0.4)
+
+    monkeypatch.setattr("bot.actions.knowledge.answer_question", fake)
+    return asked
+
+
+class TestStories:
+    def test_a_story_is_answered_by_the_question_it_ends_with(
+        self, make_tracker, dispatcher, domain, kb_knows_the_story_end, bot_settings
+    ) -> None:
+        run(ActionAnswerPolicy(), dispatcher, make_tracker(_STORY), domain)
+        assert kinds(dispatcher) == ["answer"]
+        # The whole turn first (the routing weighs it), then the question it ends with.
+        assert kb_knows_the_story_end == [False, True]
+
+    def test_a_short_question_the_base_misses_is_not_asked_twice(
+        self, make_tracker, dispatcher, domain, kb_knows_the_story_end, bot_settings
+    ) -> None:
+        run(ActionAnswerPolicy(), dispatcher, make_tracker("慢特病认定有效期多长"), domain)
+        assert kb_knows_the_story_end == [False]
 
 
 class TestRouting:

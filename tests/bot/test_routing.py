@@ -10,6 +10,7 @@ from bot.actions.routing import (
     carries_matter,
     cues,
     grievance_opens,
+    route_cues,
     route_policy_miss,
     route_status,
     route_ticket_intent,
@@ -414,11 +415,18 @@ class TestGrievance:
             "医保部门办业务能收手续费吗？合不合法？我想先问清楚再去办。",
             "医保卡好像落在公交车上了，这卡要怎么挂失啊？要本人去吗？",  # a procedure asked how to do
             "针灸做了好几回了，这钱医保管不管",  # whether it is covered
+            "就医地审核的话，我们参保地还管不管",  # which place the rule gives the task
         ],
     )
     def test_asking_the_rule_or_how_to_do_a_procedure_needs_a_strong_score(self, said: str) -> None:
         assert asks_in_general(said)
         assert not grievance_opens(said, "abstain", 0.75)
+
+    def test_the_place_the_rule_names_asked_is_a_question_the_same_place_blamed_a_grievance(self) -> None:
+        asked = route_cues(names.ASK_POLICY, "那谁来审核 我们参保地还管不管", kb_kind=lambda: "answer")
+        assert asked is not None and asked.action == "answer"
+        blamed = "在外地住院自己垫了钱，参保地也不管，就医地也不管，我找谁去"
+        assert not asks_in_general(blamed)
 
     def test_a_few_words_are_never_enough(self) -> None:
         assert not grievance_opens("就那个事", "abstain", 0.99)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from knowledge.confidence import ConfidenceModel, fit
-from knowledge.followup import asked_clause, has_own_terms, is_followup, region_only
+from knowledge.followup import asked_clause, has_own_terms, is_followup, region_only, story_question
 from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
@@ -70,6 +70,11 @@ def test_asked_types_and_coverage() -> None:
     duration = asked_types("备案多久生效")
     assert covers(_doc("申请后即时生效。"), duration)
     assert not covers(_doc("可以在网上申请。"), duration)
+    years = asked_types("退休了医保还要不要接着交，得交满多少年")  # a term in years
+    assert [t.name for t in years] == ["duration"]
+    assert covers(_doc("职工医保累计缴费满25年的，退休后不再缴费。"), years)
+    assert not covers(_doc("2023年起退休后自动办结，无需另交材料。"), years)  # a date is no term
+    assert asked_types("高血压的药吃了好几年，能在网上复诊吗") == []
 
 
 def test_balance_question_is_a_record_lookup_not_an_amount() -> None:
@@ -120,3 +125,31 @@ def test_an_overview_that_ends_by_asking_the_region_is_told_apart() -> None:
 )
 def test_who_the_caller_is_said_before_a_follow_up_is_not_part_of_what_it_asks(text: str, asked: str) -> None:
     assert asked_clause(text) == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        (
+            "我是替我老父亲打的电话，他去年在外地住院没法直接结算，自己垫了两万多，回来把票据都交到窗口了，"
+            "我想问问国家规定手工报销最晚多少个工作日得办完？",
+            "我想问问国家规定手工报销最晚多少个工作日得办完？",
+        ),
+        (
+            "我妈住天津河西，前年摔了一跤以后就出不了门，好些医保的事儿都得办，我又在外地上班回不去，能不能让她视频连线办事啊",
+            "能不能让她视频连线办事啊",
+        ),
+        # The last part that asks is short: the clause before it says what about.
+        (
+            "我家老爷子在开封看的病，票据都交上去快一个月了，一直没有信儿，报销款，啥时候到？",
+            "报销款，啥时候到？",
+        ),
+        (
+            "门诊慢特病的报销款年初说下个月到，现在都半年了还没见着钱，打了好几回电话都说在走流程",
+            "",
+        ),  # asks nothing
+        ("零星报销交上去多久能办完？", ""),  # short: the turn is its own question
+    ],
+)
+def test_the_question_a_long_story_ends_with(text: str, asked: str) -> None:
+    assert story_question(text) == asked

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from knowledge.ranking import SIBLING_TIE_MARGIN, prefer_meaning
+import pytest
+
+from knowledge.ranking import SIBLING_TIE_MARGIN, past_overview, pick_national, prefer_meaning
 from knowledge.search import Hit
-from tests.knowledge.hits import entry_hit
+from tests.knowledge.hits import entry_doc, entry_hit
 
 
 def _hit(key: str, dense: float, *, topic: str = "新生儿参保", region: str | None = "云南") -> Hit:
@@ -39,3 +41,43 @@ def test_only_siblings_of_the_best_are_reordered() -> None:
     ranked = [best, other_region, other_topic]
     assert prefer_meaning(ranked, conf) == ranked
     assert prefer_meaning([], {}) == [] and prefer_meaning([best], conf) == [best]
+
+
+def _timed(key: str, region: str | None, answer: str) -> Hit:
+    doc = entry_doc(key, region, answer=answer, topic="零星报销时限", points={"time_limit": "x"})
+    return Hit(doc, score=0.0, dense=0.9, lexical=0.0, lexical_norm=0.0)
+
+
+_OVERVIEW = _timed(
+    "overview", None, "各地不一样，比如开封30个工作日。请告诉我您在哪里参保，我按当地的规定告诉您。"
+)
+_NORM = _timed("norm", None, "按规范要求，手工零星报销30个工作日内办完。超时可以登记催办工单。")
+_KAIFENG = _timed("kaifeng", "河南/开封", "开封市规定30个工作日内办完。")
+
+
+@pytest.mark.parametrize(
+    ("question", "chosen"),
+    [
+        ("手工报销按规定最晚多少个工作日要办完", "norm"),  # the rule asked: the norm for everyone
+        ("零星报销交上去一般几天能办完", "overview"),  # how long in practice: ask where
+        ("零星报销是什么", "norm"),  # no figure asked: the best rule for everyone, as before
+    ],
+)
+def test_the_rule_asked_gets_the_norm_a_figure_in_practice_the_overview(question: str, chosen: str) -> None:
+    national = [_NORM, _OVERVIEW]
+    conf = {id(_NORM): 0.9, id(_OVERVIEW): 0.88, id(_KAIFENG): 0.95}
+    picked = pick_national(national, conf, 0.85, _KAIFENG, question)
+    assert picked is not None and picked.doc.key == f"entry:{chosen}"
+
+
+def test_the_norm_answers_the_rule_asked_even_when_a_regions_copy_matches_better() -> None:
+    conf = {id(_NORM): 0.8, id(_OVERVIEW): 0.8, id(_KAIFENG): 0.97}
+    assert pick_national([_NORM, _OVERVIEW], conf, 0.92, _KAIFENG, "一般要几天") is None
+    picked = pick_national([_NORM, _OVERVIEW], conf, 0.92, _KAIFENG, "国家规定几个工作日之内要办完")
+    assert picked is _NORM
+
+
+def test_a_caller_of_known_region_gets_the_norm_not_the_overview_asking_where() -> None:
+    assert past_overview([_OVERVIEW, _NORM]) == [_NORM, _OVERVIEW]
+    assert past_overview([_KAIFENG, _OVERVIEW, _NORM]) == [_KAIFENG, _OVERVIEW, _NORM]
+    assert past_overview([_OVERVIEW]) == [_OVERVIEW]

@@ -33,7 +33,12 @@ from vocab.numerals import SPOKEN_DIGITS, cardinal, parse_number, parse_range, r
         ("两三", None),  # a range
         ("三四百", None),
         ("十五六", None),
-        ("三点五", None),
+        ("三点五", 3.5),
+        ("十八点六", 18.6),
+        ("二十七点二", 27.2),
+        ("三点", None),  # a time of day, no decimal
+        ("点五", None),
+        ("三点五十", None),  # 3:50, not a decimal
         ("几", None),
         ("", None),
         ("十十", None),

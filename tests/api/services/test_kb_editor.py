@@ -106,7 +106,8 @@ def test_versions_author_reason_and_retire(session: Session, editor_settings: Se
     yaml_id = "maternity-kaifeng-payment-time-limit"
     retired = editor.retire(session, editor_settings, entry_id=yaml_id, author="editor1", reason="政策废止")
     assert retired.action == "retire" and retired.data is None
-    assert editor.search(session, editor_settings, query="开封 生育")[0].draft == "retire"
+    found = {s.id: s for s in editor.search(session, editor_settings, query="开封 生育")}
+    assert found[yaml_id].draft == "retire"
     with pytest.raises(editor.EntryNotFound):
         editor.retire(session, editor_settings, entry_id="no-such-entry", author="x", reason="y")
 
