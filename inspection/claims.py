@@ -18,7 +18,8 @@ from pypinyin import lazy_pinyin
 from inspection.textmatch import char_code, normalize
 from vocab.numerals import DIGIT_VALUES, SPOKEN_DIGITS, UNITS, parse_number, parse_range
 
-_NUM = rf"(?:\d+(?:\.\d+)?|[{SPOKEN_DIGITS}{UNITS}]+)"
+# A number in digits or Chinese numerals, decimals included (7.9, 十八点六).
+_NUM = rf"(?:\d+(?:\.\d+)?|[{SPOKEN_DIGITS}{UNITS}]+(?:点[{SPOKEN_DIGITS}]+)?)"
 _UNIT_WORDS = {
     "个工作日": "workday",
     "工作日": "workday",
@@ -57,6 +58,13 @@ _QUANTITY = re.compile(
     rf"(?P<pct>百分之(?P<pv>{_NUM}))"
     rf"|(?P<geba>个把)\s*(?P<unit2>{_UNIT_RE})"
     rf"|(?P<num>{_NUM}|半)(?P<mod>来|多|几)?\s*(?P<ge>个)?(?P<half>半)?(?P<mod2>来|多)?(?P<unit>{_UNIT_RE})"
+)
+# "8000至20000元", "八千块到两万块": one range, its unit said after the second number or after both.
+_RANGE = re.compile(
+    rf"(?P<a>{_NUM})(?P<ua>{_UNIT_RE})?\s*(?:到|至|~|～|－|—)\s*(?P<b>{_NUM})(?P<ub>{_UNIT_RE})"
+)
+_RANGE_UNITS = frozenset(
+    {"yuan", "percent", "workday", "day", "hour", "minute", "week", "item", "kind", "place"}
 )
 _APPROX = re.compile(r"左右|上下|大概|大约|大致|差不多|将近|估计|约|前后")
 _CLAUSE_SPLIT = re.compile(r"[，。；！？,;!?\n：:]+")
@@ -234,6 +242,20 @@ def _amount(m: re.Match[str]) -> tuple[float, float] | None:
     return low, high
 
 
+def _range(m: re.Match[str]) -> tuple[float, float, str] | None:
+    """(low, high, unit) of a range said "X到Y" in one kind of unit; not dates (1日至12月, 2023年至2025年)."""
+    word = m.group("ub")
+    unit = _UNIT_WORDS[word]
+    if unit not in _RANGE_UNITS or word == "日":
+        return None
+    if m.group("ua") and _UNIT_WORDS[m.group("ua")] != unit:
+        return None
+    low, high = parse_number(m.group("a")), parse_number(m.group("b"))
+    if low is None or high is None or low >= high:
+        return None
+    return low, high, unit
+
+
 def quantities(clause: str) -> list[Quantity]:
     """Numbers with units in one clause; values before a change verb are marked historical."""
     return list(_quantities(clause))
@@ -245,6 +267,13 @@ def _quantities(clause: str) -> tuple[Quantity, ...]:
     change = _CHANGE.search(clause)
     approx = bool(_APPROX.search(clause))
     out: list[Quantity] = []
+    for m in _RANGE.finditer(clause):
+        found = _range(m)
+        if found is not None:
+            low, high, unit = found
+            historical = bool(change and m.end() <= change.start())
+            out.append(Quantity(low, unit, m.group(0), historical, high, approx))
+            clause = clause[: m.start()] + " " * (m.end() - m.start()) + clause[m.end() :]
     for m in _QUANTITY.finditer(clause):
         if m.group("pct"):
             value = parse_number(m.group("pv"))
@@ -258,7 +287,7 @@ def _quantities(clause: str) -> tuple[Quantity, ...]:
             if (
                 unit in ("day", "month", "year")
                 and not m.group("ge")
-                and after in ("起", "前", "后", "底", "初")
+                and after in ("起", "前", "后", "底", "初", "至")
             ):
                 continue  # a date (8月1日起, 2023年起), not a duration
             if unit == "year" and not (m.group("mod") or m.group("half") or m.group("num") == "半"):

@@ -18,9 +18,16 @@ _ROLE_AFTER = PhraseMatcher(
 )
 
 
+# An opening's "NNNN号" is the agent's number whatever follows it (2731号很高兴为您服务, 热线2264号，请问);
+# a number read into the hotline's name (一二三九三) or a date is not followed by 号.
+_NUMBER_HAO = re.compile(rf"{_NUMERAL}号")
+
+
 def has_agent_number(norm: NormText) -> bool:
-    """Whether an utterance states the agent number (工号1027, 公号幺零二七, 1027号话务员)."""
+    """Whether an utterance states the agent number (工号1027, 公号幺零二七, 1027号话务员, 1027号很高兴…)."""
     if any(_NUMBER_AFTER.match(norm.chars[m.end : m.end + 8]) for m in _GONGHAO.find(norm)):
+        return True
+    if _NUMBER_HAO.search(norm.chars):
         return True
     return any(
         _NUMBER_BEFORE.search(norm.chars[max(0, m.start - 6) : m.start]) for m in _ROLE_AFTER.find(norm)

@@ -124,3 +124,17 @@ def test_shapes_of_a_class_decide_whatever_the_words(sentence: str, label: str) 
 def test_ordinary_sentences_take_no_shape(sentence: str) -> None:
     matcher = SemanticMatcher(load_bank(), keyword_encoder, Calibration({}), k=1)
     assert matcher.shaped([(2, "staff", sentence)]) == []
+
+
+def test_decimals_and_ranges_are_read_as_said() -> None:
+    from inspection.claims import agrees, quantities
+
+    (rate,) = quantities("次均费用下降百分之七点九")
+    assert (rate.value, rate.unit) == (7.9, "percent")
+    (said,) = quantities("授信额度在八千块到两万块之间")
+    (base,) = quantities("授信额度8000至20000元不等")
+    assert (said.low, said.top, base.low, base.top) == (8000, 20000, 8000, 20000)
+    assert agrees(said, base)  # the same range: no contradiction
+    (wrong,) = quantities("额度最多五千块")
+    assert not agrees(wrong, base)  # below the base's range
+    assert quantities("2023年1月1日至2025年6月30日起执行") == []  # a date range: no figures

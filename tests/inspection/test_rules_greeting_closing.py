@@ -22,13 +22,15 @@ def test_agent_number_variants() -> None:
         "您好，12393热线，1027号话务员为您服务。",
         "您好，公号1027，请讲。",
         "您好，医保热线，我的工号是1027。",
+        "您好，12393医保热线，1027号很高兴为您服务。",  # the number said with any words after it
+        "您好，医保热线1027号，请问有什么可以帮您？",
     ):
         call = build([("A", opening), ("C", "你好。"), ("A", CLOSING)])
         assert "greeting.opening" not in rules(call), opening
 
 
 def test_missing_number_or_greeting() -> None:
-    no_number = build([("A", "喂，您好，请讲。"), ("C", "你好。"), ("A", CLOSING)])
+    no_number = build([("A", "喂，您好，12393医保热线，请讲。"), ("C", "你好。"), ("A", CLOSING)])
     no_greeting = build([("A", "医保热线，工号1027。"), ("C", "你好。"), ("A", CLOSING)])
     assert rules(no_number) == ["greeting.opening"] and rules(no_greeting) == ["greeting.opening"]
     finding = greeting_closing.check(context(no_number))[0]
