@@ -104,7 +104,10 @@ def check(ctx: Context) -> list[RawFinding]:
     callers = ctx.transcript.caller_turns
     for t in callers[-3:]:
         chars = ctx.norm(t).chars
-        for m in ctx.find("caller_unresolved", t):
+        # Like the sentences below: a question staff then answered ("那我咋办？" before the steps)
+        # leaves nothing open; giving up ("那算了吧") is open whatever came before it.
+        settled = bool(_QUESTION.search(t.text)) and answered_after(ctx, t.index)
+        for m in ctx.find("caller_unresolved", t) if not settled else ():
             if not _WORRY.search(chars[max(0, m.start - 6) : m.start]):
                 signals.append((t.index, m.evidence))
     staff: list[tuple[int, str]] = [

@@ -138,3 +138,18 @@ def test_decimals_and_ranges_are_read_as_said() -> None:
     (wrong,) = quantities("额度最多五千块")
     assert not agrees(wrong, base)  # below the base's range
     assert quantities("2023年1月1日至2025年6月30日起执行") == []  # a date range: no figures
+
+
+def test_a_caller_asking_what_now_and_then_told_the_steps_is_no_open_matter() -> None:
+    asked = polite_call(
+        ("C", "热线不能直接给我报，那我咋办？"),
+        ("A", "您先到线下补办异地就医备案，再按备案类型办手工报销，经办机构会把材料一次告诉您。"),
+        ("C", "先补备案，再报销，明白了。"),
+    )
+    assert unresolved.check(context(asked)) == []
+    gave_up = polite_call(
+        ("C", "哪几家药店能刷门诊统筹？"),
+        ("A", "那我这边也没法一家一家给您念。"),
+        ("C", "哎，那算了吧。"),
+    )
+    assert [f.rule for f in unresolved.check(context(gave_up))] == ["unresolved.no_ticket"]
