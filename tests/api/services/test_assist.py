@@ -63,7 +63,7 @@ def test_suggestions_follow_region_and_topic(settings: Settings) -> None:
     assert after[0] > before[0]
     moved = assist.suggest("as-1", settings=settings)
     assert moved.last_seq == after[0]
-    assert any("生育津贴" in s.title for s in moved.suggestions)
+    assert any("生育" in s.title for s in moved.suggestions)  # 生育津贴, 生育保险待遇
     assert not any("异地就医" in (s.topic or "") for s in moved.suggestions)
 
 
