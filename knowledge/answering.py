@@ -24,6 +24,7 @@ from knowledge.ranking import (
     asks_specifics,
     covers,
     is_illustrative,
+    is_local_case,
     past_overview,
     pick_national,
     prefer_focus,
@@ -267,7 +268,7 @@ class Answerer:
             overview = asks_region(chosen.doc) and asks_specifics(text, types)
             kind, reason = ("clarify_region", "overview") if overview else ("answer", "national")
             return self._answer(chosen, hits, None, searched, reason, conf, kind=kind)
-        if is_illustrative(best.doc) and not asks_specifics(text, types):
+        if is_illustrative(best.doc) and not asks_specifics(text, types) and not is_local_case(best.doc):
             return self._answer(best, hits, None, searched, "illustrative", conf)
         named = self.named_services().region_named(text)
         theirs = [h for h in eligible if named and h.doc.region == named]

@@ -130,6 +130,19 @@ def is_illustrative(doc: Doc) -> bool:
     return any(topic in doc.topic for topic in illustrative_topics())
 
 
+@lru_cache(maxsize=1)
+def local_case_documents() -> tuple[str, ...]:
+    lines = (DATA_DIR / "local_cases.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def is_local_case(doc: Doc) -> bool:
+    """An entry drawn only from documents that tell one place's own innovation (data/local_cases.txt)."""
+    cited = [part.strip().split()[0] for part in doc.source.split(";") if part.strip()]
+    named = [c for c in cited if c.endswith(".txt")]
+    return bool(named) and all(c in local_case_documents() for c in named)
+
+
 # An overview entry that gives a few regions' rules as examples and then asks for the caller's
 # 参保地 ("……请告诉我您在哪里参保，我按当地的规定告诉您。"): its reply is a question for the region.
 _ASKS_REGION_RE = re.compile(r"告诉我您?(的参保地|在哪[里儿]?参保|是哪里参保)")

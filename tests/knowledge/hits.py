@@ -14,6 +14,7 @@ def entry_doc(
     title: str | None = None,
     lexical_text: str = "",
     points: dict[str, str] | None = None,
+    source: str = "s",
 ) -> Doc:
     """A public curated entry ``entry:<key>`` holding only what the logic under test reads."""
     return Doc(
@@ -22,7 +23,7 @@ def entry_doc(
         title=key if title is None else title,
         region=region,
         audience="public",
-        source="s",
+        source=source,
         lexical_text=lexical_text,
         dense_texts=(),
         answer=answer,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.ranking import SIBLING_TIE_MARGIN, past_overview, pick_national, prefer_meaning
+from knowledge.ranking import SIBLING_TIE_MARGIN, is_local_case, past_overview, pick_national, prefer_meaning
 from knowledge.search import Hit
 from tests.knowledge.hits import entry_doc, entry_hit
 
@@ -81,3 +81,12 @@ def test_a_caller_of_known_region_gets_the_norm_not_the_overview_asking_where() 
     assert past_overview([_OVERVIEW, _NORM]) == [_NORM, _OVERVIEW]
     assert past_overview([_KAIFENG, _OVERVIEW, _NORM]) == [_KAIFENG, _OVERVIEW, _NORM]
     assert past_overview([_OVERVIEW]) == [_OVERVIEW]
+
+
+def test_one_places_innovation_is_that_places_not_an_example_for_everyone() -> None:
+    case = entry_doc("e-map", "河南/郑州", source="004_97e06d7970843a80.txt L1875; L1889")
+    norm = entry_doc("one-window", "河南", source="000_3420f8cd79ccc8b1.txt L65")
+    cited = "002_fb726413a90cd882.txt L322; 004_97e06d7970843a80.txt L79"
+    both = entry_doc("mixed", "河南/开封", source=cited)
+    assert is_local_case(case)
+    assert not is_local_case(norm) and not is_local_case(both)
