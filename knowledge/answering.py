@@ -262,7 +262,7 @@ class Answerer:
                 searched=searched,
             )
         national = [h for h in eligible if h.doc.region is None]
-        chosen = pick_national(national, conf, best_conf - self.policy.national_margin, best, text)
+        chosen = pick_national(national, conf, best_conf - self.policy.national_margin, best, text, types)
         if chosen is not None:
             # An overview of a few regions' figures that asks the region: a question, when a figure is asked.
             overview = asks_region(chosen.doc) and asks_specifics(text, types)

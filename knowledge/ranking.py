@@ -169,20 +169,26 @@ def asks_rule(question: str) -> bool:
 
 
 def pick_national(
-    national: Sequence[Hit], conf: dict[int, float], floor: float, best: Hit, question: str
+    national: Sequence[Hit],
+    conf: dict[int, float],
+    floor: float,
+    best: Hit,
+    question: str,
+    types: Sequence[QuestionType],
 ) -> Hit | None:
     """The rule for everyone that answers, if any. A question for the rule gets the norm that holds
     everywhere (手工零星报销 30个工作日内办完), also when a region's copy of it matches better; a
     figure asked without it gets the overview that asks where the caller is insured (各地不一样……);
-    otherwise a rule for everyone answers when it matches about as well as the best (``floor``)."""
-    specifics = asks_specifics(question, asked_types(question))
-    if specifics and asks_rule(question):
+    otherwise a rule for everyone answers when it matches about as well as the best (``floor``).
+    ``types`` are the question's asked types (``asked_types``)."""
+    specifics, rule = asks_specifics(question, types), asks_rule(question)
+    if specifics and rule:
         norm = [h for h in national if h.doc.topic == best.doc.topic and not asks_region(h.doc)]
         if norm:
             return norm[0]
     if not national or conf[id(national[0])] < floor:
         return None
-    if asks_rule(question) or not specifics:
+    if rule or not specifics:
         return national[0]
     near = [h for h in national if conf[id(h)] >= floor]
     return next((h for h in near if asks_region(h.doc)), national[0])

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.ranking import SIBLING_TIE_MARGIN, is_local_case, past_overview, pick_national, prefer_meaning
+from knowledge.ranking import (
+    SIBLING_TIE_MARGIN,
+    asked_types,
+    is_local_case,
+    past_overview,
+    pick_national,
+    prefer_meaning,
+)
 from knowledge.search import Hit
 from tests.knowledge.hits import entry_doc, entry_hit
 
@@ -66,14 +73,16 @@ _KAIFENG = _timed("kaifeng", "河南/开封", "开封市规定30个工作日内�
 def test_the_rule_asked_gets_the_norm_a_figure_in_practice_the_overview(question: str, chosen: str) -> None:
     national = [_NORM, _OVERVIEW]
     conf = {id(_NORM): 0.9, id(_OVERVIEW): 0.88, id(_KAIFENG): 0.95}
-    picked = pick_national(national, conf, 0.85, _KAIFENG, question)
+    picked = pick_national(national, conf, 0.85, _KAIFENG, question, asked_types(question))
     assert picked is not None and picked.doc.key == f"entry:{chosen}"
 
 
 def test_the_norm_answers_the_rule_asked_even_when_a_regions_copy_matches_better() -> None:
     conf = {id(_NORM): 0.8, id(_OVERVIEW): 0.8, id(_KAIFENG): 0.97}
-    assert pick_national([_NORM, _OVERVIEW], conf, 0.92, _KAIFENG, "一般要几天") is None
-    picked = pick_national([_NORM, _OVERVIEW], conf, 0.92, _KAIFENG, "国家规定几个工作日之内要办完")
+    usual = "一般要几天"
+    assert pick_national([_NORM, _OVERVIEW], conf, 0.92, _KAIFENG, usual, asked_types(usual)) is None
+    asked = "国家规定几个工作日之内要办完"
+    picked = pick_national([_NORM, _OVERVIEW], conf, 0.92, _KAIFENG, asked, asked_types(asked))
     assert picked is _NORM
 
 
