@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import common, names, turns
 from bot.actions.base import ThreadedAction
 from bot.actions.handoff import handoff_events
-from bot.actions.knowledge import ActionAnswerPolicy
+from bot.actions.knowledge import ActionAnswerPolicy, answers_waiting_question
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ class ActionHandoff(ThreadedAction):
             log.info("action.handoff.form_answer_not_request response=%s", ask)
             dispatcher.utter_message(response=ask)
             return []
+        if not tracker.active_loop_name and answers_waiting_question(tracker, text):
+            # "俺是东明县嘞" after a miss: the region the waiting question needed, not a wish for a person.
+            log.info("action.handoff.region_for_waiting_question")
+            return ActionAnswerPolicy().respond(dispatcher, tracker, route_misses=False)
         if tracker.active_loop_name or turns.wants_human(text):
             return handoff_events(dispatcher, tracker, reason="caller_request")
         log.info("action.handoff.question_not_request")

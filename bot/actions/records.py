@@ -33,7 +33,7 @@ class ActionPersonalRecord(ThreadedAction):
     ) -> list[EventType]:
         text = common.latest_text(tracker)
         found = routing.cues(text) if text else set()
-        urgent = routing.act_now(common.latest_intent(tracker)[0], found)
+        urgent = routing.act_now(common.latest_intent(tracker)[0], found, text)
         if urgent is not None and not tracker.active_loop_name:
             # "钱少了两千，是不是被盗刷了，帮我查查": a theft (or chase-up) to act on, not a look-up.
             log.info("action.personal_record.act_now cues=%s", sorted(found))

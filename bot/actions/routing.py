@@ -163,6 +163,8 @@ def grievance_opens(text: str, kb_kind: str | None, score: float, *, intent: str
         return False
     if len(re.sub(r"[\W_]", "", text)) < GRIEVANCE_MIN_CHARS:
         return False
+    if _FOLLOW_UP_RE.search(text) and ASKS_RE.search(text):
+        return False  # "那我自己掏的那部分钱咋付": a question on what was just said, not a grievance
     needed = GRIEVANCE_MISS if kb_kind != "clarify_region" else GRIEVANCE_CLARIFY
     # "帮我挂个号" asks a service of us; "帮我妈问问" speaks for someone's case.
     claimed = _claims(_SERVICE_ASKED_RE.sub("", text))
@@ -184,8 +186,13 @@ def _top(ranking: Sequence[Mapping[str, object]], group: Sequence[str]) -> float
     return max((float(str(r.get("confidence") or 0)) for r in ranking if r.get("name") in group), default=0.0)
 
 
-def act_now(intent: str | None, found: set[str]) -> Route | None:
-    """The work order that cues of a theft, a chase-up or "你说的不管用" open at once, else None."""
+def act_now(intent: str | None, found: set[str], text: str = "") -> Route | None:
+    """The work order that cues of a theft, a chase-up or "你说的不管用" open at once, else None.
+
+    A theft only feared, of no one's card ("医保基金会不会被人挪用"), is a question, not a theft.
+    """
+    if found == {"theft_cue"} and _FEARED_RE.search(text) and not _claims(text):
+        return None
     return Route("ticket", ticket_reason(intent, found), "cue") if found & ACT_NOW_CUES else None
 
 
@@ -203,12 +210,16 @@ def route_cues(
     电话" is a question about the channel, "凭什么不给报" is a complaint.
     """
     found = cues(text) if text else set()
-    urgent = act_now(intent, found)
+    urgent = act_now(intent, found, text)
     if urgent is not None:
         return urgent
     if found & GRIEVANCE_CUES:
         # Only a question asks a facet: "医院乱收费，我要举报" names 收费 but asks nothing.
         facet = "indignation_cue" not in found and ASKS_RE.search(text) and asked_facets(text)
+        if facet and not _claims(text) and _PROCESS_RE.search(text):
+            # How the complaint process works, asked with no case of the caller's own ("老百姓总投诉
+            # 乱收费，你们一年查几回", "反映的问题多久有结果"): the answer, or an honest miss, not a form.
+            return Route("answer", why="asks_facet_without_case")
         if facet and kb_kind() in ("answer", "clarify_region"):
             return Route("answer", why="asks_facet_kb_confident")
         if ASKS_RE.search(text) and _vocabulary_only(text, grievance):
@@ -289,6 +300,8 @@ def route_policy_miss(
         return Route("ticket", ticket_reason(runner, found), "grievance")
     if kb_kind == "clarify_region":
         return Route("answer", why="regional_rule")
+    if asks_in_general(text):
+        return Route("answer", why="asked_in_general")  # the intent alone is weak: a rule asked, a miss
     if ticket >= TICKET_BESIDE_POLICY:
         return Route("ticket", ticket_reason(runner, found), "intent_beside_policy")
     if ticket >= TICKET_BESIDE_POLICY / 2:
@@ -350,7 +363,9 @@ _PROCESS_RE = re.compile(r"投诉|举报|反映|工单|登记|留名|实名|匿�
 # Words that tell what happened to the caller (or someone they speak for): a claim, not a question
 # (额滴/额的: 我的 in north-western speech).
 _CLAIM_RE = re.compile(
-    r"我|俺|咱|额(滴|的|家)|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年"
+    r"我|俺|咱|阿拉|额(滴|的|家)|老伴|媳妇|老婆|老公|闺女|儿子|上次|上回|之前|前几天|上周|上个月|去年|"
+    # When it happened tells that it did: "今朝去医保中心排了两个钟头", "刚才窗口的人说".
+    r"今朝|昨天|昨儿|前天|刚才|刚刚"
 )
 # Whether a practice is allowed ("这种做法合规吗", "是上头允许哩不是"): a question in general unless
 # the caller tells their own case (then "这合法吗" is indignation about it).
@@ -359,6 +374,11 @@ _ALLOWED_RE = re.compile(
     r"(算不算|是不是)(违规|违法|乱收费)|(这种|这样的?|这类)做法"
 )
 # A day or a place that tells of an event even without 我 ("前天在小区门口那家药房……合法吗？").
+# A theft feared or asked about, not told: "会不会被人挪用", "万一被盗刷了咋办".
+_FEARED_RE = re.compile(r"会不会|会被|万一|防止|如何防|怎么防|咋防|要是")
+# A short question that goes on from the last answer ("那要带啥材料", "那我自己掏的钱咋付"); not "那家
+# 医院…" or "那个医生…", which name what the caller tells of.
+_FOLLOW_UP_RE = re.compile(r"^\W*那(?![家个天次边里会时位些])[^，,。！!]{0,20}$")
 _WHEN_RE = re.compile(r"前天|昨天|今天|刚才|刚刚|上午|下午|那家|这家")
 # "俺听说", "我想问一下": the caller frames a question, which tells no case of theirs.
 _FRAME_RE = re.compile(r"(我|俺|咱)(听说|听人说|想问|想知道|想了解|问一下|问问|打听)")

@@ -49,7 +49,11 @@ _YES_RE = re.compile(
 # Thanks, goodbye, or "I understand now" ("好，明白了", "那我清楚了"): the caller has what they came for.
 _CLOSING_RE = re.compile(
     r"谢谢|多谢|感谢|再见|拜拜|不用了|算了|没事了|没别的|就这样|就这些|"
-    r"(?<![不没])(明白|清楚|知道|懂|晓得|了解)(了|啦)(?!.*[吗么嘛？?])"
+    r"(?<![不没])(明白|清楚|知道|懂|晓得|了解)(了|啦|喽|咯)(?!.*[吗么嘛？?])|辛苦(你|您)(了|啦)|"
+    # The caller knows enough now, or will take it from here: "这下心里有数了", "回头有事我再打",
+    # "那行，俺回去跟俺娘说".
+    r"(?<![不没])有数(了|啦|喽|咯)|心里有底|(回头|改天|过两天|以后|到时候|有事)[^，,。？?]{0,4}再(打|问|来|联系|咨询)|"
+    r"(回去|回家)(跟|和|给|同)[^，,。？?]{0,6}(说|讲|商量)(?!.*[吗么嘛？?])"
 )
 # The caller names the person they want: a human, an agent, someone on the line.
 _HUMAN_RE = re.compile(

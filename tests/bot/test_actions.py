@@ -222,6 +222,18 @@ class TestHandoff:
         assert kinds(dispatcher) == ["answer"]
         assert calls and slot_sets(events)[names.PENDING_OFFER] is None  # no callback offered
 
+    def test_a_region_after_a_miss_taken_for_a_wish_for_a_person_reruns_the_question(
+        self, make_tracker, dispatcher, domain, kb_returns, offline_settings
+    ) -> None:
+        calls = kb_returns("answer", "可以在慢病定点药房视频问诊续方")
+        asked = "俺爹的慢病药快吃完了，还得跑县医院开方子不"
+        slots = {names.PENDING_QUESTION: asked}
+        tracker = make_tracker("俺是太原的", "request_human", slots=slots, history=[asked])
+        events = run(ActionHandoff(), dispatcher, tracker, domain)
+        assert kinds(dispatcher) == ["answer"]
+        assert calls[0][0] == asked and calls[0][1] == "山西/太原"
+        assert slot_sets(events).get(names.PENDING_OFFER) is None  # no callback offered
+
     @pytest.mark.parametrize("said", ["我是退休职工", "好的，出院的时候能直接结算不？"])
     def test_words_that_are_no_yes_do_not_open_the_offered_form(
         self, make_tracker, dispatcher, domain, kb_returns, bot_settings, said

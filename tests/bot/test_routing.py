@@ -266,6 +266,12 @@ class TestPolicyMiss:
         route = route_policy_miss(names.ASK_POLICY, rank(ask_policy=0.6, complain=0.35), "医院非让我出院")
         assert (route.action, route.reason) == ("ticket", "complaint")
 
+    def test_a_rule_asked_in_general_is_no_work_order_on_a_weak_intent(self) -> None:
+        said = "一般种牙医保给报不"
+        assert (
+            route_policy_miss(names.ASK_POLICY, rank(ask_policy=0.6, complain=0.35), said).action == "answer"
+        )
+
     def test_little_work_order_intent_asks(self) -> None:
         assert route_policy_miss(
             names.ASK_POLICY, rank(ask_policy=0.8, complain=0.15), "医院让出院"
@@ -494,3 +500,39 @@ class TestGrievance:
         told = said.split("，你们")[0].split("，能不能")[0]  # the same event without the request
         assert not grievance_opens(told, "abstain", 0.45)
         assert not grievance_opens(said, "abstain", 0.45, intent=names.OUT_OF_SCOPE)
+
+
+class TestSession14Classes:
+    """Classes seen on a fourth writer's tune half (heldout4): closings, feared thefts, facets asked
+    with no case, follow-up questions."""
+
+    @pytest.mark.parametrize(
+        "text", ["行，回头有事我再打过来", "嗯，这下心里有数啦", "那中，我回家跟老伴商量商量", "明白喽"]
+    )
+    def test_the_caller_who_will_take_it_from_here_closes(self, text: str) -> None:
+        assert is_closing(text) and not asks_something(text) and not accepts(text)
+
+    @pytest.mark.parametrize("text", ["心里没数啊", "我回去跟我妈说了，她不信，是真的吗？"])
+    def test_no_closing_without_knowing_or_while_asking(self, text: str) -> None:
+        assert not (is_closing(text) and not asks_something(text))
+
+    def test_a_theft_only_feared_is_a_question(self) -> None:
+        feared = route_cues(None, "统筹基金放在哪，会不会被人挪用掉", kb_kind=never_asked)
+        assert feared is None
+        told = route_cues(None, "医保卡被人盗刷了八百，能不能追回来", kb_kind=never_asked)
+        assert told is not None and told.reason == "stolen_card"
+        mine = route_cues(None, "我的卡会不会被人盗刷了，昨天收到扣费短信", kb_kind=never_asked)
+        assert mine is not None and mine.reason == "stolen_card"
+
+    def test_how_the_complaint_process_works_asked_with_no_case_is_answered(self) -> None:
+        asked = route_cues(None, "群众举报的骗保线索，一般多久能查完？", kb_kind=never_asked)
+        assert asked is not None and asked.action == "answer"
+        told = route_cues(None, "我举报的骗保线索，多久能查完？", kb_kind=lambda: "abstain")
+        assert told is not None and told.action == "ticket"
+        # A wrong told without a pronoun and without the process named stays a complaint.
+        wrong = "窗口那人说给他三百块就能加急办，不给就一直等着，这合适吗"
+        assert route_cues(None, wrong, kb_kind=lambda: "abstain", grievance=lambda: 0.9).action == "ticket"
+
+    def test_a_follow_up_question_is_no_grievance_by_score(self) -> None:
+        assert not grievance_opens("那我自己掏的那部分咋交？", "abstain", 0.95)
+        assert grievance_opens("那家医院不给报，我跑了三趟了", "abstain", 0.95)
