@@ -177,7 +177,7 @@ class Answerer:
             return Decision("abstain", "no_chinese", [])
         stated = self.regions.extract(text)
         caller_region = stated or self._canonical(region)
-        followup = self._facet_followup(asked_clause(text), previous_entry, caller_region)
+        followup = self._facet_followup(asked_clause(text), previous_entry, caller_region, whole=text)
         if followup is not None:
             return followup
         searched = self.search_text(text, history)
@@ -310,8 +310,11 @@ class Answerer:
             return ""
         return date_label(doc.date)
 
-    def _facet_followup(self, text: str, previous_entry: str | None, region: str | None) -> Decision | None:
-        """A follow-up naming a facet of the entry just given, resolved among its siblings."""
+    def _facet_followup(
+        self, text: str, previous_entry: str | None, region: str | None, *, whole: str = ""
+    ) -> Decision | None:
+        """A follow-up naming a facet of the entry just given, resolved among its siblings; who the
+        caller is may come in the clause before the one that asks ("我是退休职工，能多报点不": ``whole``)."""
         previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
         short = is_followup(text) or len(clean_text(text)) <= FOLLOWUP_MAX_CHARS
         if previous is None or not short or new_terms(text, previous):
@@ -320,7 +323,7 @@ class Answerer:
             return None  # the caller moved to another region: search again
         asked = asked_facets(text)
         if not asked:
-            said = qualified_sentences(previous, text)
+            said = qualified_sentences(previous, text) or qualified_sentences(previous, whole)
             if not said:
                 return None
             found = FacetAnswer(previous, (), points_only=True, sentences=said)

@@ -62,8 +62,13 @@ def asked_types(question: str) -> list[QuestionType]:
     return [
         qt
         for qt in question_types()
-        if any(a in text for a in qt.asks) and not any(u in text for u in qt.unless)
+        if any(_asked(a, text) for a in qt.asks) and not any(u in text for u in qt.unless)
     ]
+
+
+def _asked(word: str, text: str) -> bool:
+    """Whether ``word`` asks in ``text``: after 了 it tells what was done ("住院花了好多钱")."""
+    return any(not text[: m.start()].endswith("了") for m in re.finditer(re.escape(word), text))
 
 
 def covers(doc: Doc, types: Sequence[QuestionType]) -> bool:

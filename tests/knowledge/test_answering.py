@@ -75,6 +75,10 @@ def test_asked_types_and_coverage() -> None:
     assert covers(_doc("职工医保累计缴费满25年的，退休后不再缴费。"), years)
     assert not covers(_doc("2023年起退休后自动办结，无需另交材料。"), years)  # a date is no term
     assert asked_types("高血压的药吃了好几年，能在网上复诊吗") == []
+    # What was spent is told, not asked; how years are counted is no amount.
+    assert asked_types("屋头老汉住院花了好多钱，救助要传啥子材料") == []
+    assert [t.name for t in asked_types("花了好多钱，救助能领好多钱")] == ["amount"]
+    assert asked_types("换了地方上班，交的年头咋算") == []
 
 
 def test_balance_question_is_a_record_lookup_not_an_amount() -> None:

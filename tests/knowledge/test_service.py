@@ -59,15 +59,34 @@ def test_follow_up_uses_the_previous_question(kb_settings: Settings) -> None:
     assert "杭州" in result.text and "单位" in result.text
 
 
-def test_a_facet_follow_up_after_saying_who_the_caller_is_gets_the_facet(kb_settings: Settings) -> None:
+@pytest.mark.parametrize(
+    ("said", "region", "asked", "entry", "expected"),
+    [
+        # A facet asked after saying who the caller is.
+        (
+            "俺是上个月刚退休的职工 那要带啥材料去不",
+            "济南",
+            "职工在职转退休以后，医保待遇要自己跑去申请吗",
+            "service-shandong-retirement-no-application",
+            "材料自动归集",
+        ),
+        # Who the caller is, said in the clause before the one that asks, narrows the last answer.
+        (
+            "我是退休职工，那能比上班的多给报点不",
+            "双鸭山",
+            "药店买药走门诊统筹，起付线多少",
+            "outpatient-pooling-shuangyashan-pharmacy-benefit",
+            "5个百分点",
+        ),
+    ],
+)
+def test_a_follow_up_after_saying_who_the_caller_is_gets_their_part(
+    kb_settings: Settings, said: str, region: str, asked: str, entry: str, expected: str
+) -> None:
     result = service.answer(
-        "俺是上个月刚退休的职工 那要带啥材料去不",
-        region="济南",
-        history=("职工在职转退休以后，医保待遇要自己跑去申请吗", "济南"),
-        previous_entry="service-shandong-retirement-no-application",
-        settings=kb_settings,
+        said, region=region, history=(asked, region), previous_entry=entry, settings=kb_settings
     )
-    assert result.kind == "answer" and "材料自动归集" in result.text
+    assert result.kind == "answer" and expected in result.text
 
 
 def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: Settings) -> None:
