@@ -16,15 +16,11 @@ Run: .venv/bin/python tests/data/transcripts_fresh4/build_fresh_set.py [--check]
 
 from __future__ import annotations
 
-import importlib.util
+import runpy
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_FRESH2 = HERE.parent / "transcripts_fresh2" / "build_fresh_set.py"
-_SPEC = importlib.util.spec_from_file_location("fresh2_build", _FRESH2)
-assert _SPEC is not None and _SPEC.loader is not None
-fresh2 = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(fresh2)
 
 if __name__ == "__main__":
-    fresh2.main(HERE, "QJ", 100, __doc__ or "")
+    fresh2 = runpy.run_path(str(HERE.parent / "transcripts_fresh2" / "build_fresh_set.py"))
+    fresh2["main"](HERE, "QJ", 100, __doc__ or "")
