@@ -373,12 +373,12 @@ _ALLOWED_RE = re.compile(
     r"(合规|合法|违规|违法)(吗|不|么|嘛)|允许(的|哩|滴)?(吗|不|么|嘛)|允不允许|让不让|"
     r"(算不算|是不是)(违规|违法|乱收费)|(这种|这样的?|这类)做法"
 )
-# A day or a place that tells of an event even without 我 ("前天在小区门口那家药房……合法吗？").
 # A theft feared or asked about, not told: "会不会被人挪用", "万一被盗刷了咋办".
 _FEARED_RE = re.compile(r"会不会|会被|万一|防止|如何防|怎么防|咋防|要是")
 # A short question that goes on from the last answer ("那要带啥材料", "那我自己掏的钱咋付"); not "那家
 # 医院…" or "那个医生…", which name what the caller tells of.
 _FOLLOW_UP_RE = re.compile(r"^\W*那(?![家个天次边里会时位些])[^，,。！!]{0,20}$")
+# A day or a place that tells of an event even without 我 ("前天在小区门口那家药房……合法吗？").
 _WHEN_RE = re.compile(r"前天|昨天|今天|刚才|刚刚|上午|下午|那家|这家")
 # "俺听说", "我想问一下": the caller frames a question, which tells no case of theirs.
 _FRAME_RE = re.compile(r"(我|俺|咱)(听说|听人说|想问|想知道|想了解|问一下|问问|打听)")
