@@ -19,7 +19,7 @@ import yaml
 
 from knowledge.search import Doc
 from knowledge.terms import missing_terms
-from knowledge.textnorm import DATA_DIR, normalize_query
+from knowledge.textnorm import DATA_DIR, normalize_query, read_lines
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 
@@ -100,8 +100,7 @@ def residual(question: str, asked: Sequence[Facet]) -> str:
 
 @lru_cache(maxsize=1)
 def qualifiers() -> tuple[str, ...]:
-    lines = (DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+    return tuple(read_lines(DATA_DIR / "qualifiers.txt"))
 
 
 def named_qualifiers(question: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ import yaml
 
 from knowledge.facets import asked_facets
 from knowledge.search import Doc, Hit
-from knowledge.textnorm import DATA_DIR, normalize_query
+from knowledge.textnorm import DATA_DIR, normalize_query, read_lines
 
 # Confidences this close are a tie between sibling entries (see prefer_focus).
 FOCUS_TIE_MARGIN = 0.01
@@ -52,8 +52,7 @@ def question_types() -> tuple[QuestionType, ...]:
 
 @lru_cache(maxsize=1)
 def illustrative_topics() -> tuple[str, ...]:
-    lines = (DATA_DIR / "illustrative_topics.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+    return tuple(read_lines(DATA_DIR / "illustrative_topics.txt"))
 
 
 def asked_types(question: str) -> list[QuestionType]:
@@ -137,8 +136,7 @@ def is_illustrative(doc: Doc) -> bool:
 
 @lru_cache(maxsize=1)
 def local_case_documents() -> tuple[str, ...]:
-    lines = (DATA_DIR / "local_cases.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+    return tuple(read_lines(DATA_DIR / "local_cases.txt"))
 
 
 def is_local_case(doc: Doc) -> bool:
