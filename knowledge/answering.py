@@ -215,7 +215,14 @@ class Answerer:
             and covers(h.doc, types)
             and not terms.foreign(text, h.doc)
         ]
-        own = own_region_match(hits, conf, caller_region, self.regions, self.policy.threshold)
+        own = own_region_match(
+            hits,
+            conf,
+            caller_region,
+            self.regions,
+            self.policy.threshold,
+            lambda: self._core(searched, audience),
+        )
         if own is not None and covers(own.doc, types) and not terms.foreign(text, own.doc):
             eligible = [own, *(h for h in eligible if h is not own)]
         eligible.sort(key=lambda h: -conf[id(h)])
@@ -282,6 +289,17 @@ class Answerer:
             candidate_regions=self._regions_of(eligible),
             searched=searched,
         )
+
+    def _core(self, searched: str, audience: str) -> dict[str, float]:
+        """Each entry's confidence for the question without the regions it names: a city said in
+        passing matches the city's every rule, so how well a rule answers is judged without it."""
+        core = self.regions.without(searched)
+        if core == searched or not has_chinese(core):
+            return {}
+        hits = candidates(
+            self.kb.search(core, k=10, audience=audience, weights=self.policy.weights), audience
+        )
+        return {h.doc.key: confidence_of(h, self.policy, hits) for h in hits}
 
     def _answer(
         self,

@@ -37,16 +37,9 @@ _REGION_FILLER_RE = re.compile(
 
 def region_only(question: str, table: RegionTable) -> bool:
     """True for turns like 我是太原的: a region and nothing else to answer."""
-    found = table.find_all(question)
-    heard = [said for _, said in table.find_by_sound(question)] if not found else []
-    if not found and not heard:
+    rest = table.without(question)
+    if rest == question:
         return False
-    rest = question
-    for said in heard:  # a name misheard by the recogniser (昆螟那边)
-        rest = rest.replace(said, "")
-    for region in found:
-        for name in (region.full_name, region.stem, *region.path.split("/")):
-            rest = rest.replace(name, "")
     rest = _REGION_FILLER_RE.sub("", rest)
     return len(rest) <= 2
 

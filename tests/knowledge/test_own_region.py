@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.own_region import CLOSE_DENSE, CLOSE_RELAX, LEAD, RELAX, own_region_match
+from knowledge.own_region import CLOSE_DENSE, CLOSE_RELAX, CORE_FLOOR, LEAD, RELAX, own_region_match
 from knowledge.regions import RegionTable, region_table
 from tests.knowledge.hits import entry_hit as _hit
 
@@ -54,3 +54,40 @@ def test_another_regions_rule_closer_in_meaning_blocks_the_relaxation(regions: R
 def test_no_region_no_match(regions: RegionTable) -> None:
     rule = _hit("video-service", 0.95, "天津")
     assert own_region_match([rule], {id(rule): 0.74}, None, regions, THRESHOLD) is None
+
+
+def test_the_question_without_the_city_decides_a_weak_match(regions: RegionTable) -> None:
+    """A city said in passing lifts every rule of that city: one that still answers the question
+    without the name may answer down to CORE_FLOOR; one that loses its support does not."""
+    rule = _hit("maternity-card", 0.88, "浙江/杭州")
+    conf = {id(rule): CORE_FLOOR + 0.05}
+    assert CORE_FLOOR + 0.05 < THRESHOLD - CLOSE_RELAX
+    assert own_region_match([rule], conf, "浙江/杭州", regions, THRESHOLD) is None
+    kept = {rule.doc.key: CORE_FLOOR + 0.01}
+    assert own_region_match([rule], conf, "浙江/杭州", regions, THRESHOLD, lambda: kept) is rule
+    lost = {rule.doc.key: CORE_FLOOR - 0.2}
+    assert own_region_match([rule], conf, "浙江/杭州", regions, THRESHOLD, lambda: lost) is None
+    weak = {id(rule): CORE_FLOOR - 0.01}
+    assert own_region_match([rule], weak, "浙江/杭州", regions, THRESHOLD, lambda: kept) is None
+
+
+def test_the_core_search_runs_only_for_a_weak_match(regions: RegionTable) -> None:
+    rule = _hit("video-service", CLOSE_DENSE + 0.01, "天津")
+
+    def never() -> dict[str, float]:
+        raise AssertionError("searched without the region although the match was strong")
+
+    conf = {id(rule): THRESHOLD - RELAX}
+    assert own_region_match([rule], conf, "天津", regions, THRESHOLD, never) is rule
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("我太原参保的，在外地住着院呢", "我参保的，在外地住着院呢"),
+        ("阿拉海曙区个，夜里向打医保咨询电话", "阿拉个，夜里向打医保咨询电话"),
+        ("医保卡丢了怎么补办", "医保卡丢了怎么补办"),
+    ],
+)
+def test_a_question_without_its_regions(regions: RegionTable, said: str, asked: str) -> None:
+    assert regions.without(said) == asked
