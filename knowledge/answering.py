@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from knowledge.confidence import ConfidenceModel, features
+from knowledge.continuity import confirmed, may_continue, on_topic_query
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
 from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only, story_question
 from knowledge.named import NamedServices
@@ -185,12 +186,22 @@ class Answerer:
             # "俺家在衢州，嗯": no question yet; the region's only entry is not what was asked
             return Decision("abstain", "region_only", [], region=caller_region, searched=searched)
         decision = self._decide_searched(text, searched, caller_region, audience, topic)
+        alone = decision
         if searched != text:
             # A follow-up joined to the question before it; one that stands on its own words
             # ("那医保的热线号码是多少") must not be bent toward the earlier topic.
             alone = self._decide_searched(text, text, caller_region, audience, topic)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone
+        previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
+        if decision.kind == "abstain" and previous is not None and may_continue(text, previous):
+            # "住院还要交押金不" after 昆明's 信用就医: the topic's entry, found with and without its name.
+            on_topic = self._decide_searched(
+                text, on_topic_query(previous, text), caller_region, audience, previous.topic
+            )
+            plain = [decision.hits, alone.hits]
+            if on_topic.chosen is not None and confirmed(on_topic.chosen, plain, self._confidences):
+                return on_topic
         asked = story_question(text) if story and decision.kind == "abstain" else ""
         if asked:
             # A long story dilutes the question it ends with: search that question alone.
@@ -206,7 +217,7 @@ class Answerer:
             self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights), audience
         )
         types = asked_types(text)
-        conf = {id(h): confidence_of(h, self.policy, hits) for h in hits}
+        conf = self._confidences(hits)
         terms = self._of_base()[1]
         eligible = [
             h
@@ -290,6 +301,9 @@ class Answerer:
             searched=searched,
         )
 
+    def _confidences(self, hits: Sequence[Hit]) -> dict[int, float]:
+        return {id(h): confidence_of(h, self.policy, hits) for h in hits}
+
     def _core(self, searched: str, audience: str) -> dict[str, float]:
         """Each entry's confidence for the question without the regions it names: a city said in
         passing matches the city's every rule, so how well a rule answers is judged without it."""
@@ -299,7 +313,8 @@ class Answerer:
         hits = candidates(
             self.kb.search(core, k=10, audience=audience, weights=self.policy.weights), audience
         )
-        return {h.doc.key: confidence_of(h, self.policy, hits) for h in hits}
+        conf = self._confidences(hits)
+        return {h.doc.key: conf[id(h)] for h in hits}
 
     def _answer(
         self,

@@ -89,6 +89,28 @@ def test_a_follow_up_after_saying_who_the_caller_is_gets_their_part(
     assert result.kind == "answer" and expected in result.text
 
 
+@pytest.mark.parametrize(
+    ("said", "entry"),
+    [
+        ("住院的话押金还用交吗", "evoucher-kunming-credit-no-card-binding"),
+        ("自付的那部分从哪扣", "evoucher-kunming-credit-billing"),
+        ("外地人能办不", None),  # the topic's name lifts its entries alike: none answers this
+    ],
+)
+def test_a_short_turn_carries_on_the_topic_just_answered(
+    kb_settings: Settings, said: str, entry: str | None
+) -> None:
+    result = service.answer(
+        said,
+        region="昆明",
+        history=("用那个信用就医 能给多少", "昆明的"),
+        previous_entry="evoucher-kunming-credit-what",
+        settings=kb_settings,
+    )
+    assert result.entry_id == entry
+    assert (result.kind == "answer") == (entry is not None)
+
+
 def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: Settings) -> None:
     question = "生了孩子以后，生育津贴要等多久才能到账？"
     assert service.answer(question, settings=kb_settings).kind == "clarify_region"
