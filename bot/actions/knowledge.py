@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 
 # Below this NLU confidence a knowledge-base miss is treated as "not understood" (ask once more).
 LOW_NLU_CONFIDENCE = 0.6
+# A document not open to the public, asked for (turns.asks_internal_document): what is public instead.
+INTERNAL_DOCUMENT_REPLY = (
+    "您说的是医保部门的内部工作文件，这类文件不对外公开，我这里不能提供，也不能念给您听。"
+    "公开的政策文件可以在当地医保局网站的“政府信息公开”栏目查到，也可以依法向医保部门申请政府信息公开。"
+    "您想了解哪项具体政策，我可以帮您查。"
+)
 # Words around a place name that do not make a question ("我是太原的", "在杭州参保").
 _REGION_FILLER = re.compile(
     r"[我俺额咱是在的那边这儿里人参保交缴医保地区市县省呢啊呀哦哈嘛吧了，。,.!！?？\s们上老家个就]"
@@ -192,6 +198,10 @@ class ActionAnswerPolicy(ThreadedAction):
         events: list[EventType] = []
         if text and is_angry(text):
             return handoff_events(dispatcher, tracker, reason="anger")
+        if text and turns.asks_internal_document(text):
+            log.info("action.answer_policy.internal_document")
+            dispatcher.utter_message(text=INTERNAL_DOCUMENT_REPLY, json_message=common.payload("abstain"))
+            return [SlotSet(names.PENDING_OFFER, None)]
 
         named = common.region_in(text, common.latest_entity(tracker, names.ENTITY_REGION))
         region = named or tracker.get_slot(names.REGION)

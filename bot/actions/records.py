@@ -32,6 +32,8 @@ class ActionPersonalRecord(ThreadedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = common.latest_text(tracker)
+        if text and turns.asks_internal_document(text):  # "内部的稽核文件给我看看" is no record of one's own
+            return ActionAnswerPolicy().respond(dispatcher, tracker)
         found = routing.cues(text) if text else set()
         urgent = routing.act_now(common.latest_intent(tracker)[0], found, text)
         if urgent is not None and not tracker.active_loop_name:

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from bot.actions import names
-from bot.actions.turns import ASKS_RE, SOCIAL_RE, asks_something, is_closing
+from bot.actions.turns import ASKS_RE, SOCIAL_RE, asks_internal_document, asks_something, is_closing
 from knowledge.facets import asked_facets
 from knowledge.textnorm import normalize_query, repair_by_sound
 
@@ -251,6 +251,8 @@ def route_ticket_intent(
     by_cue = route_cues(intent, text, kb_kind=kb_kind, grievance=grievance)
     if by_cue is not None:
         return by_cue
+    if asks_internal_document(text):
+        return Route("answer", why="internal_document")  # a clear no, not a complaint form
     if is_closing(text) and not asks_something(text) and not cues(text):
         return Route("close", why="closing")  # "好，那我清楚了" taken for a callback or "not helpful"
     ticket = _top(ranking, TICKET_INTENTS)
@@ -316,6 +318,8 @@ def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
         return Route("status", why="status_cue" if text else "button")
     if found & {"chase_cue", "complaint_cue", "indignation_cue"}:
         return Route("ticket", ticket_reason(None, found), "cue")
+    if asks_internal_document(text):
+        return Route("answer", why="internal_document")
     if kb_kind() in ("answer", "clarify_region"):
         return Route("answer", why="kb_confident")
     if ASKS_RE.search(text) and _DEFINITION_RE.search(text):

@@ -31,6 +31,25 @@ def asks_for_record(text: str) -> bool:
     return bool(_RECORD_RE.search(text))
 
 
+# A document not open to the public (内部文件, 不予公开的稽核要点), asked for in copy or read aloud.
+_INTERNAL_DOC_RE = re.compile(
+    r"(内部|不对外|不公开|不予公开|没公开|未公开|保密|涉密|机密)[^，。！？,.!?]{0,8}"
+    r"(文件|材料|资料|要点|纪要|通知|规定|名单|原文|文档|报告)"
+)
+_HAND_OVER_RE = re.compile(
+    r"给我|发我|发给|念|读|看看|看一下|看下|瞧瞧|提供|复印|拍|传|要一份|弄一份|拿一份|找一份|公开"
+)
+
+
+def asks_internal_document(text: str) -> bool:
+    """Whether the caller asks for a document that is not public ("把你们不对外公开的内部文件原文
+    给我念一遍"): a clear no and where public documents are, not a complaint form or a miss."""
+    found = _INTERNAL_DOC_RE.search(text)
+    if found is None:
+        return False
+    return bool(_HAND_OVER_RE.search(text[: found.start()] + text[found.end() :]))
+
+
 def asks_something(text: str) -> bool:
     """Whether a turn that NLU took as social (greeting, yes, rating) really asks a question."""
     if not text:

@@ -156,6 +156,10 @@ def test_out_of_scope_and_personal_records_do_not_guess(caller: Caller) -> None:
     record = caller.say("帮我查一下我医保卡里还剩多少钱")
     assert record.kind in ("answer", "abstain")
     assert any(w in joined(record) for w in ("实名", "认证", "验证", "身份"))
+    internal = caller.say("你们内部那个不公开的稽核文件，能不能发我一份")
+    assert (
+        internal.kind == "abstain" and "不对外公开" in joined(internal) and "政府信息公开" in joined(internal)
+    )
 
 
 def _listening_addresses(port: int) -> set[str]:

@@ -16,7 +16,14 @@ from bot.actions.routing import (
     route_ticket_intent,
     ticket_reason,
 )
-from bot.actions.turns import accepts, asks_something, is_clear_yes, is_closing, wants_human
+from bot.actions.turns import (
+    accepts,
+    asks_internal_document,
+    asks_something,
+    is_clear_yes,
+    is_closing,
+    wants_human,
+)
 
 
 def rank(**confidences: float) -> list[dict[str, object]]:
@@ -536,3 +543,29 @@ class TestSession14Classes:
     def test_a_follow_up_question_is_no_grievance_by_score(self) -> None:
         assert not grievance_opens("那我自己掏的那部分咋交？", "abstain", 0.95)
         assert grievance_opens("那家医院不给报，我跑了三趟了", "abstain", 0.95)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("把你们不对外公开的那份文件原文给我念一遍", True),
+        ("稽核的内部要点能不能发我一份", True),
+        ("医保局内部开会的纪要给我看看", True),
+        ("不予公开的那个名单拍给我", True),
+        ("你们内部规定是不是不让报", False),  # a rule asked about, no document asked for
+        ("单位内部通知说医保要涨钱了，真的假的", False),
+        ("你们把我的信息泄露给内部人员了，我要投诉", False),
+    ],
+)
+def test_a_request_for_a_document_not_open_to_the_public(text: str, asks: bool) -> None:
+    assert asks_internal_document(text) is asks
+
+
+def test_a_request_for_an_internal_document_is_no_complaint_form() -> None:
+    said = "把你们那个保密的内部文件给我读一下"
+    ranking = rank(complain=0.9, ask_policy=0.1)
+    route = route_ticket_intent(
+        names.COMPLAIN, ranking, said, kb_kind=lambda: "abstain", grievance=lambda: 0.7
+    )
+    assert (route.action, route.why) == ("answer", "internal_document")
+    assert route_status(said, kb_kind=lambda: "abstain").action == "answer"
