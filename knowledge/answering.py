@@ -190,7 +190,8 @@ class Answerer:
         if searched != text:
             # A follow-up joined to the question before it; one that stands on its own words
             # ("那医保的热线号码是多少") must not be bent toward the earlier topic.
-            alone = self._decide_searched(text, text, caller_region, audience, topic)
+            # What the turn leans on still says what it asks ("规定几个工作日" before "那生育保险待遇呢").
+            alone = self._decide_searched(text, text, caller_region, audience, topic, asked=searched)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone
         previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
@@ -211,7 +212,14 @@ class Answerer:
         return decision
 
     def _decide_searched(
-        self, text: str, searched: str, caller_region: str | None, audience: str, topic: str | None
+        self,
+        text: str,
+        searched: str,
+        caller_region: str | None,
+        audience: str,
+        topic: str | None,
+        *,
+        asked: str = "",
     ) -> Decision:
         hits = candidates(
             self.kb.search(searched, k=10, audience=audience, weights=self.policy.weights), audience
@@ -280,7 +288,9 @@ class Answerer:
                 searched=searched,
             )
         national = [h for h in eligible if h.doc.region is None]
-        chosen = pick_national(national, conf, best_conf - self.policy.national_margin, best, text, types)
+        chosen = pick_national(
+            national, conf, best_conf - self.policy.national_margin, best, asked or searched, types
+        )
         if chosen is not None:
             # An overview of a few regions' figures that asks the region: a question, when a figure is asked.
             overview = asks_region(chosen.doc) and asks_specifics(text, types)

@@ -111,6 +111,22 @@ def test_a_short_turn_carries_on_the_topic_just_answered(
     assert (result.kind == "answer") == (entry is not None)
 
 
+@pytest.mark.parametrize(
+    ("asked_before", "kind", "entry"),
+    [
+        ("国家规定零星报销最长多少个工作日办完", "answer", "maternity-national-20-working-days"),
+        ("零星报销一般几天到账", "clarify_region", None),
+    ],
+)
+def test_a_follow_up_asks_the_rule_when_the_question_before_did(
+    kb_settings: Settings, asked_before: str, kind: str, entry: str | None
+) -> None:
+    """ "那生育保险待遇呢" after a question for the national rule asks that rule too, not the region's."""
+    result = service.answer("那生育保险待遇呢，多久能给", history=(asked_before,), settings=kb_settings)
+    assert result.kind == kind
+    assert result.entry_id == entry or entry is None
+
+
 def test_region_given_one_turn_later_answers_the_waiting_question(kb_settings: Settings) -> None:
     question = "生了孩子以后，生育津贴要等多久才能到账？"
     assert service.answer(question, settings=kb_settings).kind == "clarify_region"
