@@ -12,12 +12,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from knowledge.confidence import ConfidenceModel, features
 from knowledge.continuity import confirmed, may_continue, on_topic_query
 from knowledge.facets import FacetAnswer, asked_facets, new_terms, qualified_sentences, residual, resolve
-from knowledge.followup import FOLLOWUP_MAX_CHARS, asked_clause, is_followup, region_only, story_question
+from knowledge.followup import (
+    FOLLOWUP_MAX_CHARS,
+    asked_clause,
+    is_followup,
+    region_only,
+    story_question,
+    without_regions,
+)
 from knowledge.named import NamedServices
 from knowledge.own_region import own_region_match
+from knowledge.policy import Policy, candidates, confidence_of
 from knowledge.ranking import (
     TOPIC_FALLBACK_MARGIN,
     asked_types,
@@ -40,48 +47,10 @@ from knowledge.textnorm import clean_text, has_chinese
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.87
 MAX_QUESTION_CHARS = 1000
 # A facet follow-up says at most this many characters besides its facet words ("在哪儿绑？要去窗口不？"
 # leaves 绑).
 FACET_RESIDUAL_MAX = 3
-
-
-@dataclass
-class Policy:
-    """Tunable numbers of the decision, calibrated on labelled questions (see ``calibrate``).
-
-    With a fitted ``model`` the confidence is its probability and ``threshold`` applies to it;
-    without one, the dense cosine plus a lexical bonus stands in (before any calibration).
-    """
-
-    threshold: float = DEFAULT_THRESHOLD
-    lexical_bonus: float = 0.04
-    national_margin: float = 0.02
-    weights: dict[str, float] = field(default_factory=lambda: {"dense": 1.0, "lexical": 1.0})
-    model: ConfidenceModel | None = None
-    review_months: int = 0  # an answer from an entry older than this states its date (0: never)
-
-    @classmethod
-    def calibrated(cls) -> Policy:
-        """The policy stored in ``data/confidence.json`` (model and threshold), else defaults."""
-        import json
-
-        from knowledge.confidence import DEFAULT_PATH
-
-        if not DEFAULT_PATH.exists():
-            return cls()
-        data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-        try:
-            model = ConfidenceModel.from_json(data)
-        except ValueError as exc:
-            log.warning("%s; using the uncalibrated confidence until then", exc)
-            return cls()
-        return cls(
-            threshold=float(data["threshold"]),
-            model=model,
-            national_margin=float(data.get("national_margin", 0.05)),
-        )
 
 
 @dataclass
@@ -98,18 +67,6 @@ class Decision:
     searched: str = ""
     facet: FacetAnswer | None = None  # a follow-up answered by facet (reason "facet")
     stale_since: str = ""  # the chosen entry's date (2023年8月) when it is past its review date
-
-
-def confidence_of(hit: Hit, policy: Policy, hits: Sequence[Hit] = ()) -> float:
-    """Probability-like confidence that ``hit`` answers the question searched for ``hits``."""
-    if policy.model is not None:
-        return policy.model.score(features(hit, hits or [hit]))
-    return hit.dense + policy.lexical_bonus * min(hit.lexical_norm, 1.0)
-
-
-def candidates(hits: Sequence[Hit], audience: str) -> list[Hit]:
-    """Hits that may be given as an answer: curated entries (passages too for agents)."""
-    return [h for h in hits if h.doc.kind == "entry" or audience == "agent"]
 
 
 class Answerer:
@@ -317,7 +274,7 @@ class Answerer:
     def _core(self, searched: str, audience: str) -> dict[str, float]:
         """Each entry's confidence for the question without the regions it names: a city said in
         passing matches the city's every rule, so how well a rule answers is judged without it."""
-        core = self.regions.without(searched)
+        core = without_regions(searched, self.regions)
         if core == searched or not has_chinese(core):
             return {}
         hits = candidates(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.answering import Answerer, candidates
+from knowledge.answering import Answerer
 from knowledge.confidence import features
+from knowledge.policy import candidates
 
 
 @dataclass(frozen=True)

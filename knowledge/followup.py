@@ -35,9 +35,20 @@ _REGION_FILLER_RE = re.compile(
 )
 
 
+def without_regions(text: str, table: RegionTable) -> str:
+    """``text`` with the regions it names (written or misheard) taken out: what it asks."""
+    if found := table.find_all(text):
+        names = {n for r in found for n in (r.full_name, r.stem, *r.path.split("/"))}
+    else:
+        names = {said for _, said in table.find_by_sound(text)}  # a name misheard (昆螟那边)
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    return text
+
+
 def region_only(question: str, table: RegionTable) -> bool:
     """True for turns like 我是太原的: a region and nothing else to answer."""
-    rest = table.without(question)
+    rest = without_regions(question, table)
     if rest == question:
         return False
     rest = _REGION_FILLER_RE.sub("", rest)

@@ -205,17 +205,6 @@ class RegionTable:
                 return region
         return min(candidates, key=lambda r: (r.level, r.path))
 
-    def without(self, text: str) -> str:
-        """``text`` with the regions it names (written or misheard) taken out: what it asks."""
-        rest = text
-        if found := self.find_all(text):
-            names = {n for r in found for n in (r.full_name, r.stem, *r.path.split("/"))}
-        else:
-            names = {said for _, said in self.find_by_sound(text)}  # a name misheard (昆螟那边)
-        for name in sorted(names, key=len, reverse=True):
-            rest = rest.replace(name, "")
-        return rest
-
     def extract(self, text: str) -> str | None:
         """The most specific region named in ``text`` (its canonical path), or None.
 

@@ -23,12 +23,13 @@ from typing import Any
 from api.schemas import AnswerPublic, SourcePublic
 from api.settings import Settings, get_settings
 from api.texts import text
-from knowledge.answering import Answerer, Decision, Policy
+from knowledge.answering import Answerer, Decision
 from knowledge.catalog import Entry, load_entries, parse_entry
 from knowledge.embed import Embedder
 from knowledge.facets import points_text, statement
 from knowledge.index import IndexCorruptError
 from knowledge.ingest import DocPassage, ingest_file, iter_documents
+from knowledge.policy import Policy
 from knowledge.regions import region_table
 from knowledge.search import Doc, Hit, IndexWatcher, KnowledgeBase, docs_for
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.followup import without_regions
 from knowledge.own_region import CLOSE_DENSE, CLOSE_RELAX, CORE_FLOOR, LEAD, RELAX, own_region_match
 from knowledge.regions import RegionTable, region_table
 from tests.knowledge.hits import entry_hit as _hit
@@ -90,4 +91,4 @@ def test_the_core_search_runs_only_for_a_weak_match(regions: RegionTable) -> Non
     ],
 )
 def test_a_question_without_its_regions(regions: RegionTable, said: str, asked: str) -> None:
-    assert regions.without(said) == asked
+    assert without_regions(said, regions) == asked
