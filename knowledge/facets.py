@@ -34,9 +34,37 @@ class Facet:
     kinds: tuple[tuple[str, ...], ...] = ()
 
     def named_kinds(self, question: str) -> tuple[tuple[str, ...], ...]:
-        """The kinds of value the question names (their words), e.g. the online channels."""
+        """The kinds of value the question wants (their words): those it names ("手机上能办不": the
+        online channels), or, when it names one the caller cannot use ("要是手机上报不了，还能去哪儿办",
+        "他没有智能手机"), the facet's other kinds."""
+        ruled_out = self._ruled_out(question)
+        if ruled_out:
+            return tuple(words for words in self.kinds if words not in ruled_out)
         text = normalize_query(question).lower()
         return tuple(words for words in self.kinds if any(w.lower() in text for w in words))
+
+    def rules_out(self, question: str) -> bool:
+        """Whether the question names a kind of value the caller cannot use."""
+        return bool(self._ruled_out(question))
+
+    def _ruled_out(self, question: str) -> list[tuple[str, ...]]:
+        text = normalize_query(question).lower()
+        return [
+            words for words in self.kinds if any(_cannot(text, w.lower()) for w in words if w.lower() in text)
+        ]
+
+
+# A kind of value the caller cannot use: "没有智能手机", "不会用手机", "手机上报不了", "窗口去不了".
+_CANNOT_BEFORE_RE = re.compile(r"(没有|没|不会用?|不太会用?|用不了)(智能)?$")
+_CANNOT_AFTER_RE = re.compile(r"^.{0,4}?(不了|不会|不行|不成|没法|不方便)")
+
+
+def _cannot(text: str, word: str) -> bool:
+    return any(
+        _CANNOT_BEFORE_RE.search(text[max(0, m.start() - 5) : m.start()])
+        or _CANNOT_AFTER_RE.match(text[m.end() :])
+        for m in re.finditer(re.escape(word), text)
+    )
 
 
 @dataclass(frozen=True)
@@ -174,6 +202,9 @@ def resolve(
         raise ValueError("asked must name at least one facet")
     asked = tuple(asked)
     named = [(f, kinds) for f in asked if (kinds := f.named_kinds(question))]
+    # "要是手机上报不了，还能去哪儿办": the way offline may be filed under a neighbouring topic of the
+    # region (零星报销线下办理 beside 零星报销线上办理).
+    family = previous.topic[:4] if previous.region and any(f.rules_out(question) for f in asked) else ""
 
     def covered(doc: Doc) -> int:
         stated = sum(_states(doc, f) for f in asked)
@@ -187,7 +218,8 @@ def resolve(
         for doc in docs:
             if doc.kind != "entry" or doc.key == previous.key or doc.audience != previous.audience:
                 continue
-            if not previous.topic or doc.topic != previous.topic:
+            related = family and doc.region == previous.region and doc.topic.startswith(family)
+            if not previous.topic or (doc.topic != previous.topic and not related):
                 continue
             if doc.region not in (previous.region, None) and not (region_ok and region_ok(doc.region)):
                 continue

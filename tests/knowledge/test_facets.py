@@ -105,6 +105,23 @@ def test_a_sibling_of_the_callers_region_counts() -> None:
     assert found.doc is local
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["要是手机上报不了，还能去哪儿办？", "他没有智能手机，去哪儿能办", "不会用手机，在哪办"],
+)
+def test_a_kind_the_caller_cannot_use_asks_for_the_others(question: str) -> None:
+    """The online way was just given; the caller cannot use it: the way at a counter answers, also
+    when the region files it under a neighbouring topic (零星报销线下办理 beside 零星报销线上办理)."""
+    given = entry("online", topic="零星报销线上办理", channel="“浙里办”智能零报平台")
+    desk = entry("desk", topic="零星报销线下办理", channel="定点医院报销专窗")
+    elsewhere = entry("desk-elsewhere", topic="零星报销线下办理", region="浙江/温州", channel="医保大厅窗口")
+    found = resolve([given, elsewhere, desk], given, asked_facets(question), question=question)
+    assert found.doc is desk and not found.points_only
+    # a neighbouring topic does not count when no kind is ruled out
+    plain = "还能去哪儿办？"
+    assert resolve([given, desk], given, asked_facets(plain), question=plain).doc is given
+
+
 def test_a_sibling_naming_the_kind_of_channel_asked_answers() -> None:
     given = entry("one-thing", channel="自己办理或请人帮办")
     online = entry("channels", channel="经办窗口；医保个人网厅；“云南医保”小程序")
