@@ -43,6 +43,12 @@ class Facet:
         text = normalize_query(question).lower()
         return tuple(words for words in self.kinds if any(w.lower() in text for w in words))
 
+    def about_words(self) -> tuple[str, ...]:
+        """The asking words that name the facet itself, not one kind of its values (渠道, not 线上):
+        an entry whose title holds one is about that facet."""
+        kind_words = [w for words in self.kinds for w in words]
+        return tuple(a for a in self.asks if not any(w in a for w in kind_words))
+
     def rules_out(self, question: str) -> bool:
         """Whether the question names a kind of value the caller cannot use."""
         return bool(self._ruled_out(question))
@@ -208,13 +214,20 @@ def resolve(
 
     def covered(doc: Doc) -> int:
         stated = sum(_states(doc, f) for f in asked)
-        return stated + sum(
-            any(w.lower() in statement(doc, f).lower() for words in kinds for w in words)
-            for f, kinds in named
+        about = sum(
+            any(a.lower() in doc.title.lower() for a in f.about_words()) for f in asked if _states(doc, f)
+        )
+        return (
+            stated
+            + about
+            + sum(
+                any(w.lower() in statement(doc, f).lower() for words in kinds for w in words)
+                for f, kinds in named
+            )
         )
 
     best, best_count = previous, covered(previous)
-    if best_count < len(asked) + len(named):
+    if best_count < 2 * len(asked) + len(named):
         for doc in docs:
             if doc.kind != "entry" or doc.key == previous.key or doc.audience != previous.audience:
                 continue

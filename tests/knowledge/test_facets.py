@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from knowledge.facets import asked_facets, new_terms, points_text, resolve
@@ -120,6 +122,20 @@ def test_a_kind_the_caller_cannot_use_asks_for_the_others(question: str) -> None
     # a neighbouring topic does not count when no kind is ruled out
     plain = "还能去哪儿办？"
     assert resolve([given, desk], given, asked_facets(plain), question=plain).doc is given
+
+
+def test_a_sibling_about_the_facet_answers_before_one_that_mentions_it() -> None:
+    """ "那参保在哪儿办" after the one-stop overview: the entry whose title is the channels answers."""
+    given = entry("one-thing", channel="自己办理或请人帮办、代办")
+    channels = entry("channels", channel="经办窗口；医保个人网厅；“云南医保”小程序；出生的医院")
+    channels = replace(channels, title="新生儿参保登记的办理渠道")
+    found = resolve(
+        [given, channels], given, asked_facets("那参保在哪儿办嘛？"), question="那参保在哪儿办嘛？"
+    )
+    assert found.doc is channels and not found.points_only
+    # a title about a kind of channel (线上) is not a title about the channel facet
+    online = replace(channels, title="新生儿参保线上办理")
+    assert resolve([given, online], given, asked_facets("在哪儿办"), question="在哪儿办").doc is given
 
 
 def test_a_sibling_naming_the_kind_of_channel_asked_answers() -> None:
