@@ -135,7 +135,8 @@ class Answerer:
             return Decision("abstain", "no_chinese", [])
         stated = self.regions.extract(text)
         caller_region = stated or self._canonical(region)
-        followup = self._facet_followup(asked_clause(text), previous_entry, caller_region, whole=text)
+        previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
+        followup = self._facet_followup(asked_clause(text), previous, caller_region, whole=text)
         if followup is not None:
             return followup
         searched = self.search_text(text, history)
@@ -151,7 +152,6 @@ class Answerer:
             alone = self._decide_searched(text, text, caller_region, audience, topic, asked=searched)
             if alone.kind != "abstain" and alone.confidence > decision.confidence:
                 return alone
-        previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
         if decision.kind == "abstain" and previous is not None and may_continue(text, previous):
             # "住院还要交押金不" after 昆明's 信用就医: the topic's entry, found with and without its name.
             on_topic = self._decide_searched(
@@ -311,11 +311,10 @@ class Answerer:
         return date_label(doc.date)
 
     def _facet_followup(
-        self, text: str, previous_entry: str | None, region: str | None, *, whole: str = ""
+        self, text: str, previous: Doc | None, region: str | None, *, whole: str = ""
     ) -> Decision | None:
         """A follow-up naming a facet of the entry just given, resolved among its siblings; who the
         caller is may come in the clause before the one that asks ("我是退休职工，能多报点不": ``whole``)."""
-        previous = self.kb.docs.get(f"entry:{previous_entry}") if previous_entry else None
         short = is_followup(text) or len(clean_text(text)) <= FOLLOWUP_MAX_CHARS
         if previous is None or not short or new_terms(text, previous):
             return None

@@ -212,19 +212,17 @@ def resolve(
     # region (零星报销线下办理 beside 零星报销线上办理).
     family = previous.topic[:4] if previous.region and any(f.rules_out(question) for f in asked) else ""
 
+    about = {f.key: f.about_words() for f in asked}
+
     def covered(doc: Doc) -> int:
-        stated = sum(_states(doc, f) for f in asked)
-        about = sum(
-            any(a.lower() in doc.title.lower() for a in f.about_words()) for f in asked if _states(doc, f)
+        said = {f.key: statement(doc, f).lower() for f in asked}
+        title = doc.title.lower()
+        stated = sum(bool(said[f.key]) for f in asked)
+        on_facet = sum(bool(said[f.key]) and any(a.lower() in title for a in about[f.key]) for f in asked)
+        kind_named = sum(
+            any(w.lower() in said[f.key] for words in kinds for w in words) for f, kinds in named
         )
-        return (
-            stated
-            + about
-            + sum(
-                any(w.lower() in statement(doc, f).lower() for words in kinds for w in words)
-                for f, kinds in named
-            )
-        )
+        return stated + on_facet + kind_named
 
     best, best_count = previous, covered(previous)
     if best_count < 2 * len(asked) + len(named):
