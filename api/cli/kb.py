@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from knowledge.catalog import Entry
 
 # The public seed documents, checked out next to the project.
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
@@ -65,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--patterns", type=Path, help="事实类型规则文件（默认 knowledge/data/fact_patterns.yaml）"
     )
     coverage.add_argument("--all", action="store_true", help="也列出已被引用的句子")
+    coverage.add_argument(
+        "--names", action="store_true", help="改列条目答案漏掉的文档原名（引号里的措施、服务名）"
+    )
     coverage.add_argument("--width", type=int, default=60, help="表格里句子截断的字数")
     coverage.add_argument("--json", action="store_true", help="机器可读输出")
     coverage.set_defaults(handler=_coverage)
@@ -217,6 +225,8 @@ def _coverage(args: argparse.Namespace) -> int:
     if not files:
         raise ValueError("没有找到可检查的文档（支持 .txt .md .docx .pdf .html）")
     entries = load_entries(args.entries or settings.kb_entries_dir)
+    if args.names:
+        return _dropped_names(files, entries, args)
     patterns = load_fact_patterns(args.patterns) if args.patterns else load_fact_patterns()
     report = measure_coverage(files, entries, patterns)
     if args.json:
@@ -240,5 +250,27 @@ def _coverage(args: argparse.Namespace) -> int:
     )
     for name, (n, c) in report.by_type.items():
         out.append(f"  {name}: {c}/{n}\n")
+    sys.stdout.write("".join(out))
+    return 0
+
+
+def _dropped_names(files: Sequence[Path], entries: Sequence[Entry], args: argparse.Namespace) -> int:
+    """The quoted names of cited sentences that the citing entry's answer restates but leaves out."""
+    from dataclasses import asdict
+
+    from knowledge.coverage import shorten
+    from knowledge.kept_names import dropped_names
+
+    found = dropped_names(files, entries)
+    if args.json:
+        sys.stdout.write(json.dumps([asdict(d) for d in found], ensure_ascii=False, indent=2) + "\n")
+        return 0
+    out = [
+        f"{d.entry_id}\t{d.document} L{d.line}\t“{d.name}”\t{d.shared:.2f}\t"
+        f"{shorten(d.sentence, args.width)}\n"
+        for d in found
+    ]
+    entries_with = len({d.entry_id for d in found})
+    out.append(f"names left out: {len(found)} in {entries_with} entries\n")
     sys.stdout.write("".join(out))
     return 0

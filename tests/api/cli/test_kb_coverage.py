@@ -79,3 +79,26 @@ def test_missing_and_empty_paths_are_clear_errors(tmp_path: Path, capsys: pytest
     (tmp_path / "empty").mkdir()
     assert main(["kb", "coverage", str(tmp_path / "empty")]) == 2
     assert "没有找到" in capsys.readouterr().err
+
+
+def test_names_lists_what_an_answer_restates_without_the_document_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / DOC).write_text("标题\n参保人可在“浙里办”APP上申报零星报销，材料齐全即可。\n", encoding="utf-8")
+    entries = tmp_path / "entries"
+    entries.mkdir()
+    (entries / "e.yaml").write_text(
+        f"- id: online-claim\n  topic: t\n  audience: public\n  effective: 2023\n"
+        f"  source: {DOC} L2\n  questions: [a, b, c]\n"
+        "  answer: 参保人可在手机APP上申报零星报销，材料齐全就行。\n",
+        encoding="utf-8",
+    )
+    assert main(["kb", "coverage", str(docs), "--entries", str(entries), "--names"]) == 0
+    out = capsys.readouterr().out
+    assert f"online-claim\t{DOC} L2\t“浙里办”\t" in out
+    assert out.endswith("names left out: 1 in 1 entries\n")
+    assert main(["kb", "coverage", str(docs), "--entries", str(entries), "--names", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["entry_id"], row["line"], row["name"]) == ("online-claim", 2, "浙里办")
