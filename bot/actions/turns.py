@@ -13,8 +13,13 @@ SOCIAL_RE = re.compile(
     r"你好|您好|喂|哈喽|在吗|在不在|谢谢|多谢|好的|好嘞|行|嗯|哦|对|是的|可以|没问题|请问|麻烦|问一下|问下|"
     r"[，。,.!！?？~～\s]"
 )
-# "行不行", "要不要", "批没批": a verb, 不 or 没, the verb again asks as much as a question mark.
-ASKS_RE = re.compile(r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|([\u4e00-\u9fff])[不没]\1")
+# "行不行", "要不要", "批没批": a verb, 不 or 没, the verb again asks as much as a question mark; so do
+# Cantonese "可唔可以", "使唔使" (唔 for 不), 咩, 点样, 边度, 係咪, and Shanghainese 伐 at the end.
+# (点解 and 有冇 are left out: "点解唔俾我刷", "有冇搞错" protest more often than they ask.)
+ASKS_RE = re.compile(
+    r"[？?]|吗|么|嘛|不$|没有$|啥|什么|怎么|咋|哪|多少|几|([\u4e00-\u9fff])[不没唔]\1|"
+    r"咩|点样|边度|边个|边间|[係系是]咪|伐\W*$"
+)
 
 
 # Words of a look-up of one's own record: a balance, a payment history, a status, what is left.

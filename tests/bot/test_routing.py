@@ -17,6 +17,7 @@ from bot.actions.routing import (
     ticket_reason,
 )
 from bot.actions.turns import (
+    ASKS_RE,
     accepts,
     asks_internal_document,
     asks_something,
@@ -218,6 +219,25 @@ class TestTicketIntent:
             kb_kind=lambda: "abstain",
         )
         assert route.action == "answer"  # answered as a question: the miss offers a human or an order
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "网上复诊开咗药 药可唔可以寄到屋企",  # Cantonese A-唔-A
+            "呢个係咪要先备案",
+            "报销要带咩材料",
+            "医疗救助还要把发票一张张交上去伐",  # Shanghainese 伐 at the end
+        ],
+    )
+    def test_a_dialect_question_without_a_cue_is_a_miss_not_a_form(self, text: str) -> None:
+        route = route_ticket_intent(
+            names.REPORT_FRAUD, rank(report_fraud=1.0), text, kb_kind=lambda: "abstain"
+        )
+        assert route.action == "answer"
+
+    @pytest.mark.parametrize("text", ["有冇搞错，医院唔俾我刷卡", "点解唔俾我刷卡"])
+    def test_a_dialect_protest_is_no_question(self, text: str) -> None:
+        assert not ASKS_RE.search(text)
 
     def test_a_callback_question_is_not_a_callback_request(self) -> None:
         asks = route_ticket_intent(
