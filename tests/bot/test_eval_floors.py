@@ -32,7 +32,7 @@ FLOORS = {
     "questions": 0.71,
     "tickets": 0.75,
     "dialogues": 0.82,
-    "questions2": 0.72,
+    "questions2": 0.82,
     "tickets2": 0.8,
     "dialogues2": 0.8,
     "spoken_gap": 0.07,
@@ -40,7 +40,7 @@ FLOORS = {
     "routing_policy_to_form": 0.18,
     # Session 11: heldout3 questions 49/61 (0.803), tickets 15/15, dialogue turns 17/31 (0.548);
     # routing2 test half: complaints opening a form 38/40, policy questions pushed into a form 9/40.
-    "questions3": 0.75,
+    "questions3": 0.78,
     "tickets3": 0.9,
     "dialogues3": 0.45,
     "routing2_tickets": 0.85,
@@ -51,12 +51,17 @@ FLOORS = {
     # Session 14: heldout4 (a fourth writer) questions 47/60 (0.783), tickets 10/13, guesses 8/60,
     # dialogue turns 25/34 (0.735). Guesses per set: the fourth writer's test half still draws 8
     # (a CI clone retrains Rasa: keep a margin of about two items).
-    "questions4": 0.73,
+    "questions4": 0.76,
     "tickets4": 0.6,
     "dialogues4": 0.65,
     "guesses2": 0.09,
     "guesses3": 0.09,
-    "guesses4": 0.17,
+    "guesses4": 0.14,
+    # Session 16 (answers keep the documents' words): heldout2 questions 71/81, heldout3 51/61,
+    # heldout4 49/60 with 6 guesses; heldout5 (a fifth writer, one file, never tuned on) 41/60,
+    # 4 guesses. About two items of margin each.
+    "questions5": 0.63,
+    "guesses5": 0.12,
 }
 
 
@@ -132,6 +137,13 @@ def test_later_held_out_test_halves_through_the_stack(  # type: ignore[no-untype
     assert dialogues["all"]["accuracy"] >= FLOORS[f"dialogues{n}"], dialogues
     for kind in whole_kinds:
         assert dialogues[kind]["accuracy"] == 1.0, (kind, dialogues)
+
+
+def test_fifth_writers_questions_through_the_stack(stack, stack_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """tests/data/heldout5: facts labelled in the documents' own words, written apart and never tuned on."""
+    typed = _summary(stack_settings, "heldout5/questions.jsonl")
+    assert typed["all"]["accuracy"] >= FLOORS["questions5"], typed
+    assert typed["guess_rate"]["accuracy"] <= FLOORS["guesses5"], typed
 
 
 def test_rasa_logs_no_errors_on_ordinary_turns(rasa_log_start) -> None:  # type: ignore[no-untyped-def]
