@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from knowledge.catalog import Entry
 from knowledge.search import Doc, Hit
+
+
+def cited_entry(entry_id: str, source: str, answer: str = "答") -> Entry:
+    """A public national entry citing ``source``, with placeholder questions."""
+    return Entry(
+        id=entry_id,
+        topic="测试",
+        questions=("问一", "问二", "问三"),
+        answer=answer,
+        region=None,
+        audience="public",
+        source=source,
+        effective="2023",
+    )
 
 
 def entry_doc(

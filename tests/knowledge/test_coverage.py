@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.catalog import Entry, load_entries
+from knowledge.catalog import load_entries
 from knowledge.coverage import (
     citations,
     document_lines,
@@ -16,6 +16,7 @@ from knowledge.coverage import (
     parse_source,
     shorten,
 )
+from tests.knowledge.hits import cited_entry
 
 PUBLIC = "900_0123456789abcdef.txt"
 OTHER = "901_fedcba9876543210.txt"
@@ -35,19 +36,6 @@ PUBLIC_TEXT = "\n".join(
         "退休职工座谈会在市里召开。",  # 10 eligibility word without a rule: no fact
     ]
 )
-
-
-def _entry(entry_id: str, source: str) -> Entry:
-    return Entry(
-        id=entry_id,
-        topic="测试",
-        questions=("问一", "问二", "问三"),
-        answer="答",
-        region=None,
-        audience="public",
-        source=source,
-        effective="2023",
-    )
 
 
 @pytest.fixture
@@ -75,7 +63,7 @@ def test_bad_sources_are_refused(source: str) -> None:
 
 def test_citations_name_the_entry_with_a_bad_source() -> None:
     with pytest.raises(ValueError, match="broken"):
-        citations([_entry("broken", "L1")])
+        citations([cited_entry("broken", "L1")])
 
 
 def test_boilerplate_line_keeps_its_number(documents: list[Path]) -> None:
@@ -87,8 +75,8 @@ def test_boilerplate_line_keeps_its_number(documents: list[Path]) -> None:
 
 def test_fact_sentences_and_uncited_ones(documents: list[Path]) -> None:
     entries = [
-        _entry("kaifeng-reimbursement", f"{PUBLIC} L4"),
-        _entry("kaifeng-review", f"{PUBLIC} L6–7; {OTHER} L2"),
+        cited_entry("kaifeng-reimbursement", f"{PUBLIC} L4"),
+        cited_entry("kaifeng-review", f"{PUBLIC} L6–7; {OTHER} L2"),
     ]
     report = measure_coverage(documents, entries)
     public, other, internal = report.documents

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.catalog import Entry
 from knowledge.kept_names import char_pairs, dropped_names, shared_share
+from tests.knowledge.hits import cited_entry
 
 DOC = "900_0123456789abcdef.txt"
 INTERNAL = "902_00112233445566aa.txt"
@@ -22,19 +22,6 @@ DOC_TEXT = "\n".join(
 )
 
 
-def _entry(entry_id: str, source: str, answer: str) -> Entry:
-    return Entry(
-        id=entry_id,
-        topic="测试",
-        questions=("问一", "问二", "问三"),
-        answer=answer,
-        region=None,
-        audience="public",
-        source=source,
-        effective="2023",
-    )
-
-
 @pytest.fixture
 def documents(tmp_path: Path) -> list[Path]:
     doc = tmp_path / DOC
@@ -45,7 +32,9 @@ def documents(tmp_path: Path) -> list[Path]:
 
 
 def test_a_name_the_answer_restates_without_saying_is_listed(documents: list[Path]) -> None:
-    entry = _entry("settle", f"{DOC} L2-4", "出院的时候在医院窗口就能直接结算报销的费用，不用再跑医保局。")
+    entry = cited_entry(
+        "settle", f"{DOC} L2-4", "出院的时候在医院窗口就能直接结算报销的费用，不用再跑医保局。"
+    )
     found = dropped_names(documents, [entry])
     # Line 2's first sentence is restated: its name is listed. The slogan sits in a sentence the
     # answer does not restate, and lines 3 and 4 are other facts of the cited range.
@@ -55,19 +44,23 @@ def test_a_name_the_answer_restates_without_saying_is_listed(documents: list[Pat
 
 
 def test_a_name_said_in_the_answer_is_not_listed_even_spaced_otherwise(documents: list[Path]) -> None:
-    said = _entry("station", f"{DOC} L3", "社区里设有“医保e站”，老人可以就近办理参保登记和异地备案。")
-    plain = _entry("station-plain", f"{DOC} L3", "社区里设有服务站，老人可以就近办理参保登记和异地备案。")
+    said = cited_entry("station", f"{DOC} L3", "社区里设有“医保e站”，老人可以就近办理参保登记和异地备案。")
+    plain = cited_entry(
+        "station-plain", f"{DOC} L3", "社区里设有服务站，老人可以就近办理参保登记和异地备案。"
+    )
     found = dropped_names(documents, [said, plain])
     assert [(d.entry_id, d.name) for d in found] == [("station-plain", "医保 e 站")]
 
 
 def test_restricted_and_unlisted_documents_are_not_read(documents: list[Path]) -> None:
-    entry = _entry("internal", f"{INTERNAL} L2; 903_ffffffffffffffff.txt L1", "出院时在医院窗口直接结算。")
+    entry = cited_entry(
+        "internal", f"{INTERNAL} L2; 903_ffffffffffffffff.txt L1", "出院时在医院窗口直接结算。"
+    )
     assert dropped_names(documents, [entry]) == []
 
 
 def test_the_threshold_is_checked_and_applied(documents: list[Path]) -> None:
-    entry = _entry("settle", f"{DOC} L2", "出院的时候在医院窗口就能直接结算报销的费用。")
+    entry = cited_entry("settle", f"{DOC} L2", "出院的时候在医院窗口就能直接结算报销的费用。")
     assert dropped_names(documents, [entry], min_shared=1.0) == []
     with pytest.raises(ValueError, match="min_shared"):
         dropped_names(documents, [entry], min_shared=0.0)
