@@ -91,6 +91,7 @@ def dropped_names(
             cited = sorted({n for start, end in ranges for n in range(start, min(end, last) + 1)})
             for number, sentence, share in _restated(lines, cited, entry.answer, min_shared):
                 for quoted in dict.fromkeys(_QUOTED_RE.findall(sentence)):
-                    if _squeeze(quoted) and _squeeze(quoted) not in answer:
+                    said = _squeeze(quoted)
+                    if said and said not in answer:
                         found.append(DroppedName(entry.id, name, number, quoted, round(share, 2), sentence))
     return found
