@@ -187,9 +187,14 @@
         method: "POST", body: { entry_id: s.entry_id, useful: useful }
       }).then(function () {
         votes[s.entry_id] = useful;
-        var card = target.closest(".suggestion");
-        card.querySelector('[data-act="useful"]').classList.toggle("voted", useful);
-        card.querySelector('[data-act="useless"]').classList.toggle("voted-bad", !useful);
+        // The list may have been drawn again while the vote was on its way (a new turn refreshes
+        // the suggestions): mark the card shown now, found by its entry, not the clicked element.
+        var cards = $("suggestions").querySelectorAll(".suggestion");
+        Array.prototype.forEach.call(cards, function (card) {
+          if (card.getAttribute("data-entry") !== s.entry_id) return;
+          card.querySelector('[data-act="useful"]').classList.toggle("voted", useful);
+          card.querySelector('[data-act="useless"]').classList.toggle("voted-bad", !useful);
+        });
       }).catch(fail);
     }
   });
