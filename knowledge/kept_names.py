@@ -54,10 +54,9 @@ def shared_share(sentence: str, answer_pairs: set[str]) -> float:
 
 
 def _restated(
-    lines: list[str], cited: Iterable[int], answer: str, min_shared: float
+    lines: list[str], cited: Iterable[int], answer_pairs: set[str], min_shared: float
 ) -> Iterator[tuple[int, str, float]]:
-    """(line, sentence, share) of each cited sentence the answer restates."""
-    answer_pairs = char_pairs(answer)
+    """(line, sentence, share) of each cited sentence the answer (its character pairs) restates."""
     for number in cited:
         line = lines[number - 1]
         for sentence in split_sentences(line) if line.strip() else ():
@@ -80,6 +79,7 @@ def dropped_names(
     found = []
     for entry in entries:
         answer = _squeeze(entry.answer)
+        answer_pairs = char_pairs(entry.answer)
         for name, ranges in parse_source(entry.source).items():
             if name in by_name and name not in lines_of:
                 read, restricted = document_lines(by_name[name])
@@ -89,7 +89,7 @@ def dropped_names(
                 continue
             last = len(lines)
             cited = sorted({n for start, end in ranges for n in range(start, min(end, last) + 1)})
-            for number, sentence, share in _restated(lines, cited, entry.answer, min_shared):
+            for number, sentence, share in _restated(lines, cited, answer_pairs, min_shared):
                 for quoted in dict.fromkeys(_QUOTED_RE.findall(sentence)):
                     said = _squeeze(quoted)
                     if said and said not in answer:
