@@ -22,6 +22,7 @@ from knowledge.followup import (
     story_question,
     without_regions,
 )
+from knowledge.heard import county_places, recover
 from knowledge.named import NamedServices
 from knowledge.own_region import own_region_match
 from knowledge.policy import Policy, candidates, confidence_of
@@ -76,15 +77,22 @@ class Answerer:
         self.kb = kb
         self.regions = regions
         self.policy = policy or Policy()
-        self._derived: tuple[tuple[str | None, int], NamedServices, TermCoverage] | None = None
+        self._derived: tuple[tuple[str | None, int], NamedServices, TermCoverage, tuple[str, ...]] | None = (
+            None
+        )
 
-    def _of_base(self) -> tuple[NamedServices, TermCoverage]:
+    def _of_base(self) -> tuple[NamedServices, TermCoverage, tuple[str, ...]]:
         """Tables derived from the current entries (rebuilt when the base changes)."""
         key = (self.kb.version, len(self.kb.docs))
         if self._derived is None or self._derived[0] != key:
             docs = list(self.kb.docs.values())
-            self._derived = (key, NamedServices(docs), TermCoverage(docs))
-        return self._derived[1], self._derived[2]
+            places = county_places(d.region for d in docs if d.region)
+            self._derived = (key, NamedServices(docs), TermCoverage(docs), places)
+        return self._derived[1], self._derived[2], self._derived[3]
+
+    def places(self) -> tuple[str, ...]:
+        """The counties the base has rules for: places to know by sound besides provinces and cities."""
+        return self._of_base()[2]
 
     def named_services(self) -> NamedServices:
         """The quoted service names of the current entries."""
@@ -127,6 +135,7 @@ class Answerer:
                 with (a story dilutes it); False for routing evidence, which weighs the whole turn.
         """
         text = clean_text(question) if isinstance(question, str) else ""
+        text = recover(text, places=self.places(), strict=True)  # 验太 typed for 烟台
         if not text:
             return Decision("abstain", "empty", [])
         if len(text) > MAX_QUESTION_CHARS:

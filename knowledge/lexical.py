@@ -69,6 +69,12 @@ def word_boundaries(text: str) -> tuple[set[int], Callable[[str], bool]]:
     return bounds, lambda w: bool(tok.FREQ.get(w))
 
 
+def dictionary_cut(text: str) -> list[str]:
+    """jieba's words of ``text`` from its dictionary (and the domain terms) alone, without the
+    guesser of new words: an unknown pair of characters stays two single characters."""
+    return _tokenizer().lcut(text, HMM=False)
+
+
 def tokenize(text: str) -> list[str]:
     """Words (search mode), Han bigrams and pinyin bigrams, lower-cased, stopwords removed."""
     words, bigrams = _analyse(text)

@@ -25,7 +25,7 @@ ALIASES: dict[str, str] = {"巴州": "新疆/巴音郭楞", "内蒙": "内蒙古
 # County stems that jieba's dictionary knows mainly as everyday words (资源, 合作, 公安) are only
 # taken as places where the caller marks them as such (我是X的, X参保, 在X).
 _COMMON_WORD_TAGS = frozenset("n nz v a d m f s vn b t j l i c p r u".split())
-_PLACE_CONTEXT_BEFORE = ("我是", "我在", "在", "从", "是", "俺是", "参保地")
+PLACE_CONTEXT_BEFORE = ("我是", "我在", "在", "从", "是", "俺是", "参保地")
 _PLACE_CONTEXT_AFTER = ("的", "人", "参保", "这边", "那边", "那里", "这里", "医保", "市", "县", "区")
 _HAN_ONLY_RE = re.compile(r"[\u4e00-\u9fff]+")
 _NOT_A_PLACE_START = "的是在了和"  # words around a place name, never its first character
@@ -185,7 +185,7 @@ class RegionTable:
         name = text[start : start + length]
         if all(r.level < 3 or r.full_name == name for r in candidates):
             return True
-        if text[:start].endswith(_PLACE_CONTEXT_BEFORE):
+        if text[:start].endswith(PLACE_CONTEXT_BEFORE):
             return True
         from knowledge.lexical import word_boundaries
 
@@ -195,7 +195,7 @@ class RegionTable:
     @staticmethod
     def _marked_as_place(text: str, start: int, length: int) -> bool:
         before, after = text[:start], text[start + length :]
-        return before.endswith(_PLACE_CONTEXT_BEFORE) or after.startswith(_PLACE_CONTEXT_AFTER)
+        return before.endswith(PLACE_CONTEXT_BEFORE) or after.startswith(_PLACE_CONTEXT_AFTER)
 
     @staticmethod
     def _disambiguate(candidates: list[Region], context: list[Region]) -> Region:

@@ -1,114 +1,24 @@
-"""What the caller said, recovered from what the recogniser heard: place names and domain terms by sound.
+"""The phone line's side of recovering what the caller said: Whisper's hotwords and the places to know.
 
 Whisper-base on an 8 kHz line writes the right sounds with the wrong characters, and often a sound
-or two off: 太原 comes back as 太圆 or 害源, 济南 as 警南, 厦门 as 下门, 慢特病 as 慢特定. Where the words
-mark a place (济南的…, 我是X的, 在X, X参保, or the IVR just asked for the 参保地) the region table
-finds the place by its pinyin (``RegionTable.find_marked_by_sound``); domain terms of three
-characters or more one syllable off are put back when the other syllables are the term's own.
-Only a recogniser's text goes through here (voice/normalize.py ``normalize_transcript``); typed
-text never does.
+or two off: 太原 comes back as 太圆 or 害源, 济南 as 警南, 厦门 as 下门, 慢特病 as 慢特定. The repair
+itself is ``knowledge.heard`` (the looser, heard strictness: voice/normalize.py
+``normalize_transcript``); this module gives it the counties the knowledge base has rules for
+(``rule_places``) and steers the recogniser toward the same names (``hotwords``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from functools import lru_cache
+
+from knowledge.heard import county_places
 
 __all__ = [
     "HOTWORD_TERMS",
     "hotwords",
     "knowledge_regions",
-    "recover",
-    "repair_places",
-    "repair_terms",
     "rule_places",
 ]
-
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
-# Words next to a term, never the odd syllable of one (参保的 is no 参保地).
-_FUNCTION_CHARS = frozenset("的地得了是在和与")
-MIN_TERM_CHARS = 3  # shorter terms have too many one-syllable neighbours among everyday words
-# An answer to "您是哪个省哪个市参保的" is short; in longer words a place must be marked as one.
-ANSWER_MAX_CHARS = 10
-
-
-def repair_places(text: str, *, places: Iterable[str] = (), asked_region: bool = False) -> str:
-    """Misheard place names written as the place (警南的长期护理 -> 济南的长期护理).
-
-    ``places``: canonical paths of regions to know besides provinces and prefecture cities (the
-    counties the knowledge base has rules for). ``asked_region``: the caller answers a 参保地
-    question, so in a short answer (``ANSWER_MAX_CHARS`` characters) a place may stand anywhere.
-    """
-    from knowledge.regions import region_table
-
-    anywhere = asked_region and len(_HAN_RE.findall(text)) <= ANSWER_MAX_CHARS
-    found = region_table().find_marked_by_sound(text, places=tuple(places), anywhere=anywhere)
-    for _region, name, start, end in reversed(found):
-        text = text[:start] + name + text[end:]
-    return text
-
-
-def _syllables(text: str) -> list[str]:
-    from knowledge.textnorm import pinyin_keys
-
-    return pinyin_keys(text)
-
-
-@lru_cache(maxsize=1)
-def _terms() -> dict[int, list[tuple[str, tuple[str, ...]]]]:
-    from knowledge.textnorm import domain_terms
-
-    out: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
-    for term in domain_terms():
-        if len(term) >= MIN_TERM_CHARS and all(_HAN_RE.match(ch) for ch in term):
-            out.setdefault(len(term), []).append((term, tuple(_syllables(term))))
-    return out
-
-
-def repair_terms(text: str) -> str:
-    """Domain terms of three characters or more with one syllable misheard (慢特定 -> 慢特病).
-
-    Every other syllable must be the term's own (accent-folded), and the odd one must share its
-    initial or its final with the term's; the longest term wins, and a window ending in a
-    sentence particle is left alone (it asks a question).
-    """
-    if not text:
-        return text
-    from knowledge.textnorm import PARTICLES, replace_spans
-
-    terms = _terms()
-    sounds = _syllables(text)
-
-    def find(start: int, length: int) -> str | None:
-        window = text[start : start + length]
-        if not _HAN_RE.fullmatch(window[0]) or window[-1] in PARTICLES:
-            return None
-        heard = sounds[start : start + length]
-        return next((t for t, s in terms[length] if _one_off(window, heard, t, s)), None)
-
-    return replace_spans(text, sorted(terms, reverse=True), find)
-
-
-def _one_off(window: str, heard: list[str], term: str, meant: tuple[str, ...]) -> bool:
-    odd = [i for i, (h, m) in enumerate(zip(heard, meant, strict=True)) if h != m]
-    if len(odd) > 1:
-        return False
-    return all(_shares_part(heard[i], meant[i]) and window[i] not in _FUNCTION_CHARS for i in odd)
-
-
-def _shares_part(heard: str, meant: str) -> bool:
-    """Same initial or same final (toneless, folded): ding/bing, bu/fu; not ding/bao."""
-    return (
-        _initial(heard) == _initial(meant) or heard[len(_initial(heard)) :] == meant[len(_initial(meant)) :]
-    )
-
-
-def _initial(syllable: str) -> str:
-    for initial in ("zh", "ch", "sh"):
-        if syllable.startswith(initial):
-            return initial
-    return syllable[0] if syllable and syllable[0] not in "aeiouv" else ""
 
 
 @lru_cache(maxsize=4)
@@ -129,7 +39,7 @@ def knowledge_regions(entries_dir: str) -> tuple[str, ...]:
 
 def rule_places(entries_dir: str) -> tuple[str, ...]:
     """The counties and districts among ``knowledge_regions``: ``places`` for ``repair_places``."""
-    return tuple(r for r in knowledge_regions(entries_dir) if r.count("/") >= 2)
+    return county_places(knowledge_regions(entries_dir))
 
 
 # Terms that steer Whisper's decoding (faster-whisper ``hotwords``) besides the place names: the
@@ -152,8 +62,3 @@ def hotwords(entries_dir: str) -> str:
     return " ".join(
         [*HOTWORD_TERMS, *(name for name, _ in counts.most_common() if name not in HOTWORD_TERMS)]
     )
-
-
-def recover(text: str, *, places: Iterable[str] = (), asked_region: bool = False) -> str:
-    """Place names, then domain terms, put back where the recogniser misheard them."""
-    return repair_terms(repair_places(text, places=places, asked_region=asked_region))

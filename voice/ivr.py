@@ -100,7 +100,7 @@ class IvrCall:
         self.call_id = call_id
         self.busy = busy
         self.config = config or IvrConfig()
-        self._asked_region = False  # the last reply asked for the 参保地 (voice/heard.py)
+        self._asked_region = False  # the last reply asked for the 参保地 (knowledge/heard.py)
         self.prompts = dict(prompts) if prompts is not None else load_prompts()
         self.recognizer = recognizer
         self.respond = respond

@@ -207,7 +207,7 @@ class IvrConfig:
     playback_grace_s: float = 1.5
     callback_hours: int = 24
     answer_max_chars: int = 240
-    # Regions to know by sound besides provinces and cities (voice/heard.py): the knowledge base's.
+    # Regions to know by sound besides provinces and cities (knowledge/heard.py): the knowledge base's.
     places: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -1,7 +1,7 @@
 """Clean recognised text before the dialogue sees it: Vosk's spacing and tags, then what was misheard.
 
 Vosk writes Mandarin as space-separated words ("异地 就医") and marks unknown words as ``[unk]``;
-on the joined text, place names and domain terms a sound off are put back (voice/heard.py: 警南 ->
+on the joined text, place names and domain terms a sound off are put back (knowledge/heard.py: 警南 ->
 济南, 慢特定 -> 慢特病), then the knowledge base's pinyin repair (一地就医 -> 异地就医) runs.
 """
 
@@ -33,15 +33,15 @@ def clean_transcript(text: str) -> str:
 def normalize_transcript(text: str, *, places: Iterable[str] = (), asked_region: bool = False) -> str:
     """Clean ``text``, recover misheard places and terms, and repair sound-alike domain terms.
 
-    ``places`` and ``asked_region`` go to ``voice.heard.recover`` (regions to know besides provinces
+    ``places`` and ``asked_region`` go to ``knowledge.heard.recover`` (regions to know besides provinces
     and cities; whether the caller answers a 参保地 question).
     """
     cleaned = clean_transcript(text)
     if not cleaned:
         return cleaned
     try:
+        from knowledge.heard import recover
         from knowledge.textnorm import normalize_domain_terms
-        from voice.heard import recover
     except ImportError:  # the knowledge package is optional for the voice library
         log.debug("voice.normalize.no_textnorm")
         return cleaned

@@ -1,4 +1,4 @@
-"""voice.heard: what the caller said, recovered from what Whisper-base heard on the phone line.
+"""knowledge.heard at the phone line's strictness: what Whisper-base heard, put back to what was said.
 
 Every case is a real transcript of the project's phone test set (tests/data/voice, neural voice,
 8 kHz G.711, clean or 20 dB) from its tune half (even positions); the test half is left for
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.heard import recover, repair_places, repair_terms
 from tests.voice.ivr_script import ANSWER, ASK_REGION, Caller, Desk, Dialogue, ScriptedRecognizer, chat
-from voice.heard import recover, repair_places, repair_terms
 from voice.ivr import IvrCall, IvrConfig
 from voice.normalize import normalize_transcript
 from voice.tts import EspeakPinyinTTS

@@ -16,8 +16,10 @@ from api.services.conversations import durable, fallback, rasa, store
 from api.services.provisional import provisional_reference
 from api.settings import Settings, get_settings
 from api.texts import text as t
+from knowledge.heard import recover
 from knowledge.regions import extract_region
 from vocab.terms import channel_or_default
+from voice.heard import rule_places
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,10 @@ def respond(
     session_id = store.check_session_id(session_id)
     text = store.check_message(text, settings.chat_max_chars)
     line = channel_or_default(channel)
-    named = extract_region(text)
+    # What the dialogue reads: place names and terms mistyped or misheard by sound put back (验太 ->
+    # 烟台); the store keeps the caller's own words.
+    meant = recover(text, places=rule_places(str(settings.kb_entries_dir)), strict=True)
+    named = extract_region(meant)
     # A button press is stored as what the caller saw on the button, not the payload.
     display = str((metadata or {}).get("display") or "")[:200] if text.startswith("/") else ""
     caller_turn = {
@@ -75,11 +80,11 @@ def respond(
         reply = _waiting(session_id, state)
     else:
         try:
-            messages = rasa.ask(settings, session_id, text, {**(metadata or {}), "channel": line})
+            messages = rasa.ask(settings, session_id, meant, {**(metadata or {}), "channel": line})
             reply, extra = rasa.render(session_id, messages)
         except rasa.RasaUnavailable as exc:
             log.warning("chat.rasa.unavailable session=%s error=%s", session_id, exc)
-            reply = fallback.reply(settings, session_id, text, line, state, named)
+            reply = fallback.reply(settings, session_id, meant, line, state, named)
 
     write: dict[str, Any] = {
         "session_id": session_id,
