@@ -19,6 +19,7 @@ from knowledge.followup import (
     asked_clause,
     is_followup,
     region_only,
+    self_only,
     story_question,
     without_regions,
 )
@@ -105,11 +106,12 @@ class Answerer:
             return None
 
     def search_text(self, question: str, history: Sequence[str]) -> str:
-        """The text to search: the question, or the question joined to the one it follows up."""
+        """The text to search: the question, or the question joined to the one it follows up
+        (who the caller is, said after a question, belongs to that question)."""
         previous = [h for h in history if h and not region_only(h, self.regions)]
         if region_only(question, self.regions) and previous:
             return previous[-1]
-        if previous and is_followup(question):
+        if previous and (is_followup(question) or self_only(question)):
             return f"{previous[-1]} {question}"
         return question
 
@@ -154,7 +156,7 @@ class Answerer:
             return Decision("abstain", "region_only", [], region=caller_region, searched=searched)
         decision = self._decide_searched(text, searched, caller_region, audience, topic)
         alone = decision
-        if searched != text:
+        if searched != text and not self_only(text):
             # A follow-up joined to the question before it; one that stands on its own words
             # ("那医保的热线号码是多少") must not be bent toward the earlier topic.
             # What the turn leans on still says what it asks ("规定几个工作日" before "那生育保险待遇呢").

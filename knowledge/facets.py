@@ -119,6 +119,8 @@ def asked_facets(question: str) -> list[Facet]:
 # Words of a follow-up that carry no content of their own.
 _FILLER_RE = re.compile(
     r"那么|那个|这个|还有|另外|要是|如果|的话|请问|我想|想问|问下|问一下|俺|我|咱|您|你|他|她|"
+    # Verbs of doing it and the question words ("能弄不，用啥弄"): no matter of their own.
+    r"什么|啥|用(?=什么|啥)|[弄搞整办]|"
     r"[那还要得能会可以是的了吗呢啊呀吧嘛哦哈不没有去在到上就再也都个儿些点下]|[^\u4e00-\u9fff]"
 )
 

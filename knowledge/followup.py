@@ -74,6 +74,20 @@ _SELF_RE = re.compile(r"^(我|俺|咱|我们|俺们|咱们)(家)?(是|属于|算
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,。！!；;\s])")
 
 
+_WHAT_RE = re.compile(r"啥|什么|几")
+
+
+def self_only(question: str) -> bool:
+    """True for turns that only say who the caller is ("我是退休职工", "我是在职的，单位给交的职工医保"):
+    they start by saying so, ask nothing and name one of the groups a rule may single out."""
+    from knowledge.facets import asked_facets, named_qualifiers
+
+    text = clean_text(question)
+    if not _SELF_RE.match(text) or _ASKS_RE.search(text) or _WHAT_RE.search(text) or asked_facets(text):
+        return False
+    return bool(named_qualifiers(text))
+
+
 def asked_clause(question: str) -> str:
     """The question without the clauses before it that only say who the caller is: "俺是上个月刚
     退休的职工 那要带啥材料去不" asks "那要带啥材料去不" of the answer just given."""

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from knowledge.confidence import ConfidenceModel, fit
-from knowledge.followup import asked_clause, has_own_terms, is_followup, region_only, story_question
+from knowledge.followup import (
+    asked_clause,
+    has_own_terms,
+    is_followup,
+    region_only,
+    self_only,
+    story_question,
+)
 from knowledge.ranking import asked_types, asks_region, covers
 from knowledge.regions import region_table
 from knowledge.search import Doc
@@ -129,6 +136,24 @@ def test_an_overview_that_ends_by_asking_the_region_is_told_apart() -> None:
 )
 def test_who_the_caller_is_said_before_a_follow_up_is_not_part_of_what_it_asks(text: str, asked: str) -> None:
     assert asked_clause(text) == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [
+        ("我是退休职工", True),
+        ("俺是居民医保", True),
+        ("我是在职的，单位给交的职工医保", True),  # what the clause after says is who they are too
+        ("我是退休职工，能多报点不", False),  # asks
+        ("我是退休职工 那要带啥材料", False),  # asks a facet
+        ("我是太原的", False),  # a region, not a group a rule singles out
+        ("医保卡丢了咋补", False),
+    ],
+)
+def test_a_turn_that_only_says_who_the_caller_is(text: str, only: bool) -> None:
+    """After a question, such a turn belongs to that question; alone it asks nothing of its own
+    (session 17: "我是退休职工" after an unanswerable question was asked for the 参保地)."""
+    assert self_only(text) is only
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from knowledge.facets import asked_facets, new_terms, points_text, resolve
+from knowledge.facets import asked_facets, new_terms, points_text, residual, resolve
 from knowledge.search import Doc
 
 
@@ -186,3 +186,17 @@ def test_a_sentence_that_is_no_list_by_group_stays_whole() -> None:
     doc = Doc(**{**entry("r").__dict__, "answer": "退休人员在门诊看病，可以直接结算，比例是70%。"})
     assert qualified_sentences(doc, "我是退休的") == ("退休人员在门诊看病，可以直接结算，比例是70%",)
     assert qualified_sentences(doc, "我是学生") == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "left"),
+    [
+        ("那在手机上能弄不，用啥弄？", ""),  # verbs of doing it and question words carry no matter
+        ("手机上能办不", ""),
+        ("那要带什么材料？", ""),
+        ("那办医保卡要带什么材料", "医保卡"),
+        ("那处方拿到药店几天内有效？", "处方拿药店内效"),  # a question of its own
+    ],
+)
+def test_what_a_follow_up_says_besides_its_facet(question: str, left: str) -> None:
+    assert residual(question, asked_facets(question)) == left
