@@ -291,9 +291,12 @@ def route_policy_miss(
     found = cues(text) if text else set()
     if found & (GRIEVANCE_CUES | ACT_NOW_CUES):
         return Route("ticket", ticket_reason(intent, found), "cue")
-    ticket = _top(ranking, TICKET_INTENTS)
+    # A question about a service ("有没有人能上门给办医保业务的？") is no request to be called back.
+    asked_only = bool(text) and bool(ASKS_RE.search(text)) and "callback_cue" not in found
+    intents = tuple(i for i in TICKET_INTENTS if not (asked_only and i == names.REQUEST_CALLBACK))
+    ticket = _top(ranking, intents)
     best = max(
-        (r for r in ranking if r.get("name") in TICKET_INTENTS),
+        (r for r in ranking if r.get("name") in intents),
         key=lambda r: float(str(r.get("confidence") or 0)),
         default=None,
     )
@@ -324,7 +327,7 @@ def route_status(text: str, *, kb_kind: Callable[[], str | None]) -> Route:
         return Route("answer", why="kb_confident")
     if ASKS_RE.search(text) and _DEFINITION_RE.search(text):
         return Route("answer", why="asks_what_it_is")  # "你们老说的工单是个啥？"
-    if ASKS_RE.search(text) and not (_CASE_RE.search(text) and _CLAIM_RE.search(text)):
+    if ASKS_RE.search(text) and not (_CASE_RE.search(text) and _claims(text)):
         # "医保热线是几号来着？", "举报后能查进度不？" ask about no case of theirs: answered or missed.
         return Route("answer", why="question_without_case")
     return Route("status", why="intent")
@@ -348,7 +351,11 @@ _GENERAL_RE = re.compile(
     r"要是|如果|假如|万一|一般|通常|算不算|怎么算|咋算|界定|"
     r"了解|问问|问一下|问一哈|问下|请问|(先)?(问|弄|搞)(清楚|明白)(了)?再|"
     # The rule itself asked: "有没有个标准", "规定到底咋样", "合不合法".
-    r"有没有(个|这个|这种|啥|什么)?(要求|规定|标准|说法)|(要求|规定|标准)(有)?没有|"
+    r"有没有(个|这个|这种|啥|什么)?(要求|规定|标准|说法)|(要求|规定|标准)(有)?没有|是不是有(个|这个|这种)?(规定|要求|说法)|"
+    # Where the rule comes from ("这规矩是哪一级定的"), whether a story heard is true ("这是真的假的").
+    r"(规矩|规定|政策)(是)?(谁|哪一?级|哪个部门|哪里|哪儿)(定|出|规定|制定)的|真的假的|是真是假|"
+    # Asked before anything happened: "我还没去看病，就想先弄明白".
+    r"(先|提前)(问|弄|搞)(清楚|明白)|"
     r"(规定|标准)(到底|究竟)?(是)?(怎么样|咋样|怎样|啥|什么|多少|咋说|怎么说)|合不合(法|规)|违不违(法|规)|"
     # A procedure asked how to do ("这卡要怎么挂失"): a question about the process, not a grievance.
     r"(怎么|咋|如何|怎样)(去|才能|能)?(挂失|补办|补卡|换卡|办理|缴费|续保|参保|开通|激活|解绑|绑定|注销)|"
@@ -359,7 +366,11 @@ _GENERAL_RE = re.compile(
     + _DEFINITION
 )
 # "帮我妈问问", "替我闺女问的": who the caller speaks for, not a question in general.
-_PROXY_RE = re.compile(r"(帮|替|给|代)(我|俺)?(家)?[^，,。？?！!]{0,4}问(问|一下|一哈|下|的)?")
+_PROXY_RE = re.compile(
+    r"(帮|替|给|代)(我|俺)?(家)?[^，,。？?！!]{0,4}问(问|一下|一哈|下|的)?|"
+    # "你们去问问": a request to act on the case, not a question in general.
+    r"(你们|你)(去|给|帮)?(我|俺)?(问问|问一下|问一哈|查查|查一下)"
+)
 # "帮我挂", "给我查": the caller asks a service, the 我 tells no case.
 _SERVICE_ASKED_RE = re.compile(r"(帮|给|替)(我|俺)(?=(挂|约|预约|查|办|开|买|找|改|弄|问))")
 # Words that name the complaint process itself (a question about it is no grievance without a case).
@@ -374,7 +385,7 @@ _CLAIM_RE = re.compile(
 # Whether a practice is allowed ("这种做法合规吗", "是上头允许哩不是"): a question in general unless
 # the caller tells their own case (then "这合法吗" is indignation about it).
 _ALLOWED_RE = re.compile(
-    r"(合规|合法|违规|违法)(吗|不|么|嘛)|允许(的|哩|滴)?(吗|不|么|嘛)|允不允许|让不让|"
+    r"(合规|合法|违规|违法)(吗|不|么|嘛)|允许(的|哩|滴)?(吗|不|么|嘛)|允不允许|让不让|准不准|"
     r"(算不算|是不是)(违规|违法|乱收费)|(这种|这样的?|这类)做法"
 )
 # A theft feared or asked about, not told: "会不会被人挪用", "万一被盗刷了咋办".
@@ -385,7 +396,13 @@ _FOLLOW_UP_RE = re.compile(r"^\W*那(?![家个天次边里会时位些])[^，,�
 # A day or a place that tells of an event even without 我 ("前天在小区门口那家药房……合法吗？").
 _WHEN_RE = re.compile(r"前天|昨天|今天|刚才|刚刚|上午|下午|那家|这家")
 # "俺听说", "我想问一下": the caller frames a question, which tells no case of theirs.
-_FRAME_RE = re.compile(r"(我|俺|咱)(听说|听人说|想问|想知道|想了解|问一下|问问|打听)")
+_FRAME_RE = re.compile(
+    r"(我|俺|咱)(听说|听人说|想问|想知道|想了解|问一下|问问|打听)|"
+    # Hearsay and what has not happened yet tell no case: "俺听人家说", "我还没去看病".
+    r"(我|俺|咱)?听(人家|别人|别个|旁人|邻居|人)说|(我|俺|咱)(还)?没(去|来|住|看|办|交|用)|"
+    # Asking to be told: "恁给俺说说".
+    r"(给|跟|和)(我|俺|咱)(说说|讲讲|说一下|讲一下|解释解释|解释一下)"
+)
 # Someone asked to look into an event or to act on it: "你们给额查一哈", "能不能来人查一下",
 # "你哋可唔可以去查下", a story ending "你们说咋办".
 _INVESTIGATE_RE = re.compile(

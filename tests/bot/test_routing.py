@@ -113,6 +113,20 @@ def test_plain_questions_carry_no_work_order_cue(text: str) -> None:
         ("你刚才说的那些她一句也用不上", "unhelpful_cue"),
         ("镇上那家诊所专门骗宝", "report_cue"),
         ("药店需开发票套医保的钱", "report_cue"),
+        # Session 17 (a fourth routing writer's tune half): rights asked back, blame borne, conduct
+        # asked A-not-A, a benefit withheld whole, calls never answered, a call-back never made.
+        ("排了三个钟头说系统坏了，还让不让人看病了", "indignation_cue"),
+        ("是医院报错了材料，凭啥让我们来承担", "indignation_cue"),
+        ("药房不给刷统筹只让刷个账，他们这样做合不合理", "complaint_cue"),
+        ("住院花了一万多，结果一分钱都没报", "complaint_cue"),
+        ("经办窗口的电话拨了十几遍都打不通", "complaint_cue"),
+        ("上门的人说办个卡要收五十块，这钱该交吗", "complaint_cue"),
+        ("窗口答应三天内回电话，等了一礼拜也没接到", "chase_cue"),
+        ("备案材料交了半个月，一直没个准信", "chase_cue"),
+        ("你发的那个链接跟没说有什么两样", "unhelpful_cue"),
+        ("我爸的个人账户让人花了六百多", "theft_cue"),
+        ("是谁把我卡里的钱刷走了", "theft_cue"),
+        ("药店开的单子上好多没有做过的理疗也报了医保", "report_cue"),
     ],
 )
 def test_cue_classes_in_dialect_stories_and_misheard_words(text: str, cue: str) -> None:
@@ -134,6 +148,8 @@ def test_cue_classes_in_dialect_stories_and_misheard_words(text: str, cue: str) 
         "我住院需开什么证明",
         "我让人帮我拿了药",
         "卡丢了会不会被人拿去用，要怎么挂失",
+        "没信用卡能办医保电子凭证吗",
+        "谁能用我的医保卡给家里人拿药",
     ],
 )
 def test_plain_questions_near_the_new_cue_classes_carry_none(text: str) -> None:
@@ -313,8 +329,20 @@ class TestPolicyMiss:
             == "stolen_card"
         )
 
+    def test_a_question_about_a_service_is_no_call_back_request(self) -> None:
+        asked = "我腿脚不好，能不能有人上门帮着把慢病申报办了？"
+        ranking = rank(ask_policy=0.6, request_callback=0.35)
+        assert route_policy_miss(names.ASK_POLICY, ranking, asked).action != "ticket"
+        told = "我腿脚不好出不了门，麻烦给我回个电话"
+        assert route_policy_miss(names.ASK_POLICY, ranking, told).action == "ticket"
+
 
 class TestStatus:
+    def test_how_long_complaints_take_asked_in_general_is_no_status_form(self) -> None:
+        # "我想知道" frames a question; it tells no case of the caller's own.
+        assert route_status("我想知道反映问题一般几天能有答复", kb_kind=lambda: "abstain").action == "answer"
+        assert route_status("我上周反映的问题咋还没答复", kb_kind=lambda: "abstain").action != "answer"
+
     def test_a_work_order_number_goes_to_the_status_form(self) -> None:
         assert route_status("GD202611230001 怎么样了", kb_kind=never_asked).action == "status"
 
