@@ -71,6 +71,10 @@ class Decision:
     stale_since: str = ""  # the chosen entry's date (2023年8月) when it is past its review date
 
 
+# Tables derived from the entries, with the base version they were derived from.
+_Derived = tuple[tuple[str | None, int], NamedServices, TermCoverage, tuple[str, ...]]
+
+
 class Answerer:
     """Decides per question; holds no per-caller state (history and region come in)."""
 
@@ -78,9 +82,7 @@ class Answerer:
         self.kb = kb
         self.regions = regions
         self.policy = policy or Policy()
-        self._derived: tuple[tuple[str | None, int], NamedServices, TermCoverage, tuple[str, ...]] | None = (
-            None
-        )
+        self._derived: _Derived | None = None
 
     def _of_base(self) -> tuple[NamedServices, TermCoverage, tuple[str, ...]]:
         """Tables derived from the current entries (rebuilt when the base changes)."""

@@ -155,8 +155,7 @@ def repair_terms(text: str, *, strict: bool = False) -> str:
     Every other syllable must be the term's own (accent-folded), and the odd one must share its
     initial or its final with the term's; the fewest syllables off win, and a window that is a term
     or holds one written right (医保卡 holds 医保) or ends in a sentence particle (it asks a question)
-    is left alone. ``strict``: the
-    window must also be no word (typed text).
+    is left alone. ``strict``: the window must also be no word (typed text).
     """
     if not text:
         return text
