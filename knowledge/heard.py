@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from knowledge.regions import EVERYDAY_CHARS
+
 if TYPE_CHECKING:
     from knowledge.regions import Region
 
@@ -42,7 +44,7 @@ _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 # Words next to a term, never the odd syllable of one (参保的 is no 参保地).
 _FUNCTION_CHARS = frozenset("的地得了是在和与")
 # Everyday characters a typed two-character place is never made of (没走 is no 梅州, 哪年 no 吕梁).
-_TYPED_NOT_IN_PLACE = frozenset("那这就还也都去来在我你他她的了吗呢吧啊是有要会能得不和跟给到没哪咋啥")
+_TYPED_NOT_IN_PLACE = EVERYDAY_CHARS | frozenset("没哪咋啥")
 MIN_TERM_CHARS = 3  # shorter terms have too many one-syllable neighbours among everyday words
 # An answer to "您是哪个省哪个市参保的" is short; in longer words a place must be marked as one.
 ANSWER_MAX_CHARS = 10

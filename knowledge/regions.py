@@ -59,7 +59,7 @@ _LOWER_SUFFIXES = ("自治州", "自治县", "自治旗", "地区", "林区", "�
 
 # Characters of everyday function words and verbs; a two-character span holding one is no misheard
 # place name (那去 is not 那曲, 就去 is not 九曲).
-_FUNCTION_CHARS = frozenset("那这就还也都去来在我你他她的了吗呢吧啊是有要会能得不和跟给到")
+EVERYDAY_CHARS = frozenset("那这就还也都去来在我你他她的了吗呢吧啊是有要会能得不和跟给到")
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ class RegionTable:
                 heard = text[i : i + length]
                 if i not in bounds or i + length not in bounds or is_word(heard):
                     continue
-                if length == 2 and any(c in _FUNCTION_CHARS for c in heard):
+                if length == 2 and any(c in EVERYDAY_CHARS for c in heard):
                     continue  # 那去 is "then go", not 那曲: two everyday characters, not a name
                 for name, region in sounds.get(tuple(syllables[i : i + length]), ()):
                     same = sum(a == b for a, b in zip(heard, name, strict=True))
